@@ -1,0 +1,132 @@
+//! Errors as the user sees them: `error:`, one `caused by:` per source, then `hint:`.
+
+use std::error::Error;
+use std::fmt::Write as _;
+
+use bulwark_secret::Redactor;
+
+use crate::{Exit, Styles};
+
+/// An error a library returns to a binary: it knows its exit code and, where it can, what
+/// the user should do next.
+pub trait Failure: Error {
+    /// [`Exit::Usage`] for bad input, [`Exit::Operational`] for a failed operation.
+    fn exit(&self) -> Exit;
+
+    /// One sentence on what to do next, shown after the error.
+    fn hint(&self) -> Option<String> {
+        None
+    }
+}
+
+/// A command that is planned but not built yet. It exits 3, so no script mistakes it for
+/// a passing check.
+#[derive(Debug, thiserror::Error)]
+#[error("`{command}` is not implemented yet")]
+pub struct NotImplemented {
+    /// The command line a user typed, e.g. `secrets-sync apply`.
+    pub command: String,
+}
+
+impl Failure for NotImplemented {
+    fn exit(&self) -> Exit {
+        Exit::Operational
+    }
+
+    fn hint(&self) -> Option<String> {
+        Some("this command is planned; `--help` lists what it will do".to_owned())
+    }
+}
+
+/// Renders `err`, its sources and its hint, with every known secret redacted.
+#[must_use]
+pub fn render_error(err: &dyn Failure, styles: &Styles, redactor: &Redactor) -> String {
+    let mut text = String::new();
+    let (error, dim, hint) = (styles.error, styles.dim, styles.hint);
+    let _ = writeln!(
+        text,
+        "{error}error:{error:#} {}",
+        redactor.redact(&err.to_string())
+    );
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let _ = writeln!(
+            text,
+            "  {dim}caused by:{dim:#} {}",
+            redactor.redact(&cause.to_string())
+        );
+        source = cause.source();
+    }
+    if let Some(advice) = err.hint() {
+        let _ = write!(text, "\n{hint}hint:{hint:#} {}\n", redactor.redact(&advice));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt;
+
+    use super::*;
+
+    #[derive(Debug)]
+    struct Outer {
+        inner: std::io::Error,
+    }
+
+    impl fmt::Display for Outer {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("failed to read secrets/production.env.age")
+        }
+    }
+
+    impl Error for Outer {
+        fn source(&self) -> Option<&(dyn Error + 'static)> {
+            Some(&self.inner)
+        }
+    }
+
+    impl Failure for Outer {
+        fn exit(&self) -> Exit {
+            Exit::Operational
+        }
+        fn hint(&self) -> Option<String> {
+            Some("check the file's permissions".to_owned())
+        }
+    }
+
+    #[test]
+    fn renders_error_causes_and_hint() {
+        let err = Outer {
+            inner: std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied"),
+        };
+        let text = render_error(&err, &Styles::plain(), &Redactor::new());
+        assert_eq!(
+            text,
+            "error: failed to read secrets/production.env.age\n  caused by: permission denied\n\nhint: check the file's permissions\n"
+        );
+    }
+
+    #[test]
+    fn rendering_redacts_known_values_in_every_line() {
+        let canary = "canary-err-5e0d2a";
+        let err = Outer {
+            inner: std::io::Error::other(format!("child said {canary}")),
+        };
+        let mut redactor = Redactor::new();
+        redactor.add_value(canary);
+        let text = render_error(&err, &Styles::plain(), &redactor);
+        assert!(!text.contains(canary), "{text}");
+        assert!(text.contains("caused by: child said [redacted]"), "{text}");
+    }
+
+    #[test]
+    fn not_implemented_is_an_operational_failure() {
+        let err = NotImplemented {
+            command: "db-backup export".to_owned(),
+        };
+        assert_eq!(err.exit(), Exit::Operational);
+        let text = render_error(&err, &Styles::plain(), &Redactor::new());
+        assert!(text.starts_with("error: `db-backup export` is not implemented yet\n"));
+    }
+}

@@ -1,0 +1,19 @@
+//! What every Bulwark binary shares: the exit-code contract, the output writer (human or
+//! JSON, colour only where it belongs), error rendering, and process hardening for the
+//! binaries that hold secrets.
+//!
+//! Libraries return typed errors that implement [`Failure`]; a binary hands them to
+//! [`Output::fail`], or hands a finished [`Report`] to [`Output::finish`]. Nothing else
+//! in the workspace decides an exit code or writes to the terminal.
+
+mod error;
+mod exit;
+pub mod harden;
+mod output;
+
+pub use error::{Failure, NotImplemented, render_error};
+pub use exit::Exit;
+pub use output::{ColorChoice, Format, Output, OutputOptions, Report, Styles, color_enabled};
+
+/// Version of every JSON document the binaries print; see `docs/json-output.md`.
+pub const SCHEMA_VERSION: u32 = 1;
