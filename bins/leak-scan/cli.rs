@@ -1,0 +1,162 @@
+use std::path::PathBuf;
+
+use bulwark_core::Format;
+use clap::{Args, Parser, Subcommand};
+
+use crate::common::Common;
+
+/// Find leaked secrets in git history (every unique blob once, attributed to the commit
+/// that introduced it), a directory, the staged changes, or stdin. Reads gitleaks
+/// configs and .gitleaksignore. Redacts found secrets unless --no-redact.
+///
+/// Exit codes: 0 clean, 1 leaks found (see --exit-code), 2 bad input, 3 I/O failure.
+#[derive(Debug, Parser)]
+#[command(name = "leak-scan", version, max_term_width = 100)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+
+    /// Output format
+    #[arg(long, global = true, value_enum, default_value_t = ScanFormat::Human)]
+    pub(crate) format: ScanFormat,
+
+    #[command(flatten)]
+    pub(crate) common: Common,
+}
+
+/// `--format`: leak-scan also writes SARIF for code scanning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ScanFormat {
+    /// Text for people, coloured on a terminal.
+    Human,
+    /// One JSON document on stdout (see docs/leak-scan.md).
+    Json,
+    /// SARIF 2.1.0, as GitHub code scanning accepts it.
+    Sarif,
+}
+
+impl From<ScanFormat> for Format {
+    fn from(format: ScanFormat) -> Self {
+        match format {
+            ScanFormat::Human => Self::Human,
+            ScanFormat::Json | ScanFormat::Sarif => Self::Json,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Scan git history: all refs by default (branches, tags, remotes, stash)
+    Git {
+        /// Repository (a work tree or a bare repository)
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Only commits in this revision range, e.g. v1.2.0..HEAD
+        #[arg(long, value_name = "A..B", conflicts_with = "branch")]
+        range: Option<String>,
+        /// Only commits after this date (YYYY-MM-DD)
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Only this branch instead of all refs
+        #[arg(long, value_name = "NAME")]
+        branch: Option<String>,
+        /// List every commit that contains each finding, not only the first
+        #[arg(long)]
+        all_commits: bool,
+        #[command(flatten)]
+        scan: ScanArgs,
+    },
+    /// Scan files on disk, honouring .gitignore
+    Dir {
+        /// Directory or file
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Scan ignored files too
+        #[arg(long)]
+        no_ignore: bool,
+        #[command(flatten)]
+        scan: ScanArgs,
+    },
+    /// Scan the staged changes against HEAD (for a pre-commit hook)
+    Staged {
+        /// Repository
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[command(flatten)]
+        scan: ScanArgs,
+    },
+    /// Scan standard input
+    Stdin {
+        /// Path to report for the input
+        #[arg(long, value_name = "PATH", default_value = "-")]
+        label: String,
+        #[command(flatten)]
+        scan: ScanArgs,
+    },
+    /// Write a git pre-commit hook that runs `leak-scan staged`
+    InstallHook {
+        /// Repository
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Replace an existing hook
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// Settings shared by every scan.
+#[derive(Debug, Args)]
+pub(crate) struct ScanArgs {
+    /// Rules: a gitleaks-format TOML config [default: .gitleaks.toml if present, else
+    /// the built-in rules]
+    #[arg(long, value_name = "FILE")]
+    pub(crate) rules: Option<PathBuf>,
+    /// Fingerprints to ignore [default: .gitleaksignore if present]
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ignore_file: Option<PathBuf>,
+    /// Ignore findings already in this earlier JSON report
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
+    /// Also write the report to this file
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report: Option<PathBuf>,
+    /// Show found secrets in full
+    #[arg(long)]
+    pub(crate) no_redact: bool,
+    /// Exit code when leaks are found
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub(crate) exit_code: u8,
+    /// Skip files and blobs larger than this many bytes
+    #[arg(long, value_name = "BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub(crate) max_size: u64,
+}
+
+impl Command {
+    /// The verb as typed, for messages.
+    pub(crate) fn verb(&self) -> &'static str {
+        match self {
+            Self::Git { .. } => "git",
+            Self::Dir { .. } => "dir",
+            Self::Staged { .. } => "staged",
+            Self::Stdin { .. } => "stdin",
+            Self::InstallHook { .. } => "install-hook",
+        }
+    }
+}
+
+impl Cli {
+    /// Parses argv; a bad flag exits 2 (clap's usage error), `--help` exits 0.
+    pub(crate) fn parse_args() -> Self {
+        Self::parse()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn cli_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,96 @@
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::common::{Common, FormatArg};
+
+/// Apply pending D1 migrations, in wrangler's order and with D1's rules, to a throw-away
+/// copy of the database, and report what would fail, what data would be lost and what the
+/// schema becomes. The source database is never written.
+///
+/// Exit codes: 0 every pending migration applies cleanly, 1 one would fail (or a lint
+/// fails with --strict), 2 bad input.
+#[derive(Debug, Parser)]
+#[command(
+    name = "migrate-dryrun",
+    version,
+    max_term_width = 100,
+    args_conflicts_with_subcommands = true
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Option<Command>,
+
+    #[command(flatten)]
+    pub(crate) source: Source,
+
+    /// Lint errors fail the run
+    #[arg(long)]
+    pub(crate) strict: bool,
+
+    /// Keep the migrated copy at this path for inspection
+    #[arg(long, value_name = "FILE")]
+    pub(crate) keep: Option<PathBuf>,
+
+    /// Output format
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Human)]
+    pub(crate) format: FormatArg,
+
+    #[command(flatten)]
+    pub(crate) common: Common,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// List applied and pending migrations, like `wrangler d1 migrations list`
+    List,
+}
+
+/// Where the migrations and the database snapshot come from.
+#[derive(Debug, Args)]
+pub(crate) struct Source {
+    /// Wrangler config that declares the D1 binding [default: wrangler.json(c)/.toml here]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) wrangler_config: Option<PathBuf>,
+    /// Wrangler environment whose binding to use
+    #[arg(long = "env", global = true, value_name = "NAME")]
+    pub(crate) env: Option<String>,
+    /// D1 binding or database name [default: the only one]
+    #[arg(long, global = true, value_name = "BINDING|NAME")]
+    pub(crate) database: Option<String>,
+    /// Migrations directory, instead of the binding's migrations_dir
+    #[arg(long, global = true, value_name = "DIR")]
+    pub(crate) migrations: Option<PathBuf>,
+    /// Migrations table, instead of the binding's migrations_table
+    #[arg(long, global = true, value_name = "NAME")]
+    pub(crate) table: Option<String>,
+    /// Snapshot: a SQLite file (opened read-only)
+    #[arg(long, global = true, value_name = "FILE", group = "snapshot_source")]
+    pub(crate) snapshot: Option<PathBuf>,
+    /// Snapshot: a `wrangler d1 export` SQL dump
+    #[arg(long, global = true, value_name = "FILE", group = "snapshot_source")]
+    pub(crate) dump: Option<PathBuf>,
+    /// Snapshot: wrangler's local state for the binding (.wrangler/state)
+    #[arg(long, global = true, group = "snapshot_source")]
+    pub(crate) local: bool,
+    /// Snapshot: run `wrangler d1 export --remote` into a private temp file
+    #[arg(long, global = true, group = "snapshot_source")]
+    pub(crate) export_remote: bool,
+}
+
+impl Cli {
+    /// Parses argv; a bad flag exits 2 (clap's usage error), `--help` exits 0.
+    pub(crate) fn parse_args() -> Self {
+        Self::parse()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn cli_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
+}

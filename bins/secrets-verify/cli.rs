@@ -1,0 +1,63 @@
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use crate::common::{Common, FormatArg};
+
+/// Check that every required secret exists in every deploy target, with no empty or
+/// placeholder value and none in wrangler `vars`. Needs no decryption key.
+///
+/// Exit codes: 0 all present and clean, 1 something missing or a lint failed, 2 bad
+/// config or flags, 3 a target could not be listed.
+#[derive(Debug, Parser)]
+#[command(name = "secrets-verify", version, max_term_width = 100)]
+pub(crate) struct Cli {
+    /// Environment(s) from bulwark.toml to check [default: default_env, else every one]
+    #[arg(long = "env", value_name = "NAME")]
+    pub(crate) envs: Vec<String>,
+
+    /// Only check the target with this name (its label, or its kind)
+    #[arg(long = "target", value_name = "NAME")]
+    pub(crate) targets: Vec<String>,
+
+    /// Require this secret name (or PREFIX_* pattern) in addition to bulwark.toml's list
+    #[arg(long = "require", value_name = "NAME")]
+    pub(crate) require: Vec<String>,
+
+    /// Also compare the required names with the names inside the encrypted store
+    /// (needs the identity)
+    #[arg(long)]
+    pub(crate) names_from_store: bool,
+
+    /// age identity file, for checks that read the encrypted store
+    #[arg(long, value_name = "FILE")]
+    pub(crate) identity: Option<PathBuf>,
+
+    /// Values shorter than this count as placeholders
+    #[arg(long, value_name = "CHARS", default_value_t = 8)]
+    pub(crate) min_length: usize,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    pub(crate) format: FormatArg,
+
+    #[command(flatten)]
+    pub(crate) common: Common,
+}
+
+impl Cli {
+    /// Parses argv; a bad flag exits 2 (clap's usage error), `--help` exits 0.
+    pub(crate) fn parse_args() -> Self {
+        Self::parse()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn cli_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
+}
