@@ -10,10 +10,12 @@ mod error;
 mod exit;
 pub mod harden;
 mod output;
+mod progress;
 
 pub use error::{Failure, NotImplemented, render_error};
 pub use exit::Exit;
 pub use output::{ColorChoice, Format, Output, OutputOptions, Report, Styles, color_enabled};
+pub use progress::{NoProgress, Progress};
 
 /// Version of every JSON document the binaries print; see `docs/json-output.md`.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -202,6 +202,18 @@ impl Output {
         self.options.format == Format::Human && !self.options.quiet && io::stderr().is_terminal()
     }
 
+    /// A progress bar on stderr for work of `total` units (bytes, blobs, rows), or a
+    /// spinner when the total is unknown; a no-op where [`Output::progress_allowed`] says
+    /// no (JSON, `-q`, stderr not a terminal). Libraries take it as `&dyn Progress`.
+    #[must_use]
+    pub fn progress(&self, label: &str, total: Option<u64>) -> Box<dyn crate::Progress> {
+        if self.progress_allowed() {
+            Box::new(crate::progress::Bar::new(label, total))
+        } else {
+            Box::new(crate::NoProgress)
+        }
+    }
+
     /// A `warning:` line on stderr (shown even with `-q`).
     pub fn warn(&self, message: &str) {
         let style = self.stderr_styles.warning;

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the real tools the test suite runs (age, zstd, sqlite3, keyutils, git, and
+# wrangler from npm for the D1 parity suite) when they are missing, then prints the PATH
+# entry for the npm-installed ones. Safe to run again: it installs nothing already there.
+#
+#   eval "$(bash tests/setup.sh)"     # what tests/run.sh and .ci/run do
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+tools="${BULWARK_TOOLS_DIR:-$root/target/tools}"
+wrangler_version="${BULWARK_WRANGLER_VERSION:-4.86.0}"
+
+missing=()
+for pair in age:age age-keygen:age zstd:zstd sqlite3:sqlite3 keyctl:keyutils git:git; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+done
+if ((${#missing[@]})); then
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]} with apt-get" >&2
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
+fi
+
+if [ ! -x "$tools/node_modules/.bin/wrangler" ]; then
+  echo "setup: installing wrangler@$wrangler_version from npm into $tools" >&2
+  mkdir -p "$tools"
+  npm install --prefix "$tools" --no-audit --no-fund --loglevel=error "wrangler@$wrangler_version" >&2
+fi
+
+echo "export PATH=\"$tools/node_modules/.bin:\$PATH\""
