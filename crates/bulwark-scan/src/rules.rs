@@ -1,0 +1,566 @@
+//! The rule engine: rules (id, regex, secret group, keywords, entropy, path, allow-lists),
+//! an Aho-Corasick keyword prefilter, and the matcher that turns text into [`Match`]es.
+
+use std::sync::Arc;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::bytes::{Regex, RegexBuilder};
+
+use crate::ScanError;
+use crate::checks::{bech32_ok, github_checksum_ok, jwt_header_ok, shannon_entropy};
+
+/// The inline comment that silences a finding on its line (as in gitleaks).
+pub const INLINE_ALLOW: &str = "gitleaks:allow";
+
+/// A check a candidate must pass besides its regex, for formats that carry one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validator {
+    /// GitHub and npm tokens: CRC32 of the random part in the last six base62 digits.
+    GithubCrc32,
+    /// age identities: a bech32 string with a valid checksum.
+    Bech32,
+    /// JSON Web Tokens: the header decodes to a JSON object with `alg`.
+    JwtHeader,
+    /// Generic assignments: the value is not a plain identifier or placeholder.
+    NotPlaceholder,
+}
+
+impl Validator {
+    fn accepts(self, secret: &str) -> bool {
+        match self {
+            Self::GithubCrc32 => github_checksum_ok(secret),
+            Self::Bech32 => bech32_ok(secret),
+            Self::JwtHeader => jwt_header_ok(secret),
+            Self::NotPlaceholder => !looks_like_placeholder(secret),
+        }
+    }
+}
+
+/// Values that are references or placeholders rather than secrets: identifiers
+/// (`config.password`), environment lookups, template expressions, masks.
+fn looks_like_placeholder(secret: &str) -> bool {
+    let lower = secret.to_ascii_lowercase();
+    let identifier = secret
+        .bytes()
+        .all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'.' | b'-' | b'/' | b'$'));
+    identifier
+        || lower.contains("${")
+        || lower.contains("{{")
+        || lower.contains("process.env")
+        || lower.contains("os.environ")
+        || lower.contains("getenv")
+        || lower.starts_with('<')
+        || lower.contains("xxxx")
+        || lower.contains("****")
+        || lower.contains("....")
+        || lower.contains("example")
+        || lower.contains("changeme")
+        || lower.contains("placeholder")
+        || lower.contains("your_")
+        || lower.contains("your-")
+        || lower.contains("redacted")
+        || lower.contains("dummy")
+}
+
+/// Where an allow-list's `regexes` look: the secret, the whole match or the whole line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RegexTarget {
+    /// The extracted secret (the default).
+    #[default]
+    Secret,
+    /// The whole regex match.
+    Match,
+    /// The line the match starts on.
+    Line,
+}
+
+/// An allow-list: a finding is dropped when it matches (any one criterion with `OR`, the
+/// default; all given criteria with `AND`).
+#[derive(Debug, Clone, Default)]
+pub struct Allowlist {
+    /// What the allow-list is for.
+    pub description: String,
+    /// Every given criterion must match, instead of any one.
+    pub require_all: bool,
+    /// Commits (full or abbreviated ids) whose findings are allowed.
+    pub commits: Vec<String>,
+    /// Path regexes.
+    pub paths: Vec<Regex>,
+    /// Regexes over [`Allowlist::regex_target`].
+    pub regexes: Vec<Regex>,
+    /// What `regexes` look at.
+    pub regex_target: RegexTarget,
+    /// Lower-case words: a secret containing one is allowed.
+    pub stopwords: Vec<String>,
+}
+
+/// What an allow-list is asked about one candidate.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Candidate<'a> {
+    pub(crate) secret: &'a [u8],
+    pub(crate) full_match: &'a [u8],
+    pub(crate) line: &'a [u8],
+    pub(crate) path: Option<&'a str>,
+    pub(crate) commit: Option<&'a str>,
+}
+
+impl Allowlist {
+    fn is_empty(&self) -> bool {
+        self.commits.is_empty()
+            && self.paths.is_empty()
+            && self.regexes.is_empty()
+            && self.stopwords.is_empty()
+    }
+
+    /// Whether `candidate` is allowed by this list.
+    pub(crate) fn allows(&self, candidate: &Candidate<'_>) -> bool {
+        if self.is_empty() {
+            return false;
+        }
+        let mut results = Vec::with_capacity(4);
+        if !self.commits.is_empty() {
+            results.push(candidate.commit.is_some_and(|commit| {
+                self.commits
+                    .iter()
+                    .any(|allowed| !allowed.is_empty() && commit.starts_with(allowed.as_str()))
+            }));
+        }
+        if !self.paths.is_empty() {
+            results.push(
+                candidate
+                    .path
+                    .is_some_and(|path| self.paths.iter().any(|re| re.is_match(path.as_bytes()))),
+            );
+        }
+        if !self.regexes.is_empty() {
+            let target = match self.regex_target {
+                RegexTarget::Secret => candidate.secret,
+                RegexTarget::Match => candidate.full_match,
+                RegexTarget::Line => candidate.line,
+            };
+            results.push(self.regexes.iter().any(|re| re.is_match(target)));
+        }
+        if !self.stopwords.is_empty() {
+            let secret = String::from_utf8_lossy(candidate.secret).to_ascii_lowercase();
+            results.push(
+                self.stopwords
+                    .iter()
+                    .any(|word| secret.contains(word.as_str())),
+            );
+        }
+        if self.require_all {
+            results.iter().all(|&hit| hit)
+        } else {
+            results.iter().any(|&hit| hit)
+        }
+    }
+}
+
+/// One detection rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Stable id, e.g. `github-pat`; part of every fingerprint.
+    pub id: Arc<str>,
+    /// What the rule finds, for people.
+    pub description: Arc<str>,
+    /// The pattern; `None` for a path-only rule (the file's presence is the finding).
+    pub regex: Option<Regex>,
+    /// The capture group that holds the secret; 0 means the first non-empty group, or
+    /// the whole match when the regex has none (gitleaks' `secretGroup`).
+    pub secret_group: usize,
+    /// Lower-case keywords; the regex only runs on text that contains one. Empty means
+    /// always run.
+    pub keywords: Vec<String>,
+    /// Minimum Shannon entropy of the secret.
+    pub entropy: Option<f64>,
+    /// Only files whose path matches.
+    pub path: Option<Regex>,
+    /// Rule-specific allow-lists.
+    pub allowlists: Vec<Allowlist>,
+    /// Extra format checks.
+    pub validators: Vec<Validator>,
+}
+
+impl Rule {
+    /// A rule with `id`, `description` and `pattern`, no keywords, entropy or
+    /// allow-lists.
+    pub fn new(id: &str, description: &str, pattern: &str) -> Result<Self, ScanError> {
+        Ok(Self {
+            id: Arc::from(id),
+            description: Arc::from(description),
+            regex: Some(compile(pattern, id)?),
+            secret_group: 0,
+            keywords: Vec::new(),
+            entropy: None,
+            path: None,
+            allowlists: Vec::new(),
+            validators: Vec::new(),
+        })
+    }
+}
+
+/// Compiles a rule pattern. Go's RE2 (which gitleaks configs are written for) treats
+/// `\w`, `\d`, `\s` and `\b` as ASCII; so does this, unless the pattern needs Unicode
+/// (a non-ASCII literal or `\p{…}`), in which case it is compiled Unicode-aware.
+pub(crate) fn compile(pattern: &str, rule: &str) -> Result<Regex, ScanError> {
+    let build = |unicode: bool| {
+        RegexBuilder::new(pattern)
+            .unicode(unicode)
+            .size_limit(64 << 20)
+            .dfa_size_limit(16 << 20)
+            .build()
+    };
+    build(false)
+        .or_else(|_| build(true))
+        .map_err(|source| ScanError::BadRegex {
+            rule: rule.to_owned(),
+            source: Box::new(source),
+        })
+}
+
+/// One secret found in a text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match {
+    /// Index of the rule in [`Rules::rules`].
+    pub rule: usize,
+    /// The rule's id.
+    pub rule_id: Arc<str>,
+    /// The rule's description.
+    pub description: Arc<str>,
+    /// The secret (the rule's secret group). Treat it as sensitive: redact it before it
+    /// is shown.
+    pub secret: String,
+    /// Byte range of the secret in the scanned text.
+    pub start: usize,
+    /// End of the byte range (exclusive).
+    pub end: usize,
+    /// 1-based line of the secret's first byte.
+    pub start_line: usize,
+    /// 1-based line of the secret's last byte.
+    pub end_line: usize,
+    /// 1-based column (in bytes) of the secret's first byte.
+    pub start_column: usize,
+    /// 1-based column of the secret's last byte.
+    pub end_column: usize,
+    /// Shannon entropy of the secret.
+    pub entropy: f64,
+}
+
+/// A compiled rule set with its keyword prefilter and global allow-list.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    list: Vec<Rule>,
+    global: Vec<Allowlist>,
+    prefilter: Option<AhoCorasick>,
+    /// For each prefilter pattern, the rules that listed it.
+    by_keyword: Vec<Vec<usize>>,
+    /// Rules without keywords: they always run.
+    unconditional: Vec<usize>,
+}
+
+impl Rules {
+    /// Builds a rule set from `rules` and global allow-lists.
+    pub fn new(rules: Vec<Rule>, global: Vec<Allowlist>) -> Result<Self, ScanError> {
+        let mut keywords: Vec<String> = Vec::new();
+        let mut by_keyword: Vec<Vec<usize>> = Vec::new();
+        let mut unconditional = Vec::new();
+        for (index, rule) in rules.iter().enumerate() {
+            if rule.keywords.is_empty() {
+                unconditional.push(index);
+            }
+            for keyword in &rule.keywords {
+                let keyword = keyword.to_ascii_lowercase();
+                if let Some(slot) = keywords.iter().position(|k| *k == keyword) {
+                    by_keyword[slot].push(index);
+                } else {
+                    keywords.push(keyword);
+                    by_keyword.push(vec![index]);
+                }
+            }
+        }
+        let prefilter = if keywords.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&keywords)
+                    .map_err(|source| ScanError::Prefilter {
+                        source: Box::new(source),
+                    })?,
+            )
+        };
+        Ok(Self {
+            list: rules,
+            global,
+            prefilter,
+            by_keyword,
+            unconditional,
+        })
+    }
+
+    /// Bulwark's built-in rules (see `docs/leak-scan.md` for the list), written from the
+    /// public token formats, with the default allow-list for placeholders, documented
+    /// example keys and lock files.
+    #[must_use]
+    pub fn default_rules() -> Self {
+        crate::defaults::default_rules()
+    }
+
+    /// Loads a gitleaks-format TOML config (`[[rules]]`, `[allowlist]`,
+    /// `[[allowlists]]`, `[extend] useDefault`/`disabledRules`). `useDefault` extends
+    /// Bulwark's own default rules, not gitleaks'.
+    pub fn from_gitleaks_toml(text: &str) -> Result<Self, ScanError> {
+        crate::gitleaks::parse_config(text)
+    }
+
+    /// The rules, in order.
+    #[must_use]
+    pub fn rules(&self) -> &[Rule] {
+        &self.list
+    }
+
+    /// The global allow-lists.
+    #[must_use]
+    pub fn global_allowlists(&self) -> &[Allowlist] {
+        &self.global
+    }
+
+    /// The rule with `id`.
+    #[must_use]
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.list.iter().find(|rule| &*rule.id == id)
+    }
+
+    /// Every secret in `text`, in order of position. `gitleaks:allow` on a line and the
+    /// allow-lists apply; path-specific rules and path allow-lists do not (there is no
+    /// path).
+    #[must_use]
+    pub fn scan_text(&self, text: &str) -> Vec<Match> {
+        self.scan_bytes(text.as_bytes(), None, None)
+    }
+
+    /// Whether `value` (one secret value, or a short text) matches any rule. For
+    /// `secrets-verify`: "does this value look like a real credential".
+    #[must_use]
+    pub fn matches_value(&self, value: &str) -> bool {
+        !self.scan_text(value).is_empty()
+    }
+
+    /// The ids of the rules that `value` matches, without duplicates.
+    #[must_use]
+    pub fn matching_rule_ids(&self, value: &str) -> Vec<Arc<str>> {
+        let mut ids: Vec<Arc<str>> = Vec::new();
+        for found in self.scan_text(value) {
+            if !ids.contains(&found.rule_id) {
+                ids.push(found.rule_id);
+            }
+        }
+        ids
+    }
+
+    /// Whether a file at `path` is skipped entirely by a global path allow-list.
+    #[must_use]
+    pub fn path_allowed(&self, path: &str) -> bool {
+        self.global.iter().any(|list| {
+            !list.paths.is_empty()
+                && list.regexes.is_empty()
+                && list.stopwords.is_empty()
+                && list.commits.is_empty()
+                && list.paths.iter().any(|re| re.is_match(path.as_bytes()))
+        })
+    }
+
+    /// Every secret in `data` (a file or blob) at `path`, found in `commit`.
+    #[must_use]
+    pub fn scan_bytes(&self, data: &[u8], path: Option<&str>, commit: Option<&str>) -> Vec<Match> {
+        let candidates = self.candidate_rules(data);
+        let mut found = Vec::new();
+        if candidates.is_empty() {
+            return found;
+        }
+        let lines = LineIndex::new(data);
+        for index in candidates {
+            let rule = &self.list[index];
+            if let (Some(filter), Some(path)) = (&rule.path, path) {
+                if !filter.is_match(path.as_bytes()) {
+                    continue;
+                }
+            } else if rule.path.is_some() && path.is_none() {
+                continue;
+            }
+            let Some(regex) = &rule.regex else {
+                // A path-only rule: the file itself is the finding.
+                found.push(self.make_match(index, data, &lines, 0, 0, 0.0));
+                continue;
+            };
+            for caps in regex.captures_iter(data) {
+                let Some(whole) = caps.get(0) else { continue };
+                let group = if rule.secret_group > 0 {
+                    caps.get(rule.secret_group)
+                } else {
+                    caps.iter()
+                        .skip(1)
+                        .flatten()
+                        .find(|group| !group.is_empty())
+                        .or(Some(whole))
+                };
+                let Some(secret) = group else { continue };
+                if secret.is_empty() {
+                    continue;
+                }
+                let secret_bytes = secret.as_bytes();
+                let entropy = shannon_entropy(secret_bytes);
+                if rule.entropy.is_some_and(|minimum| entropy < minimum) {
+                    continue;
+                }
+                let secret_text = String::from_utf8_lossy(secret_bytes);
+                if !rule
+                    .validators
+                    .iter()
+                    .all(|validator| validator.accepts(&secret_text))
+                {
+                    continue;
+                }
+                let line = lines.line_text(data, whole.start());
+                if contains_ascii_ci(line, INLINE_ALLOW.as_bytes()) {
+                    continue;
+                }
+                let candidate = Candidate {
+                    secret: secret_bytes,
+                    full_match: whole.as_bytes(),
+                    line,
+                    path,
+                    commit,
+                };
+                if rule.allowlists.iter().any(|list| list.allows(&candidate))
+                    || self.global.iter().any(|list| list.allows(&candidate))
+                {
+                    continue;
+                }
+                found.push(self.make_match(
+                    index,
+                    data,
+                    &lines,
+                    secret.start(),
+                    secret.end(),
+                    entropy,
+                ));
+            }
+        }
+        found.sort_by_key(|m| (m.start, m.rule));
+        found.dedup_by(|later, earlier| {
+            later.start == earlier.start && later.end == earlier.end && later.rule == earlier.rule
+        });
+        // A generic rule (id `generic…`) that found what a specific rule found says nothing
+        // new: drop it, as gitleaks does for `generic-api-key`.
+        let specific: Vec<(usize, usize)> = found
+            .iter()
+            .filter(|m| !m.rule_id.starts_with("generic"))
+            .map(|m| (m.start, m.end))
+            .collect();
+        found.retain(|m| {
+            !m.rule_id.starts_with("generic")
+                || !specific
+                    .iter()
+                    .any(|&(start, end)| start < m.end && m.start < end)
+        });
+        found
+    }
+
+    fn make_match(
+        &self,
+        index: usize,
+        data: &[u8],
+        lines: &LineIndex,
+        start: usize,
+        end: usize,
+        entropy: f64,
+    ) -> Match {
+        let rule = &self.list[index];
+        let (start_line, start_column) = lines.position(start);
+        let (end_line, end_column) = lines.position(end.saturating_sub(1).max(start));
+        Match {
+            rule: index,
+            rule_id: Arc::clone(&rule.id),
+            description: Arc::clone(&rule.description),
+            secret: String::from_utf8_lossy(&data[start..end]).into_owned(),
+            start,
+            end,
+            start_line,
+            end_line,
+            start_column,
+            end_column,
+            entropy,
+        }
+    }
+
+    /// The rules whose keywords occur in `data`, plus those without keywords.
+    fn candidate_rules(&self, data: &[u8]) -> Vec<usize> {
+        let mut wanted = vec![false; self.list.len()];
+        for &index in &self.unconditional {
+            wanted[index] = true;
+        }
+        if let Some(prefilter) = &self.prefilter {
+            let mut seen = vec![false; self.by_keyword.len()];
+            let mut remaining = seen.len();
+            for hit in prefilter.find_overlapping_iter(data) {
+                let pattern = hit.pattern().as_usize();
+                if !seen[pattern] {
+                    seen[pattern] = true;
+                    for &index in &self.by_keyword[pattern] {
+                        wanted[index] = true;
+                    }
+                    remaining -= 1;
+                    if remaining == 0 {
+                        break;
+                    }
+                }
+            }
+        }
+        wanted
+            .iter()
+            .enumerate()
+            .filter_map(|(index, &want)| want.then_some(index))
+            .collect()
+    }
+}
+
+fn contains_ascii_ci(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window.eq_ignore_ascii_case(needle))
+}
+
+/// Byte offsets of line starts, to turn offsets into 1-based line and column.
+#[derive(Debug)]
+pub(crate) struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub(crate) fn new(data: &[u8]) -> Self {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', data).map(|at| at + 1));
+        Self { starts }
+    }
+
+    /// 1-based (line, column) of byte `offset`.
+    pub(crate) fn position(&self, offset: usize) -> (usize, usize) {
+        let line = self.starts.partition_point(|&start| start <= offset);
+        let start = self.starts[line.saturating_sub(1)];
+        (line, offset - start + 1)
+    }
+
+    /// The line containing `offset`, without its newline.
+    pub(crate) fn line_text<'a>(&self, data: &'a [u8], offset: usize) -> &'a [u8] {
+        let line = self.starts.partition_point(|&start| start <= offset);
+        let start = self.starts[line.saturating_sub(1)];
+        let end = self
+            .starts
+            .get(line)
+            .map_or(data.len(), |&next| next.saturating_sub(1));
+        &data[start..end.max(start)]
+    }
+}
