@@ -28,9 +28,17 @@ pub(crate) struct Cli {
     #[arg(long)]
     pub(crate) strict: bool,
 
-    /// Keep the migrated copy at this path for inspection
+    /// Keep the migrated copy at this path for inspection (never overwrites a file)
     #[arg(long, value_name = "FILE")]
     pub(crate) keep: Option<PathBuf>,
+
+    /// Lock file of applied migrations' SHA-256 sums: flags files changed after they ran
+    #[arg(long, value_name = "FILE")]
+    pub(crate) lock: Option<PathBuf>,
+
+    /// Add the sums of applied migrations missing from --lock (only when the run is clean)
+    #[arg(long, requires = "lock")]
+    pub(crate) update_lock: bool,
 
     /// Output format
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Human)]
@@ -76,6 +84,24 @@ pub(crate) struct Source {
     /// Snapshot: run `wrangler d1 export --remote` into a private temp file
     #[arg(long, global = true, group = "snapshot_source")]
     pub(crate) export_remote: bool,
+}
+
+impl Source {
+    /// The library's plain-data view of these flags.
+    pub(crate) fn inputs(&self, bulwark_config: Option<PathBuf>) -> bulwark_migrate::Inputs {
+        bulwark_migrate::Inputs {
+            bulwark_config,
+            wrangler_config: self.wrangler_config.clone(),
+            env: self.env.clone(),
+            database: self.database.clone(),
+            migrations: self.migrations.clone(),
+            table: self.table.clone(),
+            snapshot: self.snapshot.clone(),
+            dump: self.dump.clone(),
+            local: self.local,
+            export_remote: self.export_remote,
+        }
+    }
 }
 
 impl Cli {

@@ -11,7 +11,7 @@ mod common;
 
 use std::process::ExitCode;
 
-use bulwark_core::NotImplemented;
+use bulwark_migrate::{MigrateError, Request};
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse_args();
@@ -19,11 +19,36 @@ fn main() -> ExitCode {
         "migrate-dryrun",
         cli.common.output_options(cli.format.into()),
     );
-    let command = match cli.command {
-        Some(cli::Command::List) => "migrate-dryrun list",
-        None => "migrate-dryrun",
+    let cwd = match std::env::current_dir() {
+        Ok(cwd) => cwd,
+        Err(source) => {
+            return out.fail(&MigrateError::Io {
+                action: "read the current directory",
+                source,
+            });
+        }
     };
-    out.fail(&NotImplemented {
-        command: command.to_owned(),
-    })
+    let inputs = cli.source.inputs(cli.common.config.clone());
+    let mut request = match Request::resolve(&inputs, &cwd) {
+        Ok(request) => request,
+        Err(err) => return out.fail(&err),
+    };
+    request.strict = cli.strict;
+    request.keep = cli.keep;
+    request.lock = cli.lock;
+    request.update_lock = cli.update_lock;
+    let progress = out.progress("migrate-dryrun", None);
+    match cli.command {
+        Some(cli::Command::List) => match bulwark_migrate::list(&request, progress.as_ref()) {
+            Ok(report) => out.finish(&report),
+            Err(err) => out.fail(&err),
+        },
+        None => match bulwark_migrate::run(&request, progress.as_ref()) {
+            Ok(report) => {
+                progress.finish();
+                out.finish(&report)
+            }
+            Err(err) => out.fail(&err),
+        },
+    }
 }

@@ -1,0 +1,462 @@
+//! What a dry run found, as JSON (docs/migrate-dryrun.md) and as text for people.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use bulwark_core::{Exit, Report, Styles};
+use serde::Serialize;
+
+use crate::d1::D1Error;
+use crate::lint::{Finding, Severity};
+use crate::schema::{DataAtRisk, SchemaDiff};
+
+/// A migration's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// In the migrations table already: wrangler skips it.
+    AlreadyApplied,
+    /// Applies cleanly.
+    Ok,
+    /// D1 would refuse it; nothing of it would remain.
+    Failed,
+    /// After a failure: wrangler stops, so it would not run.
+    NotRun,
+}
+
+impl Status {
+    fn label(self) -> &'static str {
+        match self {
+            Self::AlreadyApplied => "already-applied",
+            Self::Ok => "ok",
+            Self::Failed => "failed",
+            Self::NotRun => "not-run",
+        }
+    }
+}
+
+/// Why a migration would fail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MigrationError {
+    /// See [`D1Error::class`].
+    pub class: String,
+    /// The message, worded like D1's.
+    pub message: String,
+    /// The migration file.
+    pub file: String,
+    /// Line in the file where the failing statement starts; `null` for failures at commit.
+    pub line: Option<usize>,
+    /// The failing statement (shortened).
+    pub statement: Option<String>,
+    /// Whether plain SQLite would have accepted it: the failure is D1's own rule.
+    pub d1_only: bool,
+}
+
+impl MigrationError {
+    /// From the emulator's error for the file at `path`.
+    #[must_use]
+    pub fn new(err: D1Error, path: &Path) -> Self {
+        let d1_only = matches!(
+            err.class.as_str(),
+            "SQLITE_AUTH" | "transaction" | "parameters" | "SQLITE_TOOBIG"
+        ) || err.message.contains("not authorized")
+            || err.message.starts_with("Durable Object was reset");
+        Self {
+            class: err.class,
+            message: err.message,
+            file: path.display().to_string(),
+            line: err.line,
+            statement: err.statement,
+            d1_only,
+        }
+    }
+}
+
+/// One migration in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct MigrationReport {
+    /// File name (what the migrations table records).
+    pub name: String,
+    /// Outcome.
+    pub status: Status,
+    /// Statements executed (0 unless `ok`).
+    pub statements: usize,
+    /// Rows inserted, updated or deleted, triggers included.
+    pub rows_changed: u64,
+    /// Time the batch took on the copy.
+    pub duration_ms: f64,
+    /// Lint findings.
+    pub findings: Vec<Finding>,
+    /// Why it fails, for `failed`.
+    pub error: Option<MigrationError>,
+}
+
+impl MigrationReport {
+    /// A migration with `status` and no numbers yet.
+    #[must_use]
+    pub fn new(name: &str, status: Status, findings: Vec<Finding>) -> Self {
+        Self {
+            name: name.to_owned(),
+            status,
+            statements: 0,
+            rows_changed: 0,
+            duration_ms: 0.0,
+            findings,
+            error: None,
+        }
+    }
+}
+
+/// A row `PRAGMA foreign_key_check` reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ForeignKeyViolation {
+    /// The child table.
+    pub table: String,
+    /// The row (null for WITHOUT ROWID tables).
+    pub rowid: Option<i64>,
+    /// The parent table.
+    pub parent: String,
+    /// Which foreign key of the table.
+    pub fkid: i64,
+}
+
+/// `PRAGMA foreign_key_check` and `integrity_check` on the migrated copy.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Checks {
+    /// `all`, or `touched-tables` for databases over 256 MiB.
+    pub scope: String,
+    /// The tables checked, for `touched-tables`.
+    pub tables_checked: Vec<String>,
+    /// Foreign key violations (first 100 per table).
+    pub foreign_key_violations: Vec<ForeignKeyViolation>,
+    /// `integrity_check` lines other than `ok`.
+    pub integrity_errors: Vec<String>,
+}
+
+/// Counts by status and severity.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Summary {
+    /// Migrations already applied.
+    pub already_applied: usize,
+    /// Pending migrations that apply cleanly.
+    pub ok: usize,
+    /// Pending migrations that fail (0 or 1).
+    pub failed: usize,
+    /// Pending migrations that would not run.
+    pub not_run: usize,
+    /// Unsuppressed lint errors.
+    pub lint_errors: usize,
+    /// Unsuppressed lint warnings.
+    pub lint_warnings: usize,
+}
+
+impl Summary {
+    /// Counts `migrations`.
+    #[must_use]
+    pub fn of(migrations: &[MigrationReport]) -> Self {
+        let mut summary = Self::default();
+        for m in migrations {
+            match m.status {
+                Status::AlreadyApplied => summary.already_applied += 1,
+                Status::Ok => summary.ok += 1,
+                Status::Failed => summary.failed += 1,
+                Status::NotRun => summary.not_run += 1,
+            }
+            for f in m.findings.iter().filter(|f| !f.suppressed) {
+                match f.severity {
+                    Severity::Error => summary.lint_errors += 1,
+                    Severity::Warning => summary.lint_warnings += 1,
+                    Severity::Info => {}
+                }
+            }
+        }
+        summary
+    }
+}
+
+/// The result of `migrate-dryrun`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DryRunReport {
+    /// Where the database came from.
+    pub source: String,
+    /// The migrations directory.
+    pub migrations_dir: String,
+    /// The migrations table.
+    pub table: String,
+    /// Whether lint errors fail the run.
+    pub strict: bool,
+    /// `ok`, `failed` (a migration fails), `lint-failed` (strict), `too-large`.
+    pub verdict: String,
+    /// Every migration file, applied ones first, then pending ones in run order.
+    pub migrations: Vec<MigrationReport>,
+    /// Schema before the pending migrations vs after the last one that applied.
+    pub schema_diff: SchemaDiff,
+    /// Rows and values the schema changes delete.
+    pub data_at_risk: DataAtRisk,
+    /// Checks on the migrated copy.
+    pub checks: Checks,
+    /// Size of the migrated copy.
+    pub size_bytes: u64,
+    /// D1's database size limit.
+    pub size_limit_bytes: u64,
+    /// Where the migrated copy was kept (`--keep`).
+    pub kept: Option<String>,
+    /// The lock file, when `--update-lock` wrote it.
+    pub lock_updated: Option<String>,
+    /// Counts.
+    pub summary: Summary,
+}
+
+impl DryRunReport {
+    /// The verdict the numbers imply.
+    #[must_use]
+    pub fn decide_verdict(&self) -> &'static str {
+        if self.summary.failed > 0 {
+            "failed"
+        } else if self.size_bytes > self.size_limit_bytes {
+            "too-large"
+        } else if self.strict && self.summary.lint_errors > 0 {
+            "lint-failed"
+        } else {
+            "ok"
+        }
+    }
+}
+
+impl Report for DryRunReport {
+    fn exit(&self) -> Exit {
+        if self.verdict == "ok" {
+            Exit::Ok
+        } else {
+            Exit::Problem
+        }
+    }
+
+    #[expect(
+        clippy::too_many_lines,
+        reason = "the report's sections in the order they print"
+    )]
+    fn render_human(&self, out: &mut dyn Write, styles: &Styles) -> io::Result<()> {
+        let (bold, ok, warn, error, dim) = (
+            styles.bold,
+            styles.ok,
+            styles.warning,
+            styles.error,
+            styles.dim,
+        );
+        writeln!(
+            out,
+            "{bold}migrate-dryrun{bold:#} {} on {} {dim}(table {}){dim:#}",
+            self.migrations_dir, self.source, self.table
+        )?;
+        if self.migrations.is_empty() {
+            writeln!(out, "no migrations in {}", self.migrations_dir)?;
+        }
+        for m in &self.migrations {
+            let style = match m.status {
+                Status::Ok => ok,
+                Status::Failed => error,
+                Status::NotRun => warn,
+                Status::AlreadyApplied => dim,
+            };
+            write!(out, "  {style}{:<15}{style:#} {}", m.status.label(), m.name)?;
+            if m.status == Status::Ok {
+                write!(
+                    out,
+                    " {dim}({} statements, {} rows changed, {:.1} ms){dim:#}",
+                    m.statements, m.rows_changed, m.duration_ms
+                )?;
+            }
+            writeln!(out)?;
+            if let Some(e) = &m.error {
+                let place = e
+                    .line
+                    .map_or_else(|| e.file.clone(), |l| format!("{}:{l}", e.file));
+                writeln!(out, "      {error}error:{error:#} {place}: {}", e.message)?;
+                if let Some(statement) = &e.statement {
+                    writeln!(
+                        out,
+                        "      {dim}statement:{dim:#} {}",
+                        statement.replace('\n', " ")
+                    )?;
+                }
+                if e.d1_only {
+                    writeln!(
+                        out,
+                        "      {dim}note:{dim:#} local SQLite would accept this; D1 rejects it"
+                    )?;
+                }
+            }
+            for f in &m.findings {
+                let (style, word) = match f.severity {
+                    Severity::Error => (error, "error"),
+                    Severity::Warning => (warn, "warning"),
+                    Severity::Info => (dim, "note"),
+                };
+                let at = f.line.map(|l| format!(":{l}")).unwrap_or_default();
+                let suppressed = if f.suppressed { " (allowed)" } else { "" };
+                writeln!(
+                    out,
+                    "      {style}{word}[{}]{style:#}{suppressed} {}{at}: {}",
+                    f.rule, m.name, f.message
+                )?;
+            }
+        }
+        let diff = &self.schema_diff;
+        if !diff.is_empty() {
+            writeln!(out, "\n{bold}schema changes{bold:#}")?;
+            for o in &diff.added {
+                writeln!(out, "  {ok}+ {}{ok:#} {}", o.kind, o.name)?;
+            }
+            for o in &diff.dropped {
+                writeln!(out, "  {error}- {}{error:#} {}", o.kind, o.name)?;
+            }
+            for c in &diff.changed {
+                write!(out, "  {warn}~ {}{warn:#} {}", c.kind, c.name)?;
+                let mut parts = Vec::new();
+                if !c.columns_added.is_empty() {
+                    parts.push(format!("+{}", c.columns_added.join(", +")));
+                }
+                if !c.columns_dropped.is_empty() {
+                    parts.push(format!("-{}", c.columns_dropped.join(", -")));
+                }
+                if !c.columns_changed.is_empty() {
+                    parts.push(format!(
+                        "~{}",
+                        c.columns_changed
+                            .iter()
+                            .map(|c| c.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ~")
+                    ));
+                }
+                if parts.is_empty() {
+                    writeln!(out)?;
+                } else {
+                    writeln!(out, " ({})", parts.join(" "))?;
+                }
+            }
+        }
+        let risk = &self.data_at_risk;
+        if !risk.tables.is_empty() || !risk.columns.is_empty() {
+            writeln!(out, "\n{bold}data at risk{bold:#}")?;
+            for t in &risk.tables {
+                writeln!(out, "  table {}: {} rows", t.table, t.rows)?;
+            }
+            for c in &risk.columns {
+                writeln!(
+                    out,
+                    "  column {}.{}: {} non-null values",
+                    c.table, c.column, c.non_null_values
+                )?;
+            }
+        }
+        let checks = &self.checks;
+        writeln!(
+            out,
+            "\n{bold}checks{bold:#} {dim}({}){dim:#}: foreign_key_check {}, integrity_check {}",
+            checks.scope,
+            if checks.foreign_key_violations.is_empty() {
+                "ok".to_owned()
+            } else {
+                format!("{} violations", checks.foreign_key_violations.len())
+            },
+            if checks.integrity_errors.is_empty() {
+                "ok".to_owned()
+            } else {
+                format!("{} problems", checks.integrity_errors.len())
+            }
+        )?;
+        for v in checks.foreign_key_violations.iter().take(10) {
+            writeln!(
+                out,
+                "  {warn}foreign key{warn:#} {} row {} -> {}",
+                v.table,
+                v.rowid.map_or_else(|| "?".to_owned(), |r| r.to_string()),
+                v.parent
+            )?;
+        }
+        for line in checks.integrity_errors.iter().take(10) {
+            writeln!(out, "  {error}integrity{error:#} {line}")?;
+        }
+        if let Some(kept) = &self.kept {
+            writeln!(out, "migrated copy kept at {kept}")?;
+        }
+        if let Some(lock) = &self.lock_updated {
+            writeln!(out, "lock file updated: {lock}")?;
+        }
+        let s = &self.summary;
+        let verdict_style = if self.verdict == "ok" { ok } else { error };
+        writeln!(
+            out,
+            "\n{verdict_style}{}{verdict_style:#}: {} pending ok, {} failed, {} not run, {} already applied; {} lint errors, {} warnings{}",
+            self.verdict,
+            s.ok,
+            s.failed,
+            s.not_run,
+            s.already_applied,
+            s.lint_errors,
+            s.lint_warnings,
+            if self.verdict == "too-large" {
+                format!(
+                    "; the database would exceed D1's {} byte limit",
+                    self.size_limit_bytes
+                )
+            } else {
+                String::new()
+            }
+        )
+    }
+}
+
+/// One row of `migrate-dryrun list`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListEntry {
+    /// File name.
+    pub name: String,
+    /// `applied`, `applied-file-missing` or `pending`.
+    pub status: &'static str,
+}
+
+/// The result of `migrate-dryrun list`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListReport {
+    /// Where the database came from.
+    pub source: String,
+    /// The migrations directory.
+    pub migrations_dir: String,
+    /// The migrations table.
+    pub table: String,
+    /// Applied migrations (in the order they ran), then pending ones (in wrangler's
+    /// listing order).
+    pub migrations: Vec<ListEntry>,
+}
+
+impl Report for ListReport {
+    fn exit(&self) -> Exit {
+        Exit::Ok
+    }
+
+    fn render_human(&self, out: &mut dyn Write, styles: &Styles) -> io::Result<()> {
+        let (dim, warn) = (styles.dim, styles.warning);
+        let pending = self
+            .migrations
+            .iter()
+            .filter(|m| m.status == "pending")
+            .count();
+        writeln!(
+            out,
+            "{} on {} {dim}(table {}){dim:#}",
+            self.migrations_dir, self.source, self.table
+        )?;
+        for m in &self.migrations {
+            let style = if m.status == "pending" { warn } else { dim };
+            writeln!(out, "  {style}{:<20}{style:#} {}", m.status, m.name)?;
+        }
+        if pending == 0 {
+            writeln!(out, "no migrations to apply")
+        } else {
+            writeln!(out, "{pending} migration(s) to apply")
+        }
+    }
+}

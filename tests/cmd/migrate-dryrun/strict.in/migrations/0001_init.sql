@@ -1,0 +1,2 @@
+CREATE TABLE sessions (id TEXT PRIMARY KEY, data TEXT);
+CREATE TABLE audit (id INTEGER PRIMARY KEY, what TEXT);
