@@ -1,0 +1,774 @@
+//! bulwark-backup against real `SQLite` databases, the real `age`, `zstd` and `sqlite3`
+//! CLIs, and a recording stand-in for wrangler. Every test that holds an identity checks
+//! that its secret text (a fresh key: a unique canary) appears in no report or error.
+
+use std::fs;
+use std::io::Write as _;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use bulwark_backup::{
+    BackupError, BackupName, D1Source, Encryption, ExportReport, ExportRequest, ExportSource,
+    IdentityProvider, Lazy, Manifest, Policy, RestoreRequest, VerifyReport,
+};
+use bulwark_core::{Failure as _, NoProgress};
+use bulwark_vault::{Identities, Identity, IdentitySource};
+use rusqlite::Connection;
+
+/// A fresh identity; its secret text is this test's canary.
+struct Key {
+    identity: Identity,
+    canary: String,
+}
+
+impl Key {
+    fn new() -> Self {
+        let identity = Identity::generate();
+        let canary = identity.to_secret_text().to_string();
+        Self { identity, canary }
+    }
+
+    fn provider(&self) -> Lazy<impl FnMut() -> Result<Identities, BackupError>> {
+        let text = zeroize::Zeroizing::new(self.canary.clone());
+        Lazy::new(move || Ok(Identities::parse(&text, IdentitySource::Memory)?))
+    }
+
+    fn file(&self, dir: &Path) -> PathBuf {
+        let path = dir.join("key.txt");
+        fs::write(&path, &self.canary).expect("write key");
+        path
+    }
+
+    /// Fails if the canary is in `text`.
+    fn assert_absent(&self, text: &str) {
+        assert!(
+            !text.contains(&self.canary),
+            "the identity leaked into: {text}"
+        );
+    }
+}
+
+/// A WAL database with an index, a view and a trigger, and `rows` rows.
+fn make_db(path: &Path, rows: u32) {
+    let conn = Connection::open(path).expect("create");
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL;
+         CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT NOT NULL, bio TEXT);
+         CREATE INDEX users_email ON users(email);
+         CREATE TABLE audit(id INTEGER PRIMARY KEY, user_id INTEGER, at TEXT);
+         CREATE VIEW recent AS SELECT * FROM users ORDER BY id DESC LIMIT 10;
+         CREATE TRIGGER users_audit AFTER INSERT ON users
+           BEGIN INSERT INTO audit(user_id, at) VALUES (new.id, 'now'); END;",
+    )
+    .expect("schema");
+    conn.execute(
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?1)
+         INSERT INTO users(email, bio) SELECT 'user' || x || '@example.com', hex(randomblob(64)) FROM c",
+        [rows],
+    )
+    .expect("rows");
+}
+
+fn request(source: ExportSource, out: &Path, encryption: Encryption) -> ExportRequest {
+    ExportRequest {
+        source,
+        out_dir: out.to_owned(),
+        name: "app".to_owned(),
+        encryption,
+        upload: None,
+        wrangler: PathBuf::from("wrangler"),
+    }
+}
+
+fn export_sqlite(db: &Path, out: &Path, key: &Key) -> ExportReport {
+    let encryption = Encryption::To(vec![key.identity.recipient().clone()]);
+    bulwark_backup::export(
+        &request(ExportSource::Sqlite(db.to_owned()), out, encryption),
+        &NoProgress,
+    )
+    .expect("export")
+}
+
+fn verify(path: &Path, key: &Key) -> VerifyReport {
+    let mut provider = key.provider();
+    let report = bulwark_backup::verify(path, &mut provider, &NoProgress).expect("verify runs");
+    key.assert_absent(&serde_json::to_string(&report).expect("json"));
+    key.assert_absent(&format!("{report:?}"));
+    report
+}
+
+fn rows(db: &Path, sql: &str) -> i64 {
+    Connection::open(db)
+        .expect("open")
+        .query_row(sql, [], |row| row.get(0))
+        .expect("query")
+}
+
+#[test]
+fn export_verify_restore_round_trip_of_a_wal_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = Key::new();
+    let db = dir.path().join("app.db");
+    make_db(&db, 5_000);
+    let out = dir.path().join("backups");
+    let report = export_sqlite(&db, &out, &key);
+    key.assert_absent(&serde_json::to_string(&report).expect("json"));
+
+    let m = &report.manifest;
+    assert!(m.encrypted);
+    assert_eq!(m.recipients, [key.identity.recipient().as_str()]);
+    let names: Vec<(&str, u64)> = m.tables.iter().map(|t| (t.name.as_str(), t.rows)).collect();
+    assert_eq!(names, [("audit", 5_000), ("users", 5_000)]);
+    let parsed = BackupName::parse(&m.file).expect("our own name");
+    assert_eq!(parsed.name, "app");
+    assert!(m.file.ends_with(".sqlite.zst.age"));
+    let on_disk: Manifest =
+        serde_json::from_slice(&fs::read(&report.manifest_file).expect("manifest"))
+            .expect("parses");
+    assert_eq!(&on_disk, m);
+    // The backup is private, and nothing temporary is left.
+    assert_eq!(
+        fs::metadata(&report.file)
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
+    let leftovers: Vec<_> = fs::read_dir(&out)
+        .expect("dir")
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".db-backup-tmp-")
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    let verified = verify(&out, &key);
+    assert!(verified.backups.iter().all(|b| b.ok), "{verified:?}");
+    let listed = bulwark_backup::list(&out).expect("list");
+    assert!(listed.backups[0].verified);
+
+    let restored = dir.path().join("restored.db");
+    let mut provider = key.provider();
+    let request = RestoreRequest {
+        file: report.file.clone(),
+        to: restored.clone(),
+        force: false,
+    };
+    bulwark_backup::restore(&request, &mut provider, &NoProgress).expect("restores");
+    assert_eq!(rows(&restored, "SELECT count(*) FROM users"), 5_000);
+    assert_eq!(rows(&restored, "SELECT count(*) FROM recent"), 10);
+    // The trigger came along and works.
+    Connection::open(&restored)
+        .expect("open")
+        .execute("INSERT INTO users(email) VALUES ('new@example.com')", [])
+        .expect("insert");
+    assert_eq!(rows(&restored, "SELECT count(*) FROM audit"), 5_001);
+    // Never over an existing file without force; with force, atomically replaced.
+    let err = bulwark_backup::restore(&request, &mut provider, &NoProgress).expect_err("exists");
+    assert!(matches!(err, BackupError::Exists { .. }), "{err}");
+    let forced = RestoreRequest {
+        force: true,
+        ..request
+    };
+    bulwark_backup::restore(&forced, &mut provider, &NoProgress).expect("forced");
+    assert_eq!(rows(&restored, "SELECT count(*) FROM audit"), 5_000);
+}
+
+#[test]
+fn the_stock_age_and_zstd_clis_restore_our_backup() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = Key::new();
+    let db = dir.path().join("app.db");
+    make_db(&db, 2_000);
+    let report = export_sqlite(&db, &dir.path().join("out"), &key);
+    let key_file = key.file(dir.path());
+    let restored = dir.path().join("stock.db");
+    let script = format!(
+        "age -d -i '{}' '{}' | zstd -d -q -o '{}'",
+        key_file.display(),
+        report.file.display(),
+        restored.display()
+    );
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .expect("sh");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    key.assert_absent(&String::from_utf8_lossy(&out.stderr));
+    let digest = sha256_cli(&restored);
+    assert_eq!(digest, report.manifest.plaintext.sha256);
+    let check = Command::new("sqlite3")
+        .arg(&restored)
+        .arg("PRAGMA integrity_check; SELECT count(*) FROM users;")
+        .output()
+        .expect("sqlite3 (run tests/setup.sh)");
+    assert_eq!(String::from_utf8_lossy(&check.stdout), "ok\n2000\n");
+}
+
+fn sha256_cli(path: &Path) -> String {
+    let out = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("sha256sum");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .expect("a digest")
+        .to_owned()
+}
+
+#[test]
+fn a_concurrent_writer_neither_blocks_nor_tears_the_snapshot() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = Key::new();
+    let db = dir.path().join("busy.db");
+    make_db(&db, 100_000);
+    let stop = Arc::new(AtomicBool::new(false));
+    let writes = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let writer_thread = {
+        let (db, stop, writes) = (db.clone(), stop.clone(), writes.clone());
+        std::thread::spawn(move || {
+            let conn = Connection::open(&db).expect("open");
+            conn.busy_timeout(std::time::Duration::from_secs(10))
+                .expect("timeout");
+            while !stop.load(Ordering::Relaxed) {
+                conn.execute("INSERT INTO users(email) VALUES ('writer@example.com')", [])
+                    .expect("the writer is never blocked for long in WAL mode");
+                writes.fetch_add(1, Ordering::Relaxed);
+            }
+        })
+    };
+    while writes.load(Ordering::Relaxed) < 50 {
+        std::thread::yield_now();
+    }
+    let report = export_sqlite(&db, &dir.path().join("out"), &key);
+    let during = writes.load(Ordering::Relaxed);
+    stop.store(true, Ordering::Relaxed);
+    writer_thread.join().expect("writer");
+    assert!(during >= 50);
+    // The snapshot is one transaction: the trigger keeps users and audit equal.
+    let m = &report.manifest;
+    let count = |name: &str| {
+        m.tables
+            .iter()
+            .find(|t| t.name == name)
+            .expect("table")
+            .rows
+    };
+    assert_eq!(count("users"), count("audit"), "torn snapshot");
+    assert!(count("users") >= 100_000);
+    let verified = verify(&report.file, &key);
+    assert!(verified.backups[0].ok, "{verified:?}");
+}
+
+#[test]
+fn flipped_bytes_truncation_and_a_missing_manifest_fail_verification() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = Key::new();
+    let db = dir.path().join("app.db");
+    make_db(&db, 3_000);
+    let report = export_sqlite(&db, &dir.path().join("out"), &key);
+    let original = fs::read(&report.file).expect("read");
+    let cases: [(&str, Vec<u8>); 4] = [
+        ("flipped byte in the header", flip(&original, 40)),
+        (
+            "flipped byte in the payload",
+            flip(&original, original.len() / 2),
+        ),
+        ("flipped last byte", flip(&original, original.len() - 1)),
+        ("truncated", original[..original.len() - 1000].to_vec()),
+    ];
+    for (case, bytes) in cases {
+        fs::write(&report.file, &bytes).expect("write");
+        let verified = verify(&report.file, &key);
+        assert!(!verified.backups[0].ok, "{case}: {verified:?}");
+        assert!(
+            verified.backups[0].problems[0].contains("does not match its manifest"),
+            "{case}: {verified:?}"
+        );
+        // restore refuses too, and leaves nothing at the target.
+        let to = dir.path().join("r.db");
+        let mut provider = key.provider();
+        let request = RestoreRequest {
+            file: report.file.clone(),
+            to: to.clone(),
+            force: false,
+        };
+        let err = bulwark_backup::restore(&request, &mut provider, &NoProgress).expect_err(case);
+        key.assert_absent(&format!("{err} {err:?}"));
+        assert!(!to.exists(), "{case}");
+    }
+    // A corrupt payload whose manifest was "fixed" to match still fails: age's MAC.
+    let flipped = flip(&original, original.len() / 2);
+    fs::write(&report.file, &flipped).expect("write");
+    let mut manifest = report.manifest.clone();
+    manifest.ciphertext.sha256 = sha256_cli(&report.file);
+    fs::write(
+        &report.manifest_file,
+        serde_json::to_vec(&manifest).expect("json"),
+    )
+    .expect("write");
+    let verified = verify(&report.file, &key);
+    assert!(!verified.backups[0].ok);
+    assert!(
+        verified.backups[0].problems[0].contains("corrupted"),
+        "{verified:?}"
+    );
+
+    fs::write(&report.file, &original).expect("restore the bytes");
+    fs::remove_file(&report.manifest_file).expect("rm");
+    let verified = verify(&report.file, &key);
+    assert!(!verified.backups[0].ok);
+    assert!(
+        verified.backups[0].problems[0].contains("manifest"),
+        "{verified:?}"
+    );
+}
+
+fn flip(bytes: &[u8], at: usize) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    out[at] ^= 0x01;
+    out
+}
+
+#[test]
+fn the_wrong_identity_is_an_error_not_a_verdict() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (key, other) = (Key::new(), Key::new());
+    let db = dir.path().join("app.db");
+    make_db(&db, 10);
+    let report = export_sqlite(&db, &dir.path().join("out"), &key);
+    let mut provider = other.provider();
+    let err =
+        bulwark_backup::verify(&report.file, &mut provider, &NoProgress).expect_err("wrong key");
+    assert!(err.to_string().contains("none of the identities"), "{err}");
+    for k in [&key, &other] {
+        k.assert_absent(&format!("{err} {err:?}"));
+    }
+}
+
+#[test]
+fn export_fails_closed_and_a_held_lock_stops_a_second_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("app.db");
+    make_db(&db, 10);
+    let out = dir.path().join("out");
+    let err = bulwark_backup::export(
+        &request(
+            ExportSource::Sqlite(db.clone()),
+            &out,
+            Encryption::To(Vec::new()),
+        ),
+        &NoProgress,
+    )
+    .expect_err("no recipients");
+    assert!(err.to_string().contains("no age recipient"), "{err}");
+    assert!(!out.exists() || fs::read_dir(&out).expect("dir").next().is_none());
+
+    fs::create_dir_all(&out).expect("mkdir");
+    let _held = bulwark_backup::layout::DirLock::acquire(&out).expect("lock");
+    let key = Key::new();
+    let encryption = Encryption::To(vec![key.identity.recipient().clone()]);
+    let err = bulwark_backup::export(
+        &request(ExportSource::Sqlite(db), &out, encryption),
+        &NoProgress,
+    )
+    .expect_err("locked");
+    assert!(matches!(err, BackupError::Locked { .. }), "{err}");
+}
+
+#[test]
+fn unencrypted_only_when_asked_and_still_verified() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("app.db");
+    make_db(&db, 100);
+    let out = dir.path().join("out");
+    let report = bulwark_backup::export(
+        &request(ExportSource::Sqlite(db), &out, Encryption::None),
+        &NoProgress,
+    )
+    .expect("export");
+    assert!(report.file.to_string_lossy().ends_with(".sqlite.zst"));
+    assert!(!report.manifest.encrypted);
+    let mut no_key = Lazy::new(|| -> Result<Identities, BackupError> {
+        panic!("an unencrypted backup needs no identity")
+    });
+    let verified = bulwark_backup::verify(&report.file, &mut no_key, &NoProgress).expect("verify");
+    assert!(verified.backups[0].ok, "{verified:?}");
+    let _: &mut dyn IdentityProvider = &mut no_key;
+}
+
+const CHILD: &str = "BULWARK_BACKUP_TEST_KILL_CHILD";
+
+/// The parent starts an export of a large database in a child process (this same test,
+/// re-run), kills it with SIGKILL while it writes, and checks that no file carries a
+/// final backup name; the next export cleans the temp files up.
+#[test]
+fn kill_9_in_the_middle_of_an_export_leaves_no_partial_file_under_the_final_name() {
+    if let Some(dir) = std::env::var_os(CHILD) {
+        let dir = PathBuf::from(dir);
+        let key = Key::new();
+        export_sqlite(&dir.join("big.db"), &dir.join("out"), &key);
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("big.db");
+    make_db(&db, 600_000); // ~100 MB: seconds of work
+    let out = dir.path().join("out");
+    let mut child = Command::new(std::env::current_exe().expect("exe"))
+        .args([
+            "--exact",
+            "kill_9_in_the_middle_of_an_export_leaves_no_partial_file_under_the_final_name",
+        ])
+        .env(CHILD, dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("child");
+    // Wait until the export is writing its temp files, then kill -9.
+    let started = std::time::Instant::now();
+    loop {
+        let temps = fs::read_dir(&out).map_or(0, |d| {
+            d.flatten()
+                .filter(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .starts_with(".db-backup-tmp-")
+                })
+                .filter(|e| e.metadata().is_ok_and(|m| m.len() > 1 << 20))
+                .count()
+        });
+        if temps > 0 {
+            break;
+        }
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "the export ended before the kill"
+        );
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the export never started writing"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    let finals: Vec<String> = fs::read_dir(&out)
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| BackupName::parse(n).is_some() || n.ends_with(".manifest.json"))
+        .collect();
+    assert!(
+        finals.is_empty(),
+        "partial files under final names: {finals:?}"
+    );
+    // The lock died with the process; the next run works and sweeps the temp files.
+    let small = dir.path().join("small.db");
+    make_db(&small, 10);
+    let key = Key::new();
+    export_sqlite(&small, &out, &key);
+    let temps = fs::read_dir(&out)
+        .expect("dir")
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".db-backup-tmp-")
+        })
+        .count();
+    assert_eq!(temps, 0);
+}
+
+/// A stand-in `wrangler`: records argv, answers the schema pre-flight with a D1 schema
+/// that holds an FTS5 table, writes a dump for `d1 export`, accepts `r2 object put`.
+fn recording_wrangler(dir: &Path) -> (PathBuf, PathBuf) {
+    let log = dir.join("wrangler-argv.log");
+    let script = dir.join("wrangler");
+    let body = format!(
+        r#"#!/bin/sh
+printf '%s\n' "$*" >> '{log}'
+case "$1 $2" in
+  "d1 execute")
+    printf '%s' '[{{"results":[{{"name":"users","sql":"CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT)"}},{{"name":"_cf_KV","sql":"CREATE TABLE _cf_KV(key TEXT)"}},{{"name":"docs","sql":"CREATE VIRTUAL TABLE docs USING fts5(body)"}},{{"name":"docs_data","sql":"CREATE TABLE docs_data(id INTEGER PRIMARY KEY, block BLOB)"}},{{"name":"docs_config","sql":"CREATE TABLE docs_config(k PRIMARY KEY, v)"}},{{"name":"d1_migrations","sql":"CREATE TABLE d1_migrations(id INTEGER PRIMARY KEY, name TEXT)"}}],"success":true,"meta":{{}}}}]'
+    ;;
+  "d1 export")
+    out=""
+    prev=""
+    for a in "$@"; do [ "$prev" = "--output" ] && out="$a"; prev="$a"; done
+    cat > "$out" <<'SQL'
+PRAGMA defer_foreign_keys=TRUE;
+CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT);
+INSERT INTO "users" VALUES(1,'a@example.com');
+INSERT INTO "users" VALUES(2,'b@example.com');
+CREATE TABLE d1_migrations(id INTEGER PRIMARY KEY, name TEXT);
+INSERT INTO "d1_migrations" VALUES(1,'0001_init.sql');
+SQL
+    ;;
+  "r2 object")
+    echo "Upload complete."
+    ;;
+  *) echo "unexpected: $*" >&2; exit 1 ;;
+esac
+"#,
+        log = log.display()
+    );
+    fs::write(&script, body).expect("script");
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).expect("chmod");
+    (script, log)
+}
+
+#[test]
+fn d1_export_around_fts5_and_upload_with_recording_wrangler_standin() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = Key::new();
+    let (wrangler, log) = recording_wrangler(dir.path());
+    let out = dir.path().join("out");
+    let mut req = request(
+        ExportSource::D1(D1Source {
+            database: "demo-db".to_owned(),
+            remote: true,
+            workdir: dir.path().to_owned(),
+            wrangler_config: None,
+        }),
+        &out,
+        Encryption::To(vec![key.identity.recipient().clone()]),
+    );
+    req.wrangler = wrangler;
+    req.upload = Some("r2://backups/prod/db".to_owned());
+    let report = bulwark_backup::export(&req, &NoProgress).expect("export");
+    let m = &report.manifest;
+    assert!(m.file.ends_with(".sql.zst.age"), "{}", m.file);
+    assert_eq!(m.kind, bulwark_backup::Kind::Sql);
+    let tables: Vec<(&str, u64)> = m.tables.iter().map(|t| (t.name.as_str(), t.rows)).collect();
+    assert_eq!(tables, [("d1_migrations", 1), ("users", 2)]);
+    assert_eq!(m.warnings.len(), 1);
+    assert!(
+        m.warnings[0].contains("virtual table `docs`"),
+        "{:?}",
+        m.warnings
+    );
+
+    let argv = fs::read_to_string(&log).expect("log");
+    let lines: Vec<&str> = argv.lines().collect();
+    assert!(
+        lines[0].starts_with("d1 execute demo-db --json --command SELECT"),
+        "{argv}"
+    );
+    assert!(lines[0].ends_with("--remote"), "{argv}");
+    assert!(
+        lines[1].starts_with("d1 export demo-db --output "),
+        "{argv}"
+    );
+    assert!(
+        lines[1].ends_with("--skip-confirmation --remote --table users --table d1_migrations"),
+        "only plain tables, never the FTS5 table, its shadows or _cf_KV: {argv}"
+    );
+    let file_name = report
+        .file
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    assert_eq!(
+        lines[2],
+        format!(
+            "r2 object put backups/prod/db/{file_name} --file {} --remote",
+            report.file.display()
+        )
+    );
+    assert!(lines[3].starts_with(&format!(
+        "r2 object put backups/prod/db/{file_name}.manifest.json"
+    )));
+    assert_eq!(report.uploaded.len(), 2);
+    // The dump was written to a private temp file that is gone now.
+    let dump_arg = lines[1].split_whitespace().nth(4).expect("output path");
+    assert!(
+        !Path::new(dump_arg).exists(),
+        "the plaintext dump was left behind"
+    );
+
+    // verify loads the dump (the FTS5 definition included) and checks it.
+    let verified = verify(&report.file, &key);
+    assert!(verified.backups[0].ok, "{verified:?}");
+    // restore: to .sql gives the dump, anything else a database.
+    let mut provider = key.provider();
+    let sql = dir.path().join("restored.sql");
+    bulwark_backup::restore(
+        &RestoreRequest {
+            file: report.file.clone(),
+            to: sql.clone(),
+            force: false,
+        },
+        &mut provider,
+        &NoProgress,
+    )
+    .expect("restore sql");
+    assert!(
+        fs::read_to_string(&sql)
+            .expect("sql")
+            .contains("CREATE VIRTUAL TABLE docs USING fts5(body);")
+    );
+    let db = dir.path().join("restored.db");
+    bulwark_backup::restore(
+        &RestoreRequest {
+            file: report.file.clone(),
+            to: db.clone(),
+            force: false,
+        },
+        &mut provider,
+        &NoProgress,
+    )
+    .expect("restore db");
+    assert_eq!(rows(&db, "SELECT count(*) FROM users"), 2);
+}
+
+#[test]
+fn a_failing_wrangler_is_an_operational_error_with_its_stderr() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("wrangler");
+    fs::write(
+        &script,
+        "#!/bin/sh\necho 'You are not logged in.' >&2\nexit 1\n",
+    )
+    .expect("write");
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).expect("chmod");
+    let key = Key::new();
+    let mut req = request(
+        ExportSource::D1(D1Source {
+            database: "demo-db".to_owned(),
+            remote: false,
+            workdir: dir.path().to_owned(),
+            wrangler_config: None,
+        }),
+        &dir.path().join("out"),
+        Encryption::To(vec![key.identity.recipient().clone()]),
+    );
+    req.wrangler = script;
+    let err = bulwark_backup::export(&req, &NoProgress).expect_err("wrangler fails");
+    assert_eq!(err.exit(), bulwark_core::Exit::Operational);
+    let source = std::error::Error::source(&err).map(ToString::to_string);
+    assert_eq!(source.as_deref(), Some("You are not logged in."));
+}
+
+#[test]
+fn prune_keeps_by_policy_and_never_the_newest_verified_backup() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = Key::new();
+    let db = dir.path().join("app.db");
+    make_db(&db, 10);
+    let out = dir.path().join("out");
+    // One real, verified backup, moved back in time to 2026-01-05.
+    let report = export_sqlite(&db, &out, &key);
+    assert!(verify(&report.file, &key).backups[0].ok);
+    let old = out.join("app-20260105T020000Z.sqlite.zst.age");
+    for suffix in ["", ".manifest.json", ".verified.json"] {
+        let from = format!("{}{suffix}", report.file.display());
+        fs::rename(from, format!("{}{suffix}", old.display())).expect("rename");
+    }
+    let mut manifest = report.manifest.clone();
+    manifest.created_at = "2026-01-05T02:00:00Z".to_owned();
+    let manifest_file = out.join("app-20260105T020000Z.sqlite.zst.age.manifest.json");
+    fs::write(&manifest_file, serde_json::to_vec(&manifest).expect("json")).expect("write");
+    // Unverified backups, one a day for the last days of November, plus another name.
+    for day in 20..=24 {
+        fs::write(
+            out.join(format!("app-202611{day}T020000Z.sqlite.zst.age")),
+            b"x",
+        )
+        .expect("w");
+    }
+    fs::write(out.join("other-20260101T000000Z.sql.zst.age"), b"x").expect("w");
+    let policy = Policy {
+        last: Some(2),
+        ..Policy::default()
+    };
+
+    let dry = bulwark_backup::prune(&out, policy, true).expect("dry run");
+    let removed: Vec<String> = dry
+        .remove
+        .iter()
+        .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        removed,
+        [
+            "app-20261122T020000Z.sqlite.zst.age",
+            "app-20261121T020000Z.sqlite.zst.age",
+            "app-20261120T020000Z.sqlite.zst.age",
+        ]
+    );
+    assert!(
+        out.join("app-20261120T020000Z.sqlite.zst.age").exists(),
+        "dry run deletes nothing"
+    );
+    let kept_old = dry
+        .keep
+        .iter()
+        .find(|k| k.file == old)
+        .expect("old verified kept");
+    assert_eq!(kept_old.reasons, ["newest verified"]);
+    assert!(
+        dry.keep
+            .iter()
+            .any(|k| k.file.ends_with("other-20260101T000000Z.sql.zst.age"))
+    );
+
+    let done = bulwark_backup::prune(&out, policy, false).expect("prune");
+    assert_eq!(done.remove.len(), 3);
+    assert!(!out.join("app-20261120T020000Z.sqlite.zst.age").exists());
+    assert!(
+        old.exists()
+            && out
+                .join("app-20260105T020000Z.sqlite.zst.age.manifest.json")
+                .exists()
+    );
+    let err = bulwark_backup::prune(&out, Policy::default(), false).expect_err("no rule");
+    assert!(err.to_string().contains("no retention rule"), "{err}");
+}
+
+#[test]
+fn the_status_file_keeps_the_last_success_and_the_last_failure() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("mon/status.json");
+    bulwark_backup::record_status(
+        &path,
+        bulwark_backup::run_now("export", Some("a".into()), None, 0),
+    )
+    .expect("write");
+    bulwark_backup::record_status(
+        &path,
+        bulwark_backup::run_now("export", None, Some("disk full".into()), 3),
+    )
+    .expect("write");
+    let status: bulwark_backup::Status =
+        serde_json::from_slice(&fs::read(&path).expect("read")).expect("parses");
+    assert_eq!(status.last_outcome, "failure");
+    assert_eq!(
+        status.last_success.expect("kept").file.as_deref(),
+        Some("a")
+    );
+    assert_eq!(
+        status.last_failure.expect("set").reason.as_deref(),
+        Some("disk full")
+    );
+    let mut file = fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .expect("open");
+    file.write_all(b"garbage").expect("corrupt it");
+    bulwark_backup::record_status(&path, bulwark_backup::run_now("verify", None, None, 0))
+        .expect("a corrupt old file is replaced");
+}
