@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 
 use bulwark_core::Format;
+use bulwark_scan::{GitOptions, ScanRequest, Source};
 use clap::{Args, Parser, Subcommand};
 
 use crate::common::Common;
@@ -36,10 +37,23 @@ pub(crate) enum ScanFormat {
 }
 
 impl From<ScanFormat> for Format {
+    /// SARIF goes through the writer's plain-text path: it carries its own `version`, so
+    /// it must not get the `schema_version` envelope of `Format::Json`.
     fn from(format: ScanFormat) -> Self {
         match format {
-            ScanFormat::Human => Self::Human,
-            ScanFormat::Json | ScanFormat::Sarif => Self::Json,
+            ScanFormat::Human | ScanFormat::Sarif => Self::Human,
+            ScanFormat::Json => Self::Json,
+        }
+    }
+}
+
+impl ScanFormat {
+    /// The name `bulwark_scan::render_to_bytes` takes.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Human => "human",
+            Self::Json => "json",
+            Self::Sarif => "sarif",
         }
     }
 }
@@ -54,9 +68,9 @@ pub(crate) enum Command {
         /// Only commits in this revision range, e.g. v1.2.0..HEAD
         #[arg(long, value_name = "A..B", conflicts_with = "branch")]
         range: Option<String>,
-        /// Only commits after this date (YYYY-MM-DD)
-        #[arg(long, value_name = "DATE")]
-        since: Option<String>,
+        /// Only commits after this date (YYYY-MM-DD or RFC 3339)
+        #[arg(long, value_name = "DATE", value_parser = parse_since)]
+        since: Option<i64>,
         /// Only this branch instead of all refs
         #[arg(long, value_name = "NAME")]
         branch: Option<String>,
@@ -131,15 +145,74 @@ pub(crate) struct ScanArgs {
     pub(crate) max_size: u64,
 }
 
+fn parse_since(text: &str) -> Result<i64, String> {
+    bulwark_scan::parse_date(text)
+        .ok_or_else(|| format!("{text:?} is not a date: use YYYY-MM-DD or RFC 3339"))
+}
+
+impl ScanArgs {
+    fn request(&self, source: Source) -> ScanRequest {
+        ScanRequest {
+            source,
+            rules: self.rules.clone(),
+            ignore_file: self.ignore_file.clone(),
+            baseline: self.baseline.clone(),
+            no_redact: self.no_redact,
+            max_size: self.max_size,
+        }
+    }
+}
+
+/// What `main` does.
+pub(crate) enum Action {
+    /// Run a scan.
+    Scan {
+        request: ScanRequest,
+        report: Option<PathBuf>,
+        exit_code: u8,
+    },
+    /// Write the pre-commit hook.
+    InstallHook { path: PathBuf, force: bool },
+}
+
 impl Command {
-    /// The verb as typed, for messages.
-    pub(crate) fn verb(&self) -> &'static str {
-        match self {
-            Self::Git { .. } => "git",
-            Self::Dir { .. } => "dir",
-            Self::Staged { .. } => "staged",
-            Self::Stdin { .. } => "stdin",
-            Self::InstallHook { .. } => "install-hook",
+    /// The library request this command line asks for.
+    pub(crate) fn into_action(self) -> Action {
+        let (source, scan) = match self {
+            Self::InstallHook { path, force } => return Action::InstallHook { path, force },
+            Self::Git {
+                path,
+                range,
+                since,
+                branch,
+                all_commits,
+                scan,
+            } => (
+                Source::Git {
+                    path,
+                    options: GitOptions {
+                        range,
+                        since,
+                        branch,
+                        all_commits,
+                        max_size: scan.max_size,
+                        threads: 0,
+                    },
+                },
+                scan,
+            ),
+            Self::Dir {
+                path,
+                no_ignore,
+                scan,
+            } => (Source::Dir { path, no_ignore }, scan),
+            Self::Staged { path, scan } => (Source::Staged { path }, scan),
+            Self::Stdin { label, scan } => (Source::Stdin { label }, scan),
+        };
+        Action::Scan {
+            request: scan.request(source),
+            report: scan.report.clone(),
+            exit_code: scan.exit_code,
         }
     }
 }

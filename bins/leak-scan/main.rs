@@ -11,12 +11,81 @@ mod common;
 
 use std::process::ExitCode;
 
-use bulwark_core::NotImplemented;
+use bulwark_core::{Exit, Output, Report as _};
+use bulwark_scan::{SarifReport, ScanError, ScanReport};
+use cli::{Action, ScanFormat};
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse_args();
     let out = common::start("leak-scan", cli.common.output_options(cli.format.into()));
-    out.fail(&NotImplemented {
-        command: format!("leak-scan {}", cli.command.verb()),
-    })
+    match cli.command.into_action() {
+        Action::InstallHook { path, force } => match bulwark_scan::install_hook(&path, force) {
+            Ok(hook) => {
+                out.note(&format!("wrote {}", hook.display()));
+                ExitCode::SUCCESS
+            }
+            Err(err) => out.fail(&err),
+        },
+        Action::Scan {
+            request,
+            report,
+            exit_code,
+        } => {
+            // Progress only for people: never with JSON or SARIF on stdout.
+            let progress = if cli.format == ScanFormat::Human {
+                out.progress("scanning", None)
+            } else {
+                Box::new(bulwark_core::NoProgress)
+            };
+            match bulwark_scan::run(&request, progress.as_ref()) {
+                Ok((scan, rules)) => {
+                    progress.finish();
+                    finish(
+                        &out,
+                        &scan,
+                        &rules,
+                        cli.format,
+                        report.as_deref(),
+                        exit_code,
+                    )
+                }
+                Err(err) => {
+                    progress.finish();
+                    out.fail(&err)
+                }
+            }
+        }
+    }
+}
+
+/// Prints the report, writes `--report`, and maps leaks to `--exit-code`.
+fn finish(
+    out: &Output,
+    scan: &ScanReport,
+    rules: &bulwark_scan::Rules,
+    format: ScanFormat,
+    report_file: Option<&std::path::Path>,
+    exit_code: u8,
+) -> ExitCode {
+    if let Some(path) = report_file {
+        let written = bulwark_scan::render_to_bytes(scan, rules, format.name())
+            .map_err(|source| ScanError::Write {
+                path: path.to_owned(),
+                source,
+            })
+            .and_then(|bytes| bulwark_scan::write_atomic(path, &bytes, 0o600));
+        if let Err(err) = written {
+            return out.fail(&err);
+        }
+    }
+    let code = if format == ScanFormat::Sarif {
+        out.finish(&SarifReport::new(scan, rules))
+    } else {
+        out.finish(scan)
+    };
+    if scan.exit() == Exit::Problem && code == ExitCode::from(Exit::Problem.code()) {
+        ExitCode::from(exit_code)
+    } else {
+        code
+    }
 }

@@ -80,12 +80,17 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "{{",
     "%s",
     "<",
+    // Deliberately fake test values say so.
+    "canary",
 ];
 
-/// Dev-only database passwords that are placeholders, not secrets.
+/// Database passwords that are dev defaults or placeholders, not secrets: the whole
+/// password is one of these words, or it holds a template expression or a mask.
 const DATABASE_PLACEHOLDERS: &[&str] = &[
-    "password", "passwd", "pass", "secret", "changeme", "postgres", "root", "admin", "example",
-    "xxxx", "****", "${", "$(", "{{", "%s", "<", "user", "pwd",
+    r"(?i)^(?:password|passwd|pass|secret|changeme|postgres|root|admin|example|user|pwd|test|mysql|redis|guest|dev)$",
+    r"\$\{|\$\(|\{\{|%s|<|(?i:xxxx)|\*\*\*",
+    // Format-string and shell placeholders: `{password}`, `$DB_PASSWORD`, `%(password)s`.
+    r"^(?:\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*|%\([A-Za-z_]+\)s)$",
 ];
 
 const SPECS: &[Spec] = &[
@@ -149,7 +154,7 @@ const SPECS: &[Spec] = &[
     spec(
         "slack-token",
         "Slack bot, user, app or configuration token",
-        r"\b(xox[abposre]-(?:\d+-)+[0-9A-Za-z]{10,}(?:-[0-9A-Za-z]+)*|xapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+|xoxe\.xox[bp]-\d-[A-Za-z0-9]{100,})\b",
+        r"\b(xox[abposr]-\d{6,15}-\d{6,15}(?:-\d{6,15})?-[0-9A-Za-z]{24,34}|xapp-\d-[A-Z0-9]{9,12}-\d{10,15}-[a-f0-9]{32,64}|xoxe\.xox[bp]-\d-[A-Za-z0-9]{100,})\b",
         &["xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-", "xoxe", "xapp-"],
     ),
     spec(
@@ -299,7 +304,7 @@ const SPECS: &[Spec] = &[
         r#"(?i)\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|clickhouse|cockroachdb)://[^:/\s@'"]+:([^@\s/'"]{3,})@[^\s'"]+"#,
         &["://"],
     )
-    .stopwords(DATABASE_PLACEHOLDERS),
+    .allow(DATABASE_PLACEHOLDERS),
     spec(
         "generic-secret",
         "Generic secret assignment (password, secret, token, api key)",

@@ -24,13 +24,29 @@
 
 mod checks;
 mod defaults;
+mod git;
 mod gitleaks;
+mod report;
 mod rules;
+mod run;
+mod sarif;
+mod sources;
+mod time;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use bulwark_core::{Exit, Failure};
 
 pub use checks::{base62_6, bech32_ok, crc32, github_checksum_ok, jwt_header_ok, shannon_entropy};
 pub use defaults::default_rule_ids;
+pub use git::{GitOptions, scan_git};
 pub use gitleaks::IgnoreList;
+pub use report::{Baseline, CommitInfo, Finding, ScanReport, ScanStats, redact_secret};
 pub use rules::{Allowlist, INLINE_ALLOW, Match, RegexTarget, Rule, Rules, Validator};
+pub use run::{SarifReport, ScanRequest, Source, render_to_bytes, run};
+pub use sources::{PRE_COMMIT_HOOK, install_hook, scan_dir, scan_reader, scan_staged};
+pub use time::{parse_date, rfc3339};
 
 /// Everything that can go wrong in this crate.
 #[derive(Debug, thiserror::Error)]
@@ -64,4 +80,166 @@ pub enum ScanError {
         /// What is wrong.
         message: String,
     },
+    /// A rules config, ignore file or baseline could not be read.
+    #[error("failed to read {path}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A rules config file is bad (wraps the parse error with the path).
+    #[error("bad rules config {path}")]
+    RulesFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        #[source]
+        source: Box<ScanError>,
+    },
+    /// A baseline is not a leak-scan or gitleaks JSON report.
+    #[error("{path} is not a leak-scan or gitleaks JSON report")]
+    BadBaseline {
+        /// The file.
+        path: PathBuf,
+        /// The parser's complaint.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A file could not be written.
+    #[error("failed to write {path}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The path is not a git repository.
+    #[error("{path} is not a git repository")]
+    OpenRepo {
+        /// The path given.
+        path: PathBuf,
+        /// What gix said.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A revision (`--branch`, `--range`) does not name a commit.
+    #[error("{spec:?} does not name a commit")]
+    BadRevision {
+        /// The revision as given.
+        spec: String,
+        /// What gix said.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// Reading the repository failed.
+    #[error("{what}")]
+    Git {
+        /// What was being done.
+        what: String,
+        /// What gix said.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A flag's value is wrong.
+    #[error("{message}")]
+    BadInput {
+        /// What is wrong.
+        message: String,
+    },
+    /// `install-hook` found a hook already there.
+    #[error("{path} already exists")]
+    HookExists {
+        /// The existing hook.
+        path: PathBuf,
+    },
+}
+
+impl Failure for ScanError {
+    fn exit(&self) -> Exit {
+        match self {
+            Self::Git { .. } | Self::Write { .. } => Exit::Operational,
+            _ => Exit::Usage,
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        match self {
+            Self::BadRegex { .. }
+            | Self::ConfigToml { .. }
+            | Self::Config { .. }
+            | Self::RulesFile { .. } => Some(
+                "the rules file uses the gitleaks format; see docs/leak-scan.md#compatibility"
+                    .to_owned(),
+            ),
+            Self::OpenRepo { .. } => Some(
+                "give the path of a work tree or a bare repository, or use `leak-scan dir`"
+                    .to_owned(),
+            ),
+            Self::BadRevision { .. } => {
+                Some("use a branch, tag or commit id, e.g. --range v1.0.0..HEAD".to_owned())
+            }
+            Self::HookExists { .. } => Some(
+                "pass --force to replace it, or call `leak-scan staged` from your hook".to_owned(),
+            ),
+            Self::BadBaseline { .. } => {
+                Some("make a baseline with `leak-scan git --format json --report FILE`".to_owned())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Loads rules: the gitleaks TOML config at `path`, or the defaults when `None`.
+pub fn load_rules(path: Option<&Path>) -> Result<Rules, ScanError> {
+    let Some(path) = path else {
+        return Ok(Rules::default_rules());
+    };
+    let text = std::fs::read_to_string(path).map_err(|source| ScanError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    Rules::from_gitleaks_toml(&text).map_err(|source| ScanError::RulesFile {
+        path: path.to_owned(),
+        source: Box::new(source),
+    })
+}
+
+/// Loads a `.gitleaksignore` file.
+pub fn load_ignore(path: &Path) -> Result<IgnoreList, ScanError> {
+    std::fs::read_to_string(path)
+        .map(|text| IgnoreList::parse(&text))
+        .map_err(|source| ScanError::Read {
+            path: path.to_owned(),
+            source,
+        })
+}
+
+/// Writes `bytes` to `path` atomically: a temp file in the same directory, fsync,
+/// permissions `mode`, rename.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), ScanError> {
+    let error = |source| ScanError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(error)?;
+    file.write_all(bytes).map_err(error)?;
+    file.as_file().sync_all().map_err(error)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(error)?;
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    file.persist(path).map_err(|err| error(err.error))?;
+    Ok(())
 }

@@ -1,51 +1,10 @@
 //! Each default rule: a true positive and a near miss. Every token is generated here at
 //! run time from a fixed seed (canaries, never real credentials), so this file holds no
 //! secret-shaped literal that a scanner of this repository would flag.
-#![expect(
-    clippy::cast_possible_truncation,
-    clippy::unreadable_literal,
-    clippy::too_many_lines,
-    reason = "test-only canary generation: small moduli, BIP-173 constants, one table of cases"
-)]
 
-use bulwark_scan::{Rules, base62_6, crc32};
+use bulwark_scan::Rules;
 
-const UPPER: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-const LOWER: &str = "abcdefghijklmnopqrstuvwxyz";
-const DIGITS: &str = "0123456789";
-const HEX: &str = "0123456789abcdef";
-const BASE32: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-const BECH32: &str = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
-
-/// A deterministic generator of canary text (xorshift).
-struct Canary(u64);
-
-impl Canary {
-    fn new(seed: u64) -> Self {
-        Self(seed | 1)
-    }
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn text(&mut self, alphabet: &str, len: usize) -> String {
-        let chars: Vec<char> = alphabet.chars().collect();
-        (0..len)
-            .map(|_| chars[(self.next() % chars.len() as u64) as usize])
-            .collect()
-    }
-    fn alnum(&mut self, len: usize) -> String {
-        self.text(&format!("{UPPER}{LOWER}{DIGITS}"), len)
-    }
-}
-
-/// A GitHub-format token with a valid CRC32 checksum.
-fn github_token(prefix: &str, seed: u64) -> String {
-    let random = Canary::new(seed).alnum(30);
-    format!("{prefix}{random}{}", base62_6(crc32(random.as_bytes())))
-}
+use crate::common::{BECH32, Canary, DIGITS, HEX, LOWER, UPPER, github_token};
 
 /// An age identity with a valid bech32 checksum.
 fn age_identity(seed: u64) -> String {
@@ -167,7 +126,6 @@ fn cases() -> Vec<(&'static str, String, String)> {
         c.alnum(24)
     );
     let flyv1 = format!("fm2_{}", c.text(&format!("{UPPER}{LOWER}{DIGITS}+/="), 120));
-    let _ = BASE32;
     vec![
         (
             "aws-access-key-id",

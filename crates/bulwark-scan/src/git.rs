@@ -1,0 +1,614 @@
+//! The git history source.
+//!
+//! 1. Collect the commits reachable from the chosen tips (all refs by default), stopping
+//!    at the shallow boundary, and order them topologically (parents first; among
+//!    commits that are ready, the oldest committer date first).
+//! 2. Walk the commits in that order and diff each commit's tree against all of its
+//!    parents' trees: a blob is *introduced* at a path when no parent has the same blob at
+//!    that path (so a merge's conflict resolution counts, a blob kept unchanged does not).
+//!    Subtrees equal to a parent's are skipped, and so are subtrees already seen in an
+//!    earlier commit: their blobs were introduced there.
+//! 3. Scan every unique blob once, on all cores, then attribute each match to the
+//!    earliest introduction (or, with `all_commits`, to every introduction).
+
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use bulwark_core::Progress;
+use gix::ObjectId;
+use gix::objs::{CommitRef, TreeRefIter};
+
+use crate::report::{CommitInfo, Finding, ScanReport};
+use crate::{Rules, ScanError};
+
+/// How to scan a repository's history.
+#[derive(Debug, Clone, Default)]
+pub struct GitOptions {
+    /// `A..B`: commits reachable from B and not from A.
+    pub range: Option<String>,
+    /// Only commits with a committer date on or after this Unix time.
+    pub since: Option<i64>,
+    /// Only this branch (or any revision) instead of all refs.
+    pub branch: Option<String>,
+    /// Report every commit that introduced a secret's blob, not only the first.
+    pub all_commits: bool,
+    /// Skip blobs larger than this many bytes.
+    pub max_size: u64,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+}
+
+struct CommitNode {
+    id: ObjectId,
+    tree: ObjectId,
+    parents: Vec<ObjectId>,
+    commit_time: i64,
+}
+
+/// Where a blob was introduced: commit index (in topological order) and path.
+#[derive(Debug, Clone)]
+struct Introduction {
+    commit: u32,
+    path: String,
+}
+
+fn git_error(
+    what: impl Into<String>,
+    source: impl std::error::Error + Send + Sync + 'static,
+) -> ScanError {
+    ScanError::Git {
+        what: what.into(),
+        source: Box::new(source),
+    }
+}
+
+/// Opens a repository (a work tree, a bare repository, or a directory inside one).
+fn open(path: &Path) -> Result<gix::Repository, ScanError> {
+    gix::discover(path).map_err(|source| ScanError::OpenRepo {
+        path: path.to_owned(),
+        source: Box::new(source),
+    })
+}
+
+/// What the tree diffs found: the scanned commits in order, and every unique blob with
+/// where it was introduced.
+struct History {
+    commits: Vec<ObjectId>,
+    blobs: HashMap<ObjectId, Vec<Introduction>>,
+    /// Unique blobs in order of first introduction.
+    blob_order: Vec<ObjectId>,
+}
+
+/// Scans the history of the repository at `path`.
+pub fn scan_git(
+    path: &Path,
+    rules: &Rules,
+    options: &GitOptions,
+    progress: &dyn Progress,
+) -> Result<ScanReport, ScanError> {
+    let mut repo = open(path)?;
+    repo.object_cache_size_if_unset(16 << 20);
+    let mut report = ScanReport::new("git", &path.display().to_string());
+    let history = read_history(&repo, options, progress, &mut report.warnings)?;
+    report.stats.commits = history.commits.len() as u64;
+
+    progress.set_message("scanning blobs");
+    progress.set_total(history.blob_order.len() as u64);
+    let stats = BlobStats::default();
+    let mut results = scan_blobs(&repo, &history, rules, options, &stats, progress)?;
+    stats.add_to(&mut report);
+
+    progress.set_message("attributing");
+    results.sort_by_key(|(index, _)| *index);
+    let mut infos: HashMap<u32, CommitInfo> = HashMap::new();
+    let mut findings: Vec<(u32, Finding)> = Vec::new();
+    for (index, matches) in results {
+        let intros = &history.blobs[&history.blob_order[index]];
+        let intros: &[Introduction] = if options.all_commits {
+            intros
+        } else {
+            &intros[..1]
+        };
+        for intro in intros {
+            let info = match infos.entry(intro.commit) {
+                std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+                std::collections::hash_map::Entry::Vacant(entry) => {
+                    entry.insert(commit_info(&repo, history.commits[intro.commit as usize])?)
+                }
+            };
+            for found in &matches {
+                if rules.rules()[found.rule]
+                    .path
+                    .as_ref()
+                    .is_some_and(|filter| !filter.is_match(intro.path.as_bytes()))
+                {
+                    continue;
+                }
+                findings.push((intro.commit, Finding::new(found, &intro.path, Some(info))));
+            }
+        }
+    }
+    findings.sort_by(|(a, fa), (b, fb)| {
+        a.cmp(b)
+            .then_with(|| fa.path.cmp(&fb.path))
+            .then_with(|| fa.start_line.cmp(&fb.start_line))
+            .then_with(|| fa.start_column.cmp(&fb.start_column))
+    });
+    report.findings = findings.into_iter().map(|(_, finding)| finding).collect();
+    report.dedup();
+    progress.finish();
+    Ok(report)
+}
+
+/// Steps 1 and 2: the commits, in topological order, and the blobs they introduced.
+fn read_history(
+    repo: &gix::Repository,
+    options: &GitOptions,
+    progress: &dyn Progress,
+    warnings: &mut Vec<String>,
+) -> Result<History, ScanError> {
+    progress.set_message("listing commits");
+    let (tips, hidden) = tips(repo, options)?;
+    let shallow: HashSet<ObjectId> = repo
+        .shallow_commits()
+        .map_err(|source| git_error("failed to read the shallow file", source))?
+        .map(|commits| commits.iter().copied().collect())
+        .unwrap_or_default();
+    let (nodes, missing) = collect_commits(repo, &tips, &shallow)?;
+    if !shallow.is_empty() {
+        warnings.push(format!(
+            "shallow clone: the history behind {} boundary commit(s) is not in this repository \
+             and was not scanned (fetch it with `git fetch --unshallow`)",
+            shallow.len()
+        ));
+    }
+    if missing > 0 {
+        warnings.push(format!(
+            "{missing} parent commit(s) are missing from the object database and were not scanned"
+        ));
+    }
+    let mut excluded: HashSet<ObjectId> = HashSet::new();
+    if !hidden.is_empty() {
+        let (hidden_nodes, _) = collect_commits(repo, &hidden, &shallow)?;
+        excluded.extend(hidden_nodes.iter().map(|node| node.id));
+    }
+    if let Some(since) = options.since {
+        excluded.extend(
+            nodes
+                .iter()
+                .filter(|node| node.commit_time < since)
+                .map(|node| node.id),
+        );
+    }
+    let order = topological_order(&nodes);
+    let tree_of: HashMap<ObjectId, ObjectId> =
+        nodes.iter().map(|node| (node.id, node.tree)).collect();
+
+    let mut history = History {
+        commits: Vec::new(),
+        blobs: HashMap::new(),
+        blob_order: Vec::new(),
+    };
+    let mut seen_trees: HashSet<ObjectId> = HashSet::new();
+    progress.set_message("reading trees");
+    progress.set_total(order.len() as u64);
+    for &index in &order {
+        let node = &nodes[index];
+        progress.advance(1);
+        if excluded.contains(&node.id) {
+            continue;
+        }
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "fewer than 4 billion commits"
+        )]
+        let commit_index = history.commits.len() as u32;
+        history.commits.push(node.id);
+        let parent_trees: Vec<ObjectId> = node
+            .parents
+            .iter()
+            .filter_map(|parent| {
+                tree_of
+                    .get(parent)
+                    .copied()
+                    .or_else(|| tree_of_commit(repo, *parent))
+            })
+            .collect();
+        let mut ctx = DiffContext {
+            repo,
+            commit: commit_index,
+            all_commits: options.all_commits,
+            seen_trees: &mut seen_trees,
+            blobs: &mut history.blobs,
+            blob_order: &mut history.blob_order,
+        };
+        let mut prefix = Vec::new();
+        ctx.diff(node.tree, &parent_trees, &mut prefix)?;
+    }
+    Ok(history)
+}
+
+/// Step 3: every unique blob once, on all cores. Returns (blob index, matches) for the
+/// blobs with matches.
+fn scan_blobs(
+    repo: &gix::Repository,
+    history: &History,
+    rules: &Rules,
+    options: &GitOptions,
+    stats: &BlobStats,
+    progress: &dyn Progress,
+) -> Result<Vec<(usize, Vec<crate::Match>)>, ScanError> {
+    let threads = if options.threads == 0 {
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+    } else {
+        options.threads
+    };
+    let sync_repo = repo.clone().into_sync();
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, Vec<crate::Match>)>> = Mutex::new(Vec::new());
+    let first_error: Mutex<Option<ScanError>> = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let mut repo = sync_repo.to_thread_local();
+                repo.object_cache_size(None);
+                let mut local = Vec::new();
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(id) = history.blob_order.get(index) else {
+                        break;
+                    };
+                    let intro = &history.blobs[id][0];
+                    let commit_hex = history.commits[intro.commit as usize].to_string();
+                    match scan_blob(&repo, *id, &intro.path, &commit_hex, rules, options, stats) {
+                        Ok(matches) if !matches.is_empty() => local.push((index, matches)),
+                        Ok(_) => {}
+                        Err(err) => {
+                            lock(&first_error).get_or_insert(err);
+                        }
+                    }
+                    progress.advance(1);
+                }
+                lock(&results).extend(local);
+            });
+        }
+    });
+    if let Some(err) = first_error
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    {
+        return Err(err);
+    }
+    Ok(results
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner))
+}
+
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The commit ids to start from, and those whose history is hidden (`A` of `A..B`).
+fn tips(
+    repo: &gix::Repository,
+    options: &GitOptions,
+) -> Result<(Vec<ObjectId>, Vec<ObjectId>), ScanError> {
+    let resolve = |spec: &str| -> Result<ObjectId, ScanError> {
+        repo.rev_parse_single(spec)
+            .map_err(|source| ScanError::BadRevision {
+                spec: spec.to_owned(),
+                source: Box::new(source),
+            })
+            .and_then(|id| {
+                id.object()
+                    .map_err(|source| git_error(format!("failed to read {spec}"), source))?
+                    .peel_to_kind(gix::object::Kind::Commit)
+                    .map(|commit| commit.id)
+                    .map_err(|source| ScanError::BadRevision {
+                        spec: spec.to_owned(),
+                        source: Box::new(source),
+                    })
+            })
+    };
+    if let Some(range) = &options.range {
+        let Some((from, to)) = range.split_once("..") else {
+            return Err(ScanError::BadInput {
+                message: format!("--range {range:?} is not of the form A..B"),
+            });
+        };
+        let to = if to.is_empty() { "HEAD" } else { to };
+        let from = resolve(from.trim_start_matches('.'))?;
+        return Ok((vec![resolve(to)?], vec![from]));
+    }
+    if let Some(branch) = &options.branch {
+        return Ok((vec![resolve(branch)?], Vec::new()));
+    }
+    let mut tips = Vec::new();
+    let platform = repo
+        .references()
+        .map_err(|source| git_error("failed to list references", source))?;
+    let iter = platform
+        .all()
+        .map_err(|source| git_error("failed to list references", source))?;
+    for reference in iter {
+        let Ok(mut reference) = reference else {
+            continue;
+        };
+        let Ok(id) = reference.peel_to_id() else {
+            continue;
+        };
+        let Ok(object) = id.object() else { continue };
+        if let Ok(commit) = object.peel_to_kind(gix::object::Kind::Commit) {
+            tips.push(commit.id);
+        }
+    }
+    if let Ok(head) = repo.head_id() {
+        tips.push(head.detach());
+    }
+    tips.sort();
+    tips.dedup();
+    Ok((tips, Vec::new()))
+}
+
+/// Every commit reachable from `tips`, and how many parents were missing.
+fn collect_commits(
+    repo: &gix::Repository,
+    tips: &[ObjectId],
+    shallow: &HashSet<ObjectId>,
+) -> Result<(Vec<CommitNode>, usize), ScanError> {
+    let mut nodes = Vec::new();
+    let mut seen: HashSet<ObjectId> = tips.iter().copied().collect();
+    let mut stack: Vec<ObjectId> = tips.to_vec();
+    let mut missing = 0;
+    let hash_kind = repo.object_hash();
+    while let Some(id) = stack.pop() {
+        let object = match repo.try_find_object(id) {
+            Ok(Some(object)) => object,
+            Ok(None) => {
+                missing += 1;
+                continue;
+            }
+            Err(source) => return Err(git_error(format!("failed to read commit {id}"), source)),
+        };
+        let commit = CommitRef::from_bytes(&object.data, hash_kind)
+            .map_err(|source| git_error(format!("failed to decode commit {id}"), source))?;
+        let parents: Vec<ObjectId> = if shallow.contains(&id) {
+            Vec::new()
+        } else {
+            commit.parents().collect()
+        };
+        let commit_time = commit.committer().map_or(0, |sig| sig.seconds());
+        for parent in &parents {
+            if seen.insert(*parent) {
+                stack.push(*parent);
+            }
+        }
+        nodes.push(CommitNode {
+            id,
+            tree: commit.tree(),
+            parents,
+            commit_time,
+        });
+    }
+    // Parents that turned out to be missing are dropped from the nodes' parent lists by
+    // the topological sort (they have no node).
+    Ok((nodes, missing))
+}
+
+/// Indices of `nodes` in topological order: parents first; among ready commits, the
+/// oldest committer date first (then the id, for a stable order).
+fn topological_order(nodes: &[CommitNode]) -> Vec<usize> {
+    let index: HashMap<ObjectId, usize> =
+        nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
+    let mut pending = vec![0_usize; nodes.len()];
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    for (i, node) in nodes.iter().enumerate() {
+        let mut unique = node.parents.clone();
+        unique.sort();
+        unique.dedup();
+        for parent in unique {
+            if let Some(&p) = index.get(&parent) {
+                pending[i] += 1;
+                children[p].push(i);
+            }
+        }
+    }
+    let mut ready: BinaryHeap<std::cmp::Reverse<(i64, ObjectId, usize)>> = BinaryHeap::new();
+    for (i, node) in nodes.iter().enumerate() {
+        if pending[i] == 0 {
+            ready.push(std::cmp::Reverse((node.commit_time, node.id, i)));
+        }
+    }
+    let mut order = Vec::with_capacity(nodes.len());
+    while let Some(std::cmp::Reverse((_, _, i))) = ready.pop() {
+        order.push(i);
+        for &child in &children[i] {
+            pending[child] -= 1;
+            if pending[child] == 0 {
+                let node = &nodes[child];
+                ready.push(std::cmp::Reverse((node.commit_time, node.id, child)));
+            }
+        }
+    }
+    order
+}
+
+fn tree_of_commit(repo: &gix::Repository, id: ObjectId) -> Option<ObjectId> {
+    let object = repo.try_find_object(id).ok()??;
+    CommitRef::from_bytes(&object.data, repo.object_hash())
+        .ok()
+        .map(|commit| commit.tree())
+}
+
+struct DiffContext<'a> {
+    repo: &'a gix::Repository,
+    commit: u32,
+    all_commits: bool,
+    seen_trees: &'a mut HashSet<ObjectId>,
+    blobs: &'a mut HashMap<ObjectId, Vec<Introduction>>,
+    blob_order: &'a mut Vec<ObjectId>,
+}
+
+/// A decoded tree: name -> (is tree, is blob or link, id).
+type Entries = Vec<(Vec<u8>, gix::objs::tree::EntryMode, ObjectId)>;
+
+impl DiffContext<'_> {
+    fn read_tree(&self, id: ObjectId) -> Result<Entries, ScanError> {
+        let object = self
+            .repo
+            .find_object(id)
+            .map_err(|source| git_error(format!("failed to read tree {id}"), source))?;
+        let mut entries = Vec::new();
+        for entry in TreeRefIter::from_bytes(&object.data, self.repo.object_hash()) {
+            let entry =
+                entry.map_err(|source| git_error(format!("failed to decode tree {id}"), source))?;
+            entries.push((entry.filename.to_vec(), entry.mode, entry.oid.to_owned()));
+        }
+        Ok(entries)
+    }
+
+    fn diff(
+        &mut self,
+        tree: ObjectId,
+        parents: &[ObjectId],
+        prefix: &mut Vec<u8>,
+    ) -> Result<(), ScanError> {
+        let entries = self.read_tree(tree)?;
+        let mut parent_maps: Vec<HashMap<Vec<u8>, (gix::objs::tree::EntryMode, ObjectId)>> =
+            Vec::with_capacity(parents.len());
+        for &parent in parents {
+            parent_maps.push(
+                self.read_tree(parent)?
+                    .into_iter()
+                    .map(|(name, mode, id)| (name, (mode, id)))
+                    .collect(),
+            );
+        }
+        for (name, mode, id) in entries {
+            let in_parent = |want_tree: bool| {
+                parent_maps
+                    .iter()
+                    .filter_map(|map| map.get(&name))
+                    .filter(move |(mode, _)| mode.is_tree() == want_tree)
+                    .map(|(_, id)| *id)
+            };
+            if mode.is_tree() {
+                let parent_subtrees: Vec<ObjectId> = in_parent(true).collect();
+                if parent_subtrees.contains(&id)
+                    || (!self.all_commits && self.seen_trees.contains(&id))
+                {
+                    continue;
+                }
+                let len = prefix.len();
+                prefix.extend_from_slice(&name);
+                prefix.push(b'/');
+                self.diff(id, &parent_subtrees, prefix)?;
+                prefix.truncate(len);
+                self.seen_trees.insert(id);
+            } else if mode.is_blob_or_symlink() {
+                if in_parent(false).any(|parent| parent == id)
+                    || (!self.all_commits && self.blobs.contains_key(&id))
+                {
+                    continue;
+                }
+                let mut path = prefix.clone();
+                path.extend_from_slice(&name);
+                let intro = Introduction {
+                    commit: self.commit,
+                    path: String::from_utf8_lossy(&path).into_owned(),
+                };
+                if let Some(intros) = self.blobs.get_mut(&id) {
+                    if self.all_commits {
+                        intros.push(intro);
+                    }
+                } else {
+                    self.blobs.insert(id, vec![intro]);
+                    self.blob_order.push(id);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a scan looked at and skipped, counted from many threads.
+#[derive(Default)]
+pub(crate) struct BlobStats {
+    pub(crate) scanned: AtomicU64,
+    pub(crate) bytes: AtomicU64,
+    pub(crate) binary: AtomicU64,
+    pub(crate) large: AtomicU64,
+    pub(crate) allowlisted: AtomicU64,
+}
+
+impl BlobStats {
+    pub(crate) fn add_to(&self, report: &mut ScanReport) {
+        report.stats.scanned += self.scanned.load(Ordering::Relaxed);
+        report.stats.bytes += self.bytes.load(Ordering::Relaxed);
+        report.stats.skipped_binary += self.binary.load(Ordering::Relaxed);
+        report.stats.skipped_large += self.large.load(Ordering::Relaxed);
+        report.stats.skipped_allowlisted += self.allowlisted.load(Ordering::Relaxed);
+    }
+}
+
+/// Whether `data` looks binary: a NUL byte in its first 8000 bytes (git's own test).
+pub(crate) fn is_binary(data: &[u8]) -> bool {
+    memchr::memchr(0, &data[..data.len().min(8000)]).is_some()
+}
+
+fn scan_blob(
+    repo: &gix::Repository,
+    id: ObjectId,
+    path: &str,
+    commit: &str,
+    rules: &Rules,
+    options: &GitOptions,
+    stats: &BlobStats,
+) -> Result<Vec<crate::Match>, ScanError> {
+    if rules.path_allowed(path) {
+        stats.allowlisted.fetch_add(1, Ordering::Relaxed);
+        return Ok(Vec::new());
+    }
+    let header = repo
+        .find_header(id)
+        .map_err(|source| git_error(format!("failed to read blob {id} ({path})"), source))?;
+    if header.size() > options.max_size {
+        stats.large.fetch_add(1, Ordering::Relaxed);
+        return Ok(Vec::new());
+    }
+    let object = repo
+        .find_object(id)
+        .map_err(|source| git_error(format!("failed to read blob {id} ({path})"), source))?;
+    if is_binary(&object.data) {
+        stats.binary.fetch_add(1, Ordering::Relaxed);
+        return Ok(Vec::new());
+    }
+    stats.scanned.fetch_add(1, Ordering::Relaxed);
+    stats
+        .bytes
+        .fetch_add(object.data.len() as u64, Ordering::Relaxed);
+    Ok(rules.scan_bytes(&object.data, Some(path), Some(commit)))
+}
+
+fn commit_info(repo: &gix::Repository, id: ObjectId) -> Result<CommitInfo, ScanError> {
+    let object = repo
+        .find_object(id)
+        .map_err(|source| git_error(format!("failed to read commit {id}"), source))?;
+    let commit = CommitRef::from_bytes(&object.data, repo.object_hash())
+        .map_err(|source| git_error(format!("failed to decode commit {id}"), source))?;
+    let author = commit
+        .author()
+        .map_err(|source| git_error(format!("failed to decode the author of {id}"), source))?;
+    let time = author.time().unwrap_or_default();
+    Ok(CommitInfo {
+        id: id.to_string(),
+        author: author.name.to_string().trim().to_owned(),
+        email: author.email.to_string().trim().to_owned(),
+        date: crate::time::rfc3339(time.seconds, time.offset),
+        message: commit.message.to_string().trim_end().to_owned(),
+    })
+}

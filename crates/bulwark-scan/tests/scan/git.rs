@@ -1,0 +1,505 @@
+//! The sources over real repositories, built in temp dirs with the `git` CLI.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use bulwark_core::NoProgress;
+use bulwark_scan::{
+    GitOptions, Rules, ScanReport, ScanRequest, Source, install_hook, render_to_bytes, run,
+    scan_dir, scan_git, scan_staged,
+};
+
+use crate::common::github_token;
+
+/// A repository in a temp dir with a fixed identity and clock.
+struct Repo {
+    dir: tempfile::TempDir,
+    clock: u64,
+}
+
+impl Repo {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let repo = Self {
+            dir,
+            clock: 1_700_000_000,
+        };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn git(&self, args: &[&str]) -> String {
+        let output = Command::new("git")
+            .args(args)
+            .current_dir(self.path())
+            .env("GIT_AUTHOR_NAME", "Ada Canary")
+            .env("GIT_AUTHOR_EMAIL", "ada@canary.test")
+            .env("GIT_COMMITTER_NAME", "Ada Canary")
+            .env("GIT_COMMITTER_EMAIL", "ada@canary.test")
+            .env("GIT_AUTHOR_DATE", format!("@{} +0000", self.clock))
+            .env("GIT_COMMITTER_DATE", format!("@{} +0000", self.clock))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .expect("git runs");
+        assert!(
+            output.status.success() || args[0] == "merge",
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    }
+
+    fn write(&self, path: &str, content: impl AsRef<[u8]>) {
+        let full = self.path().join(path);
+        std::fs::create_dir_all(full.parent().expect("has parent")).expect("mkdir");
+        std::fs::write(full, content).expect("write");
+    }
+
+    /// Stages everything and commits; returns the commit id.
+    fn commit(&mut self, message: &str) -> String {
+        self.clock += 60;
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+}
+
+fn options() -> GitOptions {
+    GitOptions {
+        max_size: 10 << 20,
+        ..GitOptions::default()
+    }
+}
+
+/// A full `leak-scan git` request over `path` with the default settings.
+fn git_request(path: &Path, baseline: Option<PathBuf>, no_redact: bool) -> ScanRequest {
+    ScanRequest {
+        source: Source::Git {
+            path: path.to_owned(),
+            options: options(),
+        },
+        rules: None,
+        ignore_file: None,
+        baseline,
+        no_redact,
+        max_size: 10 << 20,
+    }
+}
+
+fn scan(path: &Path, options: &GitOptions) -> ScanReport {
+    scan_git(path, &Rules::default_rules(), options, &NoProgress).expect("scan succeeds")
+}
+
+#[test]
+fn deleted_secret_is_attributed_to_the_commit_that_added_it() {
+    let mut repo = Repo::new();
+    let token = github_token("ghp_", 101);
+    repo.write("README.md", "# app\n");
+    repo.commit("initial");
+    repo.write(
+        "config/app.env",
+        format!("# settings\nAPP=1\nGITHUB_TOKEN={token}\n"),
+    );
+    let leaked = repo.commit("add settings\n\nwith a body line");
+    std::fs::remove_file(repo.path().join("config/app.env")).expect("rm");
+    repo.commit("remove settings");
+    // Many later commits that keep other files unchanged cost nothing extra.
+    for i in 0..5 {
+        repo.write("README.md", format!("# app {i}\n"));
+        repo.commit(&format!("docs {i}"));
+    }
+
+    let report = scan(repo.path(), &options());
+    assert_eq!(report.stats.commits, 8);
+    assert_eq!(report.findings.len(), 1, "{:#?}", report.findings);
+    let finding = &report.findings[0];
+    assert_eq!(finding.rule_id, "github-pat");
+    assert_eq!(finding.path, "config/app.env");
+    assert_eq!((finding.start_line, finding.start_column), (3, 14));
+    assert_eq!(finding.commit.as_deref(), Some(leaked.as_str()));
+    assert_eq!(finding.author.as_deref(), Some("Ada Canary"));
+    assert_eq!(finding.email.as_deref(), Some("ada@canary.test"));
+    assert_eq!(finding.date.as_deref(), Some("2023-11-14T22:15:20Z"));
+    assert_eq!(
+        finding.message.as_deref(),
+        Some("add settings\n\nwith a body line")
+    );
+    assert_eq!(finding.secret, token);
+    assert_eq!(
+        finding.fingerprint,
+        format!("{leaked}:config/app.env:github-pat:3")
+    );
+}
+
+#[test]
+fn unmerged_branches_and_kept_secrets_are_reported_once() {
+    let mut repo = Repo::new();
+    let kept = github_token("ghp_", 102);
+    let branch_only = github_token("ghp_", 103);
+    repo.write("a.txt", format!("token={kept}\n"));
+    let first = repo.commit("add a");
+    for i in 0..4 {
+        repo.write("b.txt", format!("{i}\n"));
+        repo.commit(&format!("b {i}"));
+    }
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write("feature.txt", format!("token={branch_only}\n"));
+    let on_branch = repo.commit("feature work");
+    repo.git(&["checkout", "-q", "main"]);
+
+    let report = scan(repo.path(), &options());
+    let commits: Vec<_> = report
+        .findings
+        .iter()
+        .map(|f| (f.path.as_str(), f.commit.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        commits,
+        [("a.txt", first.clone()), ("feature.txt", on_branch.clone())]
+    );
+
+    // --branch main does not see the feature branch.
+    let main_only = scan(
+        repo.path(),
+        &GitOptions {
+            branch: Some("main".to_owned()),
+            ..options()
+        },
+    );
+    assert_eq!(main_only.findings.len(), 1);
+    // --range main..feature sees only the feature commit.
+    let range = scan(
+        repo.path(),
+        &GitOptions {
+            range: Some("main..feature".to_owned()),
+            ..options()
+        },
+    );
+    assert_eq!(range.stats.commits, 1);
+    assert_eq!(range.findings.len(), 1);
+    assert_eq!(
+        range.findings[0].commit.as_deref(),
+        Some(on_branch.as_str())
+    );
+    // --since after the first commit skips its blob.
+    let since = scan(
+        repo.path(),
+        &GitOptions {
+            since: Some(1_700_000_000 + 90),
+            ..options()
+        },
+    );
+    assert!(since.findings.iter().all(|f| f.path != "a.txt"));
+    // A bad revision is an input error.
+    let err = scan_git(
+        repo.path(),
+        &Rules::default_rules(),
+        &GitOptions {
+            branch: Some("no-such-branch".to_owned()),
+            ..options()
+        },
+        &NoProgress,
+    )
+    .expect_err("unknown branch");
+    assert_eq!(bulwark_core::Failure::exit(&err), bulwark_core::Exit::Usage);
+}
+
+#[test]
+fn renames_keep_the_first_commit_and_all_commits_lists_each() {
+    let mut repo = Repo::new();
+    let token = github_token("ghp_", 104);
+    repo.write("old/name.txt", format!("x\ntoken={token}\n"));
+    let added = repo.commit("add");
+    std::fs::create_dir_all(repo.path().join("new")).expect("mkdir");
+    repo.git(&["mv", "old/name.txt", "new/name.txt"]);
+    let renamed = repo.commit("rename");
+
+    let report = scan(repo.path(), &options());
+    assert_eq!(report.findings.len(), 1);
+    assert_eq!(report.findings[0].path, "old/name.txt");
+    assert_eq!(report.findings[0].commit.as_deref(), Some(added.as_str()));
+
+    let all = scan(
+        repo.path(),
+        &GitOptions {
+            all_commits: true,
+            ..options()
+        },
+    );
+    let seen: Vec<_> = all
+        .findings
+        .iter()
+        .map(|f| (f.path.as_str(), f.commit.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(seen, [("old/name.txt", added), ("new/name.txt", renamed)]);
+}
+
+#[test]
+fn a_secret_only_in_a_merge_resolution_is_attributed_to_the_merge() {
+    let mut repo = Repo::new();
+    let token = github_token("ghp_", 105);
+    repo.write("settings.txt", "mode=base\n");
+    repo.commit("base");
+    repo.git(&["checkout", "-q", "-b", "other"]);
+    repo.write("settings.txt", "mode=other\n");
+    repo.commit("other side");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("settings.txt", "mode=main\n");
+    repo.commit("main side");
+    repo.clock += 60;
+    repo.git(&["merge", "-q", "other", "-m", "merge other"]);
+    // Resolve the conflict with content neither parent has.
+    repo.write("settings.txt", format!("mode=both\ntoken={token}\n"));
+    repo.git(&["add", "settings.txt"]);
+    repo.git(&["commit", "-q", "--no-edit"]);
+    let merge = repo.git(&["rev-parse", "HEAD"]);
+    let parents = repo.git(&["rev-list", "--parents", "-n", "1", "HEAD"]);
+    assert_eq!(parents.split(' ').count(), 3, "a merge commit");
+
+    let report = scan(repo.path(), &options());
+    assert_eq!(report.findings.len(), 1, "{:#?}", report.findings);
+    assert_eq!(report.findings[0].commit.as_deref(), Some(merge.as_str()));
+    assert_eq!(report.findings[0].start_line, 2);
+}
+
+#[test]
+fn binary_and_huge_blobs_are_skipped_and_counted() {
+    let mut repo = Repo::new();
+    let token = github_token("ghp_", 106);
+    let mut binary = b"\x00\x01binary".to_vec();
+    binary.extend(format!("token={token}").as_bytes());
+    repo.write("image.bin", binary);
+    let huge = format!("{}token={token}\n", "filler line\n".repeat(20_000));
+    repo.write("huge.txt", &huge);
+    repo.write("small.txt", "nothing here\n");
+    repo.commit("add files");
+
+    let report = scan(
+        repo.path(),
+        &GitOptions {
+            max_size: 100_000,
+            ..options()
+        },
+    );
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    assert_eq!(report.stats.skipped_binary, 1);
+    assert_eq!(report.stats.skipped_large, 1);
+    assert_eq!(report.stats.scanned, 1);
+    // With a higher limit the huge file is scanned.
+    let report = scan(repo.path(), &options());
+    assert_eq!(report.findings.len(), 1);
+    assert_eq!(report.findings[0].path, "huge.txt");
+    assert_eq!(report.findings[0].start_line, 20_001);
+}
+
+#[test]
+fn shallow_clones_warn_and_bare_repositories_work() {
+    let mut repo = Repo::new();
+    let old = github_token("ghp_", 107);
+    let new = github_token("ghp_", 108);
+    repo.write("old.txt", format!("token={old}\n"));
+    repo.commit("old");
+    std::fs::remove_file(repo.path().join("old.txt")).expect("rm");
+    repo.commit("remove old");
+    repo.write("new.txt", format!("token={new}\n"));
+    repo.commit("new");
+
+    let clones = tempfile::tempdir().expect("temp dir");
+    let url = format!("file://{}", repo.path().display());
+    let shallow = clones.path().join("shallow");
+    let bare = clones.path().join("bare.git");
+    for args in [
+        vec![
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            url.as_str(),
+            path_str(&shallow),
+        ],
+        vec!["clone", "-q", "--bare", url.as_str(), path_str(&bare)],
+    ] {
+        let status = Command::new("git")
+            .args(&args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .status()
+            .expect("git clone");
+        assert!(status.success());
+    }
+
+    let report = scan(&shallow, &options());
+    assert_eq!(report.stats.commits, 1);
+    assert_eq!(report.findings.len(), 1);
+    assert_eq!(report.findings[0].path, "new.txt");
+    assert!(
+        report.warnings.iter().any(|w| w.contains("shallow clone")),
+        "{:?}",
+        report.warnings
+    );
+
+    let report = scan(&bare, &options());
+    assert_eq!(report.stats.commits, 3);
+    let paths: Vec<_> = report.findings.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["old.txt", "new.txt"]);
+
+    let err = scan_git(
+        clones.path(),
+        &Rules::default_rules(),
+        &options(),
+        &NoProgress,
+    )
+    .expect_err("not a repository");
+    assert!(err.to_string().contains("is not a git repository"), "{err}");
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().expect("utf-8 temp path")
+}
+
+#[test]
+fn staged_changes_report_staged_line_numbers_and_only_new_lines() {
+    let mut repo = Repo::new();
+    let old = github_token("ghp_", 109);
+    let new = github_token("ghp_", 110);
+    repo.write("app.env", format!("OLD={old}\n"));
+    repo.commit("existing");
+    repo.write("app.env", format!("# header\n\nOLD={old}\nNEW={new}\n"));
+    repo.write("untracked.env", format!("X={new}\n"));
+    repo.git(&["add", "app.env"]);
+
+    let report = scan_staged(repo.path(), &Rules::default_rules(), 10 << 20).expect("scan");
+    assert_eq!(report.findings.len(), 1, "{:#?}", report.findings);
+    assert_eq!(report.findings[0].path, "app.env");
+    assert_eq!(report.findings[0].start_line, 4);
+    assert_eq!(report.findings[0].commit, None);
+
+    // An unborn branch: everything staged is new.
+    let fresh = Repo::new();
+    fresh.write("a.env", format!("A={new}\n"));
+    fresh.git(&["add", "a.env"]);
+    let report = scan_staged(fresh.path(), &Rules::default_rules(), 10 << 20).expect("scan");
+    assert_eq!(report.findings.len(), 1);
+}
+
+#[test]
+fn dir_scans_honour_gitignore_unless_told_not_to() {
+    let repo = Repo::new();
+    let token = github_token("ghp_", 111);
+    repo.write(".gitignore", "ignored/\n");
+    repo.write("ignored/secret.env", format!("T={token}\n"));
+    repo.write("src/main.rs", format!("const T: &str = \"{token}\";\n"));
+    repo.write("package-lock.json", format!("{{\"t\": \"{token}\"}}\n"));
+
+    let rules = Rules::default_rules();
+    let report = scan_dir(repo.path(), &rules, false, 10 << 20, &NoProgress).expect("scan");
+    let paths: Vec<_> = report.findings.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["src/main.rs"]);
+    assert_eq!(report.stats.skipped_allowlisted, 1, "the lock file");
+    assert_eq!(report.findings[0].fingerprint, "src/main.rs:github-pat:1");
+
+    let report = scan_dir(repo.path(), &rules, true, 10 << 20, &NoProgress).expect("scan");
+    let paths: Vec<_> = report.findings.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["ignored/secret.env", "src/main.rs"]);
+}
+
+#[test]
+fn default_output_never_contains_the_raw_secret() {
+    let mut repo = Repo::new();
+    let token = github_token("ghp_", 112);
+    repo.write("leak.txt", format!("token={token}\n"));
+    repo.commit("leak");
+    let request = |no_redact| git_request(repo.path(), None, no_redact);
+    let (report, rules) = run(&request(false), &NoProgress).expect("scan");
+    assert_eq!(report.findings.len(), 1);
+    for format in ["human", "json", "sarif"] {
+        let bytes = render_to_bytes(&report, &rules, format).expect("renders");
+        let text = String::from_utf8(bytes).expect("utf-8");
+        assert!(!text.contains(&token), "{format} leaks the secret:\n{text}");
+        assert!(!text.contains(&token[4..20]), "{format} leaks part of it");
+        assert!(text.contains("github-pat"), "{format}");
+    }
+    let (report, rules) = run(&request(true), &NoProgress).expect("scan");
+    let json = render_to_bytes(&report, &rules, "json").expect("renders");
+    assert!(
+        String::from_utf8_lossy(&json).contains(&token),
+        "--no-redact shows it"
+    );
+}
+
+#[test]
+fn gitleaksignore_and_baseline_drop_known_findings() {
+    let mut repo = Repo::new();
+    let first = github_token("ghp_", 113);
+    let second = github_token("ghp_", 114);
+    repo.write("a.txt", format!("t={first}\n"));
+    let commit = repo.commit("first");
+    let root = repo.path().to_owned();
+    let request = |baseline: Option<PathBuf>| git_request(&root, baseline, false);
+    // The baseline: today's report.
+    let (report, rules) = run(&request(None), &NoProgress).expect("scan");
+    assert_eq!(report.findings.len(), 1);
+    let baseline = repo.path().join("../baseline.json");
+    std::fs::write(
+        &baseline,
+        render_to_bytes(&report, &rules, "json").expect("json"),
+    )
+    .expect("write baseline");
+
+    repo.write("b.txt", format!("t={second}\n"));
+    repo.commit("second");
+    let (report, _) = run(&request(Some(baseline.clone())), &NoProgress).expect("scan");
+    assert_eq!(report.findings.len(), 1);
+    assert_eq!(report.findings[0].path, "b.txt");
+    assert_eq!(report.stats.in_baseline, 1);
+
+    // .gitleaksignore at the root of the work tree is read by default.
+    repo.write(".gitleaksignore", format!("{commit}:a.txt:github-pat:1\n"));
+    let (report, _) = run(&request(None), &NoProgress).expect("scan");
+    let paths: Vec<_> = report.findings.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["b.txt"]);
+    assert_eq!(report.stats.ignored, 1);
+    std::fs::remove_file(baseline).expect("rm");
+}
+
+#[test]
+fn gitleaks_config_in_the_repository_is_used() {
+    let mut repo = Repo::new();
+    repo.write(
+        ".gitleaks.toml",
+        "[[rules]]\nid = \"internal\"\nregex = '''internal_[a-z0-9]{12}'''\nkeywords = [\"internal_\"]\n",
+    );
+    repo.write("a.txt", "k = internal_a1b2c3d4e5f6\n");
+    repo.write("b.txt", format!("t={}\n", github_token("ghp_", 115)));
+    repo.commit("add");
+    let (report, _) = run(&git_request(repo.path(), None, false), &NoProgress).expect("scan");
+    let ids: Vec<_> = report.findings.iter().map(|f| f.rule_id.as_str()).collect();
+    assert_eq!(ids, ["internal"], "the config replaces the defaults");
+}
+
+#[test]
+fn install_hook_writes_an_executable_pre_commit_hook() {
+    let repo = Repo::new();
+    let hook = install_hook(repo.path(), false).expect("installs");
+    assert!(
+        hook.ends_with(".git/hooks/pre-commit"),
+        "{}",
+        hook.display()
+    );
+    let text = std::fs::read_to_string(&hook).expect("read");
+    assert!(text.starts_with("#!/bin/sh\n"));
+    assert!(text.contains("leak-scan staged"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&hook).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o111, 0o111, "executable");
+    }
+    assert!(install_hook(repo.path(), false).is_err(), "no overwrite");
+    install_hook(repo.path(), true).expect("--force replaces");
+}

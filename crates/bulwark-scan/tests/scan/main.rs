@@ -1,0 +1,12 @@
+//! Integration tests of bulwark-scan: the rules, and the sources over real git
+//! repositories built in temp dirs with the `git` CLI.
+#![expect(
+    clippy::cast_possible_truncation,
+    clippy::unreadable_literal,
+    clippy::too_many_lines,
+    reason = "test-only canary generation: small moduli, BIP-173 constants, one table of cases"
+)]
+
+mod common;
+mod git;
+mod rules;
