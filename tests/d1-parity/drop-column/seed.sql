@@ -1,0 +1,2 @@
+CREATE TABLE users (id INTEGER PRIMARY KEY, legacy TEXT);
+INSERT INTO users VALUES (1, 'x'), (2, NULL);

@@ -1,0 +1,2 @@
+PRAGMA foreign_keys = OFF;
+INSERT INTO child VALUES (1, 99);

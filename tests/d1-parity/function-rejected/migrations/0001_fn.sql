@@ -1,0 +1,2 @@
+CREATE TABLE t (v TEXT);
+INSERT INTO t VALUES (sqlite_version());

@@ -1,0 +1,1 @@
+INSERT INTO seq VALUES (3);

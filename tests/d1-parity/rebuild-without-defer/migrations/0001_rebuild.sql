@@ -1,0 +1,6 @@
+PRAGMA foreign_keys = OFF;
+CREATE TABLE users_new (id INTEGER PRIMARY KEY, email TEXT NOT NULL, age INTEGER);
+INSERT INTO users_new (id, email, age) SELECT id, email, CAST(age AS INTEGER) FROM users;
+DROP TABLE users;
+ALTER TABLE users_new RENAME TO users;
+PRAGMA foreign_keys = ON;
