@@ -180,14 +180,18 @@ fn run(
                 upload,
                 wrangler: PathBuf::from("wrangler"),
             };
-            let progress = out.progress("export", None);
+            let total = match &request.source {
+                ExportSource::Sqlite(path) => std::fs::metadata(path).ok().map(|m| m.len()),
+                ExportSource::D1(_) => None,
+            };
+            let progress = out.progress("export", total);
             let report = bulwark_backup::export(&request, progress.as_ref())?;
             progress.finish();
             Ok(finish(out, &report, Some(&report.file), None))
         }
         Command::Verify { path, identity } => {
             let mut identities = lazy_identities(identity, config);
-            let progress = out.progress("verify", None);
+            let progress = out.progress("verify", Some(0));
             let report = bulwark_backup::verify(&path, &mut identities, progress.as_ref())?;
             progress.finish();
             let failed = report.backups.iter().filter(|b| !b.ok).count();
@@ -244,7 +248,7 @@ fn run(
             identity,
         } => {
             let mut identities = lazy_identities(identity, config);
-            let progress = out.progress("restore", None);
+            let progress = out.progress("restore", Some(0));
             let request = RestoreRequest { file, to, force };
             let report = bulwark_backup::restore(&request, &mut identities, progress.as_ref())?;
             progress.finish();

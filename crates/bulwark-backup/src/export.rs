@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::layout::{
     self, BackupName, DirLock, Kind, MANIFEST_FORMAT, Manifest, Source, TEMP_PREFIX, TableRows,
-    manifest_path,
+    WORK_PREFIX, manifest_path,
 };
 use crate::{BackupError, ChildOutput, pipeline, sqlite};
 
@@ -102,7 +102,7 @@ pub fn export(
     remove_stale_temps(&request.out_dir);
 
     let created = layout::now();
-    let plain_file = layout::temp_file(&request.out_dir)?;
+    let plain_file = layout::temp_file(&request.out_dir, TEMP_PREFIX)?;
     let (kind, source, tables, schema, warnings) =
         take_snapshot(request, plain_file.path(), progress)?;
 
@@ -113,7 +113,7 @@ pub fn export(
         encrypted: recipients.is_some(),
     };
     let final_path = request.out_dir.join(backup_name.file_name());
-    let sealed_file = layout::temp_file(&request.out_dir)?;
+    let sealed_file = layout::temp_file(&request.out_dir, TEMP_PREFIX)?;
     let size = plain_file
         .as_file()
         .metadata()
@@ -215,16 +215,24 @@ fn take_snapshot(
     })
 }
 
-/// Removes temp files left by a killed run (we hold the lock, so none is in use).
+/// Removes what killed runs left: every export temp (we hold the lock, so none is in
+/// use) and verify/restore temps older than a day (those run without the lock).
 fn remove_stale_temps(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
+    let day_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(24 * 3600);
     for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX)
-            && entry.file_type().is_ok_and(|t| t.is_file())
-        {
-            let _ = std::fs::remove_file(entry.path());
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Ok(meta) = entry.metadata() else { continue };
+        let stale = name.starts_with(TEMP_PREFIX)
+            || (name.starts_with(WORK_PREFIX) && meta.modified().is_ok_and(|t| t < day_ago));
+        if stale {
+            let _ = if meta.is_dir() {
+                std::fs::remove_dir_all(entry.path())
+            } else {
+                std::fs::remove_file(entry.path())
+            };
         }
     }
 }
@@ -316,8 +324,10 @@ fn d1_export(
     ];
     args.extend(location_args(d1));
     let json = wrangler(program, &d1.workdir, &args)?;
+    // Anything wrangler prints before the JSON array (a banner, a warning) is skipped.
+    let start = json.find('[').unwrap_or(0);
     let parsed: Vec<serde_json::Value> =
-        serde_json::from_str(json.trim()).map_err(|err| BackupError::Child {
+        serde_json::from_str(json[start..].trim()).map_err(|err| BackupError::Child {
             command: format!("wrangler {}", args.join(" ")),
             status: format!("printed output that is not the expected JSON: {err}"),
             stderr: None,

@@ -1,6 +1,7 @@
 //! What a backup directory holds: backup files named `<name>-<UTC time>.<sqlite|sql>.zst.age`,
 //! their `.manifest.json` and `.verified.json` sidecars, a lock file, and nothing half
-//! written (temp files start with [`TEMP_PREFIX`] and are renamed into place).
+//! written (temp files start with [`TEMP_PREFIX`] or [`WORK_PREFIX`] and are renamed into
+//! place).
 
 use std::fs::{File, OpenOptions};
 use std::io::Write as _;
@@ -15,6 +16,9 @@ use crate::BackupError;
 
 /// Prefix of every temp file and directory this crate makes in a backup directory.
 pub const TEMP_PREFIX: &str = ".db-backup-tmp-";
+/// Prefix of the temp files and directories of verify, restore and sidecar writes, which
+/// run without the lock: an export removes them only once they are a day old.
+pub const WORK_PREFIX: &str = ".db-backup-work-";
 /// The lock file that stops two runs from overlapping.
 pub const LOCK_FILE: &str = ".db-backup.lock";
 /// Version of the manifest format.
@@ -258,11 +262,11 @@ pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<O
     }
 }
 
-/// A file in `dir` that becomes `final_path` only when complete: created 0600 with a
-/// [`TEMP_PREFIX`] name, fsynced, renamed, and the directory fsynced.
-pub(crate) fn temp_file(dir: &Path) -> Result<tempfile::NamedTempFile, BackupError> {
+/// A file in `dir` that becomes its final name only when complete: created 0600 with a
+/// `prefix` ([`TEMP_PREFIX`] or [`WORK_PREFIX`]) name, then [`persist`]ed.
+pub(crate) fn temp_file(dir: &Path, prefix: &str) -> Result<tempfile::NamedTempFile, BackupError> {
     tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
+        .prefix(prefix)
         .tempfile_in(dir)
         .map_err(BackupError::io("create a temp file in", dir))
 }
@@ -313,7 +317,7 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<(), BackupError> {
 /// Writes `value` as pretty JSON to `path`, atomically.
 pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), BackupError> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let mut temp = temp_file(dir)?;
+    let mut temp = temp_file(dir, WORK_PREFIX)?;
     let mut bytes = serde_json::to_vec_pretty(value).map_err(|err| BackupError::Io {
         action: "serialize",
         path: path.to_owned(),

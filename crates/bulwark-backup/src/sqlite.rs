@@ -44,17 +44,13 @@ pub(crate) fn snapshot(
     {
         let backup = rusqlite::backup::Backup::new(&from, &mut to)
             .map_err(BackupError::sqlite("back up", source))?;
-        let mut total_set = false;
         loop {
             let step = backup
                 .step(PAGES_PER_STEP)
                 .map_err(BackupError::sqlite("back up", source))?;
             let state = backup.progress();
-            if !total_set {
-                progress.set_total(u64::try_from(state.pagecount).unwrap_or(0));
-                total_set = true;
-            }
-            progress.advance(u64::try_from(PAGES_PER_STEP).unwrap_or(0));
+            let done = state.pagecount.saturating_sub(state.remaining);
+            progress.set_message(&format!("snapshot {done}/{} pages", state.pagecount));
             match step {
                 rusqlite::backup::StepResult::Done => break,
                 rusqlite::backup::StepResult::More => {}

@@ -11,7 +11,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::layout::{
-    self, BackupName, Kind, Manifest, TEMP_PREFIX, VerifiedStamp, manifest_path, verified_path,
+    self, BackupName, Kind, Manifest, VerifiedStamp, WORK_PREFIX, manifest_path, verified_path,
 };
 use crate::{BackupError, pipeline, sqlite};
 
@@ -104,8 +104,19 @@ pub fn verify(
     identities: &mut dyn IdentityProvider,
     progress: &dyn Progress,
 ) -> Result<VerifyReport, BackupError> {
+    let files = targets(path)?;
+    let total: u64 = files
+        .iter()
+        .filter_map(|f| {
+            layout::read_json::<Manifest>(&manifest_path(f))
+                .ok()
+                .flatten()
+        })
+        .map(|m| m.plaintext.size)
+        .sum();
+    progress.set_total(total);
     let mut backups = Vec::new();
-    for file in targets(path)? {
+    for file in files {
         let mut problems = Vec::new();
         let (tables, rows) = match verify_one(&file, identities, progress, &mut problems) {
             Ok(counts) => counts,
@@ -168,12 +179,11 @@ fn verify_one(
     }
     let dir = file.parent().unwrap_or(Path::new("."));
     let scratch = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
+        .prefix(WORK_PREFIX)
         .tempdir_in(dir)
         .map_err(BackupError::io("create a temp directory in", dir))?;
     let db_path = scratch.path().join("restored.sqlite");
     progress.set_message("decrypt and decompress");
-    progress.set_total(manifest.plaintext.size);
     let (conn, plain) = restore_into(
         file,
         &manifest,
@@ -265,7 +275,7 @@ fn build_from_dump(
     progress: &dyn Progress,
 ) -> Result<layout::Digest, BackupError> {
     let scratch = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
+        .prefix(WORK_PREFIX)
         .tempdir_in(dir)
         .map_err(BackupError::io("create a temp directory in", dir))?;
     let dump = scratch.path().join("dump.sql");
@@ -357,7 +367,7 @@ pub fn restore(
         None
     };
     let write_dump = kind == Kind::Sql && request.to.extension().is_some_and(|e| e == "sql");
-    let temp = layout::temp_file(&dir)?;
+    let temp = layout::temp_file(&dir, WORK_PREFIX)?;
     progress.set_total(manifest.as_ref().map_or(0, |m| m.plaintext.size));
     let digest = if kind == Kind::Sqlite || write_dump {
         let mut writer = BufWriter::with_capacity(1 << 20, temp.as_file());

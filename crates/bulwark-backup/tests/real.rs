@@ -144,7 +144,7 @@ fn export_verify_restore_round_trip_of_a_wal_database() {
         .filter(|e| {
             e.file_name()
                 .to_string_lossy()
-                .starts_with(".db-backup-tmp-")
+                .starts_with(".db-backup-")
         })
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
@@ -771,4 +771,67 @@ fn the_status_file_keeps_the_last_success_and_the_last_failure() {
     file.write_all(b"garbage").expect("corrupt it");
     bulwark_backup::record_status(&path, bulwark_backup::run_now("verify", None, None, 0))
         .expect("a corrupt old file is replaced");
+}
+
+/// The real wrangler (tests/setup.sh installs 4.86.0 into target/tools), in local mode:
+/// a D1 database with an FTS5 table, which `wrangler d1 export` alone refuses.
+#[test]
+fn d1_local_export_around_fts5_with_the_real_wrangler() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let wrangler = root.join("target/tools/node_modules/.bin/wrangler");
+    assert!(
+        wrangler.exists(),
+        "{} is missing: run tests/setup.sh",
+        wrangler.display()
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(
+        dir.path().join("wrangler.jsonc"),
+        r#"{ "name": "bk", "main": "index.js", "compatibility_date": "2026-11-01",
+  "d1_databases": [{ "binding": "DB", "database_name": "bk-db",
+                     "database_id": "00000000-1111-2222-3333-444444444444" }] }"#,
+    )
+    .expect("config");
+    fs::write(dir.path().join("index.js"), "export default {}\n").expect("worker");
+    let seed = Command::new(&wrangler)
+        .args(["d1", "execute", "DB", "--local", "--command"])
+        .arg(
+            "CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT);
+             INSERT INTO users(email) VALUES ('a@example.com'), ('b@example.com');
+             CREATE VIRTUAL TABLE docs USING fts5(body);
+             INSERT INTO docs(body) VALUES ('hello world');",
+        )
+        .current_dir(dir.path())
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CI", "true")
+        .output()
+        .expect("wrangler runs");
+    assert!(
+        seed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seed.stderr)
+    );
+    let key = Key::new();
+    let mut req = request(
+        ExportSource::D1(D1Source {
+            database: "bk-db".to_owned(),
+            remote: false,
+            workdir: dir.path().to_owned(),
+            wrangler_config: None,
+        }),
+        &dir.path().join("out"),
+        Encryption::To(vec![key.identity.recipient().clone()]),
+    );
+    req.wrangler = wrangler;
+    let report = bulwark_backup::export(&req, &NoProgress).expect("export around fts5");
+    let tables: Vec<(&str, u64)> = report
+        .manifest
+        .tables
+        .iter()
+        .map(|t| (t.name.as_str(), t.rows))
+        .collect();
+    assert_eq!(tables, [("users", 2)]);
+    assert!(report.manifest.warnings[0].contains("virtual table `docs`"));
+    let verified = verify(&report.file, &key);
+    assert!(verified.backups[0].ok, "{verified:?}");
 }

@@ -130,6 +130,10 @@ impl Failure for VaultError {
                 "recipients are age X25519 public keys (age1…); `age-keygen -y KEYFILE` prints one"
                     .to_owned(),
             ),
+            Self::BadIdentity { .. } | Self::EmptyIdentity { .. } => Some(
+                "an identity is the AGE-SECRET-KEY-1… line `age-keygen` writes; comments and blank lines are ignored"
+                    .to_owned(),
+            ),
             Self::WrongIdentity { .. } => {
                 Some("check that the file was encrypted to this identity's public key".to_owned())
             }
