@@ -103,7 +103,7 @@ pub fn export(
 
     let created = layout::now();
     let plain_file = layout::temp_file(&request.out_dir, TEMP_PREFIX)?;
-    let (kind, source, tables, schema, warnings) =
+    let (kind, source, tables, schema, warnings, d1_bookmark) =
         take_snapshot(request, plain_file.path(), progress)?;
 
     let backup_name = BackupName {
@@ -150,7 +150,7 @@ pub fn export(
         ciphertext,
         tables,
         schema_sha256: schema,
-        d1_bookmark: None,
+        d1_bookmark,
         recipients: recipients
             .unwrap_or_default()
             .iter()
@@ -185,7 +185,15 @@ pub fn export(
     })
 }
 
-type Snapshot = (Kind, Source, Vec<TableRows>, String, Vec<String>);
+/// What a snapshot step learned: kind, source, tables, schema hash, warnings, bookmark.
+type Snapshot = (
+    Kind,
+    Source,
+    Vec<TableRows>,
+    String,
+    Vec<String>,
+    Option<String>,
+);
 
 /// Writes the plaintext (a database file or a SQL dump) to `dest`.
 fn take_snapshot(
@@ -200,17 +208,28 @@ fn take_snapshot(
             let source = Source::Sqlite {
                 path: path.display().to_string(),
             };
-            (Kind::Sqlite, source, tables, schema, Vec::new())
+            (Kind::Sqlite, source, tables, schema, Vec::new(), None)
         }
         ExportSource::D1(d1) => {
             progress.set_message("wrangler d1 export");
-            let (tables, schema, warnings) =
+            let (tables, schema, mut warnings) =
                 d1_export(d1, &request.wrangler, dest, &request.out_dir)?;
+            let bookmark = if d1.remote {
+                match d1_bookmark(d1, &request.wrangler) {
+                    Ok(bookmark) => Some(bookmark),
+                    Err(err) => {
+                        warnings.push(format!("no D1 Time Travel bookmark recorded: {err}"));
+                        None
+                    }
+                }
+            } else {
+                None
+            };
             let source = Source::D1 {
                 database: d1.database.clone(),
                 remote: d1.remote,
             };
-            (Kind::Sql, source, tables, schema, warnings)
+            (Kind::Sql, source, tables, schema, warnings, bookmark)
         }
     })
 }
@@ -303,6 +322,32 @@ fn location_args(d1: &D1Source) -> Vec<String> {
 struct SchemaRow {
     name: String,
     sql: Option<String>,
+}
+
+/// `wrangler d1 time-travel info DB --json`: the bookmark of the database's current
+/// state (taken right after the export, so the export is at or before it).
+fn d1_bookmark(d1: &D1Source, program: &Path) -> Result<String, BackupError> {
+    let mut args = vec![
+        "d1".to_owned(),
+        "time-travel".to_owned(),
+        "info".to_owned(),
+        d1.database.clone(),
+        "--json".to_owned(),
+    ];
+    if let Some(config) = &d1.wrangler_config {
+        args.push("-c".to_owned());
+        args.push(config.display().to_string());
+    }
+    let out = wrangler(program, &d1.workdir, &args)?;
+    let start = out.find('{').unwrap_or(0);
+    serde_json::from_str::<serde_json::Value>(out[start..].trim())
+        .ok()
+        .and_then(|v| v.get("bookmark")?.as_str().map(str::to_owned))
+        .ok_or_else(|| BackupError::Child {
+            command: format!("wrangler {}", args.join(" ")),
+            status: "printed no bookmark".to_owned(),
+            stderr: None,
+        })
 }
 
 /// `wrangler d1 export` into `dest`, with the virtual-table pre-flight. Returns the

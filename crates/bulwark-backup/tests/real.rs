@@ -141,11 +141,7 @@ fn export_verify_restore_round_trip_of_a_wal_database() {
     let leftovers: Vec<_> = fs::read_dir(&out)
         .expect("dir")
         .flatten()
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with(".db-backup-")
-        })
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".db-backup-"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 
@@ -520,6 +516,9 @@ SQL
   "r2 object")
     echo "Upload complete."
     ;;
+  "d1 time-travel")
+    printf '%s' '{{"bookmark":"00000085-0000024c-00004c6d-8e61117bf38d7adb71b934ebbf891683"}}'
+    ;;
   *) echo "unexpected: $*" >&2; exit 1 ;;
 esac
 "#,
@@ -576,6 +575,8 @@ fn d1_export_around_fts5_and_upload_with_recording_wrangler_standin() {
         lines[1].ends_with("--skip-confirmation --remote --table users --table d1_migrations"),
         "only plain tables, never the FTS5 table, its shadows or _cf_KV: {argv}"
     );
+    assert_eq!(lines[2], "d1 time-travel info demo-db --json", "{argv}");
+    let lines = [lines[0], lines[1], lines[3], lines[4]];
     let file_name = report
         .file
         .file_name()
