@@ -37,6 +37,10 @@ pub(crate) struct Cli {
     #[arg(long, value_name = "CHARS", default_value_t = 8)]
     pub(crate) min_length: usize,
 
+    /// Stop a target CLI that has not answered after this many seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    pub(crate) timeout: u64,
+
     /// Output format
     #[arg(long, value_enum, default_value_t = FormatArg::Human)]
     pub(crate) format: FormatArg,
@@ -46,6 +50,16 @@ pub(crate) struct Cli {
 }
 
 impl Cli {
+    /// The library request these flags describe.
+    pub(crate) fn request(&self) -> bulwark_verify::Request {
+        bulwark_verify::Request {
+            envs: self.envs.clone(),
+            targets: self.targets.clone(),
+            require: self.require.clone(),
+            min_length: self.min_length,
+        }
+    }
+
     /// Parses argv; a bad flag exits 2 (clap's usage error), `--help` exits 0.
     pub(crate) fn parse_args() -> Self {
         Self::parse()

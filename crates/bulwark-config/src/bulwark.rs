@@ -649,11 +649,27 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_example_is_valid() {
+        let doc = include_str!("../../../docs/config.md");
+        let example = doc
+            .split("```toml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .expect("docs/config.md has a toml example");
+        let config = parse(example).expect("the documented example is valid");
+        assert_eq!(config.envs.len(), 2);
+        let production = &config.envs["production"];
+        assert_eq!(production.targets.len(), 6);
+        assert_eq!(production.targets[4].name(), "github-repo");
+        assert_eq!(config.backup.keep_monthly, Some(6));
+    }
+
+    #[test]
     fn unknown_keys_are_errors_with_their_line() {
         let text = "[env.production]\nstore = \"s.age\"\nstroe = \"typo\"\n";
         let message = error(text);
         assert!(
-            message.starts_with("/project/bulwark.toml:3:1: unknown field `stroe`"),
+            message.starts_with("/project/bulwark.toml:3:1: unknown field `stroe`, expected one of `store`, `recipients`, `recipients_file`, `required`, `targets`"),
             "{message}"
         );
 

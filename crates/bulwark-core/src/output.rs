@@ -220,6 +220,14 @@ impl Output {
         self.to_stderr(&format!("{style}warning:{style:#} {message}\n"));
     }
 
+    /// Lines for a CI system to read (GitHub Actions `::error …` commands), on stderr so
+    /// that stdout stays one document; shown even with `-q`.
+    pub fn annotate(&self, lines: &[String]) {
+        for line in lines {
+            self.to_stderr(&format!("{line}\n"));
+        }
+    }
+
     /// A note on stderr, hidden by `-q`.
     pub fn note(&self, message: &str) {
         if !self.options.quiet {
