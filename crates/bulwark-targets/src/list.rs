@@ -8,7 +8,7 @@ use bulwark_secret::Secret;
 use serde_json::Value;
 
 use crate::TargetError;
-use crate::runner::{Finished, Runner, Tool};
+use crate::runner::{Finished, Runner, Tool, describe};
 
 /// Secrets Store pages are read this many at a time (the API's largest page).
 const STORE_PAGE_SIZE: usize = 100;
@@ -64,15 +64,6 @@ fn push_flag(args: &mut Vec<OsString>, flag: &str, value: Option<&str>) {
         args.push(flag.into());
         args.push(value.into());
     }
-}
-
-fn describe(tool: Tool, args: &[OsString]) -> String {
-    let mut text = tool.program().to_owned();
-    for arg in args {
-        text.push(' ');
-        text.push_str(&arg.to_string_lossy());
-    }
-    text
 }
 
 /// Runs the command; a non-zero exit is an error unless `tolerated` says the stderr

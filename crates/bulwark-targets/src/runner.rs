@@ -298,7 +298,7 @@ impl Runner {
 }
 
 /// `wrangler secret list --env production`, for messages (arguments never hold values).
-fn describe(tool: Tool, args: &[OsString]) -> String {
+pub(crate) fn describe(tool: Tool, args: &[OsString]) -> String {
     let mut text = tool.program().to_owned();
     for arg in args {
         text.push(' ');
