@@ -301,6 +301,7 @@ impl Request {
         let explicit_dir = inputs.migrations.clone().or(settings.dir);
         let explicit_table = inputs.table.clone().or(settings.table);
         let mut binding = None;
+        let mut preview_id = None;
         let mut base_dir = cwd.to_owned();
         // The wrangler config is needed unless --migrations says where the files are and
         // the source does not depend on the binding.
@@ -325,6 +326,20 @@ impl Request {
                         .unwrap_or_default(),
                 });
             };
+            // wrangler's local mode names the database by preview_database_id when set.
+            if let Some(table) = wrangler.env(env) {
+                let index = table.d1_databases.iter().position(|d| *d == found);
+                preview_id = index.and_then(|i| {
+                    wrangler
+                        .document
+                        .pointer(&format!(
+                            "{}/d1_databases/{i}/preview_database_id",
+                            table.pointer
+                        ))
+                        .and_then(serde_json::Value::as_str)
+                        .map(str::to_owned)
+                });
+            }
             base_dir = path
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
@@ -366,7 +381,10 @@ impl Request {
                 .ok_or(MigrateError::NeedsWranglerConfig { flag: "--local" })?;
             Source::Local {
                 state_dir: base_dir.join(".wrangler/state"),
-                database_id: db.database_id.clone().unwrap_or_else(|| db.binding.clone()),
+                database_id: preview_id
+                    .clone()
+                    .or_else(|| db.database_id.clone())
+                    .unwrap_or_else(|| db.binding.clone()),
             }
         } else if inputs.export_remote {
             let db = binding.as_ref().ok_or(MigrateError::NeedsWranglerConfig {
@@ -605,7 +623,8 @@ pub fn run(request: &Request, progress: &dyn Progress) -> Result<DryRunReport, M
         None => DataAtRisk::default(),
     };
     let size_bytes = std::fs::metadata(&work.copy).map_or(0, |m| m.len());
-    let checks = run_checks(&db, size_bytes).map_err(sqlite_err(&work.copy, "check"))?;
+    let checks = run_checks(&db, size_bytes, FULL_CHECK_BYTES, &schema_diff)
+        .map_err(sqlite_err(&work.copy, "check"))?;
     drop(db);
 
     let kept = match &request.keep {
@@ -698,39 +717,63 @@ fn empty_as(decl: &str) -> &str {
     if decl.is_empty() { "(none)" } else { decl }
 }
 
-fn run_checks(db: &D1Connection, size_bytes: u64) -> rusqlite::Result<Checks> {
-    let full = size_bytes <= FULL_CHECK_BYTES;
+/// `PRAGMA foreign_key_check` and `integrity_check` on the migrated copy. A database up
+/// to [`FULL_CHECK_BYTES`] is checked whole. A larger one is checked where the migrations
+/// could have changed something: `quick_check` on the tables they wrote to, and
+/// `foreign_key_check` on the tables they created or redefined (D1 enforces foreign keys
+/// on every write, so other tables can only hold violations the snapshot already had).
+fn run_checks(
+    db: &D1Connection,
+    size_bytes: u64,
+    full_check_bytes: u64,
+    diff: &SchemaDiff,
+) -> rusqlite::Result<Checks> {
+    let full = size_bytes <= full_check_bytes;
     let touched = db.touched_tables();
+    let redefined: Vec<&str> = diff
+        .added
+        .iter()
+        .filter(|o| o.kind == "table")
+        .map(|o| o.name.as_str())
+        .chain(
+            diff.changed
+                .iter()
+                .filter(|o| o.kind == "table")
+                .map(|o| o.name.as_str()),
+        )
+        .collect();
     db.trusted(|conn| {
-        let tables: Vec<String> = if full {
-            Vec::new()
+        let exists = |table: &str| -> rusqlite::Result<bool> {
+            conn.query_row(
+                "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                [table],
+                |r| r.get(0),
+            )
+        };
+        let (fk_targets, integrity_targets): (Vec<Option<String>>, Vec<Option<String>>) = if full {
+            (vec![None], vec![None])
         } else {
-            let mut existing = Vec::new();
-            for table in &touched {
-                let exists: bool = conn.query_row(
-                    "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
-                    [table],
-                    |r| r.get(0),
-                )?;
-                if exists {
-                    existing.push(table.clone());
+            let mut fk = Vec::new();
+            for table in &redefined {
+                if exists(table)? {
+                    fk.push(Some((*table).to_owned()));
                 }
             }
-            existing
+            let mut integrity = Vec::new();
+            for table in &touched {
+                if exists(table)? {
+                    integrity.push(Some(table.clone()));
+                }
+            }
+            (fk, integrity)
         };
         let mut foreign_key_violations = Vec::new();
-        let mut integrity = Vec::new();
-        let targets: Vec<Option<&str>> = if full {
-            vec![None]
-        } else {
-            tables.iter().map(|t| Some(t.as_str())).collect()
-        };
-        for target in &targets {
-            let fk_sql = match target {
+        for target in &fk_targets {
+            let sql = match target {
                 None => "PRAGMA foreign_key_check".to_owned(),
                 Some(t) => format!("PRAGMA foreign_key_check({})", schema::quote(t)),
             };
-            let mut statement = conn.prepare(&fk_sql)?;
+            let mut statement = conn.prepare(&sql)?;
             let rows = statement.query_map([], |row| {
                 Ok(ForeignKeyViolation {
                     table: row.get(0)?,
@@ -742,24 +785,34 @@ fn run_checks(db: &D1Connection, size_bytes: u64) -> rusqlite::Result<Checks> {
             for row in rows.take(100) {
                 foreign_key_violations.push(row?);
             }
-            let ic_sql = match target {
-                None => "PRAGMA integrity_check(100)".to_owned(),
-                Some(t) => format!("PRAGMA integrity_check({})", schema::quote(t)),
+        }
+        let pragma = if full {
+            "integrity_check"
+        } else {
+            "quick_check"
+        };
+        let mut integrity_errors = Vec::new();
+        for target in &integrity_targets {
+            let sql = match target {
+                None => format!("PRAGMA {pragma}(100)"),
+                Some(t) => format!("PRAGMA {pragma}({})", schema::quote(t)),
             };
-            let mut statement = conn.prepare(&ic_sql)?;
+            let mut statement = conn.prepare(&sql)?;
             let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
             for row in rows {
                 let line = row?;
                 if line != "ok" {
-                    integrity.push(line);
+                    integrity_errors.push(line);
                 }
             }
         }
         Ok(Checks {
             scope: if full { "all" } else { "touched-tables" }.to_owned(),
-            tables_checked: if full { Vec::new() } else { tables },
+            integrity_pragma: pragma.to_owned(),
+            foreign_key_tables: fk_targets.into_iter().flatten().collect(),
+            integrity_tables: integrity_targets.into_iter().flatten().collect(),
             foreign_key_violations,
-            integrity_errors: integrity,
+            integrity_errors,
         })
     })
 }
@@ -882,6 +935,104 @@ mod tests {
             ["0001_users.sql", "0002_seed.sql"],
             "0003 left nothing behind"
         );
+    }
+
+    #[test]
+    fn resolves_the_binding_from_wrangler_config_and_environment() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            dir.path().join("wrangler.jsonc"),
+            r#"{
+              "d1_databases": [{ "binding": "DB", "database_id": "top-id", "migrations_dir": "db/m" }],
+              "env": { "staging": { "d1_databases": [
+                { "binding": "OTHER", "database_id": "x" },
+                { "binding": "DB", "database_id": "staging-id", "preview_database_id": "preview-id", "migrations_table": "schema_log" }
+              ] } }
+            }"#,
+        )
+        .expect("write config");
+        let inputs = Inputs {
+            local: true,
+            ..Inputs::default()
+        };
+        let request = Request::resolve(&inputs, dir.path()).expect("top level");
+        assert_eq!(request.migrations_dir, Path::new("db/m"));
+        assert_eq!(request.table, "d1_migrations");
+        assert_eq!(
+            request.source,
+            Source::Local {
+                state_dir: PathBuf::from(".wrangler/state"),
+                database_id: "top-id".into()
+            }
+        );
+        let inputs = Inputs {
+            local: true,
+            env: Some("staging".into()),
+            database: Some("DB".into()),
+            ..Inputs::default()
+        };
+        let request = Request::resolve(&inputs, dir.path()).expect("staging");
+        assert_eq!(request.migrations_dir, Path::new("migrations"));
+        assert_eq!(request.table, "schema_log");
+        assert!(
+            matches!(&request.source, Source::Local { database_id, .. } if database_id == "preview-id"),
+            "{:?}",
+            request.source
+        );
+        let inputs = Inputs {
+            env: Some("staging".into()),
+            ..Inputs::default()
+        };
+        let err = Request::resolve(&inputs, dir.path()).expect_err("two databases there");
+        assert!(matches!(err, MigrateError::NoDatabase { ref known, .. } if known.len() == 2));
+        assert_eq!(err.exit(), Exit::Usage);
+    }
+
+    #[test]
+    fn large_databases_are_checked_where_the_migrations_wrote() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("db.sqlite");
+        Connection::open(&path)
+            .expect("create")
+            .execute_batch(
+                "PRAGMA foreign_keys = OFF;
+                 CREATE TABLE d1_migrations(id INTEGER PRIMARY KEY, name TEXT UNIQUE);
+                 CREATE TABLE p(id INTEGER PRIMARY KEY);
+                 CREATE TABLE old_child(p REFERENCES p(id)); INSERT INTO old_child VALUES (7);
+                 CREATE TABLE quiet(x);",
+            )
+            .expect("setup");
+        let db = D1Connection::open(&path).expect("open");
+        let before = db
+            .trusted(|c| Schema::read(c, "d1_migrations"))
+            .expect("schema");
+        db.run_batch(&split::with_migration_record(
+            "CREATE TABLE child(p REFERENCES p(id));\nINSERT INTO p VALUES (1);\nINSERT INTO child VALUES (1);",
+            "d1_migrations",
+            "1.sql",
+        ))
+        .expect("applies");
+        let after = db
+            .trusted(|c| Schema::read(c, "d1_migrations"))
+            .expect("schema");
+        let diff = SchemaDiff::between(&before, &after);
+        let checks = run_checks(&db, 1, 0, &diff).expect("checks");
+        assert_eq!(checks.scope, "touched-tables");
+        assert_eq!(checks.integrity_pragma, "quick_check");
+        assert_eq!(checks.foreign_key_tables, ["child"]);
+        assert_eq!(checks.integrity_tables, ["child", "d1_migrations", "p"]);
+        assert!(
+            checks.foreign_key_violations.is_empty(),
+            "old_child is not rechecked"
+        );
+        let checks = run_checks(&db, 1, u64::MAX, &diff).expect("checks");
+        assert_eq!(checks.scope, "all");
+        assert_eq!(
+            checks.foreign_key_violations.len(),
+            1,
+            "the snapshot's own violation"
+        );
+        assert_eq!(checks.foreign_key_violations[0].table, "old_child");
     }
 
     #[test]

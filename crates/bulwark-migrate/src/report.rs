@@ -125,8 +125,12 @@ pub struct ForeignKeyViolation {
 pub struct Checks {
     /// `all`, or `touched-tables` for databases over 256 MiB.
     pub scope: String,
-    /// The tables checked, for `touched-tables`.
-    pub tables_checked: Vec<String>,
+    /// `integrity_check` (scope `all`) or `quick_check` (scope `touched-tables`).
+    pub integrity_pragma: String,
+    /// For `touched-tables`: the tables the migrations created or redefined.
+    pub foreign_key_tables: Vec<String>,
+    /// For `touched-tables`: the tables the migrations wrote to.
+    pub integrity_tables: Vec<String>,
     /// Foreign key violations (first 100 per table).
     pub foreign_key_violations: Vec<ForeignKeyViolation>,
     /// `integrity_check` lines other than `ok`.
@@ -354,13 +358,14 @@ impl Report for DryRunReport {
         let checks = &self.checks;
         writeln!(
             out,
-            "\n{bold}checks{bold:#} {dim}({}){dim:#}: foreign_key_check {}, integrity_check {}",
+            "\n{bold}checks{bold:#} {dim}({}){dim:#}: foreign_key_check {}, {} {}",
             checks.scope,
             if checks.foreign_key_violations.is_empty() {
                 "ok".to_owned()
             } else {
                 format!("{} violations", checks.foreign_key_violations.len())
             },
+            checks.integrity_pragma,
             if checks.integrity_errors.is_empty() {
                 "ok".to_owned()
             } else {

@@ -233,6 +233,9 @@ fn backup(from: &Path, to: &Path, progress: &dyn Progress) -> Result<(), Migrate
     Ok(())
 }
 
+/// Loads a dump as it is, foreign key violations included (the bundled SQLite enforces
+/// foreign keys by default; the database being copied may already violate them, which
+/// the checks then report).
 fn load_dump(dump: &Path, to: &Path) -> Result<(), MigrateError> {
     let sql = std::fs::read_to_string(dump).map_err(|source| MigrateError::ReadFile {
         path: dump.to_owned(),
@@ -244,7 +247,7 @@ fn load_dump(dump: &Path, to: &Path) -> Result<(), MigrateError> {
         source,
     })?;
     conn.execute_batch(&format!(
-        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; BEGIN;\n{sql}\n;COMMIT;"
+        "PRAGMA foreign_keys = OFF; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; BEGIN;\n{sql}\n;COMMIT;"
     ))
     .map_err(|source| MigrateError::BadDump {
         path: dump.to_owned(),
@@ -258,7 +261,9 @@ fn export_remote(
     database: &str,
     out: &Path,
 ) -> Result<(), MigrateError> {
-    let mut command = Command::new("wrangler");
+    // BULWARK_WRANGLER names an explicit executable, as for the other binaries.
+    let program = std::env::var_os("BULWARK_WRANGLER").unwrap_or_else(|| "wrangler".into());
+    let mut command = Command::new(program);
     command
         .args(["d1", "export", database, "--remote", "--output"])
         .arg(out)
@@ -279,7 +284,7 @@ fn export_remote(
             .unwrap_or("no message");
         return Err(MigrateError::Wrangler {
             detail: format!(
-                "`wrangler d1 export --remote` exited with {}: {last}",
+                "`wrangler d1 export --remote` failed ({}): {last}",
                 output.status
             ),
         });
@@ -325,7 +330,7 @@ mod tests {
         let dump = dir.path().join("dump.sql");
         std::fs::write(
             &dump,
-            "PRAGMA defer_foreign_keys=TRUE;\nCREATE TABLE IF NOT EXISTS b(y);\nINSERT INTO \"b\" VALUES('a;b');\n",
+            "PRAGMA defer_foreign_keys=TRUE;\nCREATE TABLE IF NOT EXISTS b(y);\nINSERT INTO \"b\" VALUES('a;b');\nCREATE TABLE p(id INTEGER PRIMARY KEY);\nCREATE TABLE c(p REFERENCES p(id));\nINSERT INTO \"c\" VALUES(9);\n",
         )
         .expect("write dump");
         let work = prepare(&Source::Dump(dump), &bulwark_core::NoProgress).expect("load");
@@ -334,5 +339,11 @@ mod tests {
             .query_row("SELECT y FROM b", [], |r| r.get(0))
             .expect("row");
         assert_eq!(y, "a;b");
+        let orphans: i64 = copy
+            .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })
+            .expect("check");
+        assert_eq!(orphans, 1, "a dump loads as it is, violations included");
     }
 }
