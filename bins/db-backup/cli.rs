@@ -20,7 +20,8 @@ pub(crate) struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Human)]
     pub(crate) format: FormatArg,
 
-    /// Write a JSON status file (last success, last failure, reason) for monitoring
+    /// JSON status file (last success, last failure, reason) that export, verify and prune
+    /// update, for monitoring
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) status_file: Option<PathBuf>,
 
@@ -87,7 +88,7 @@ pub(crate) enum Command {
         /// Show what would be deleted, delete nothing
         #[arg(long, conflicts_with = "yes")]
         dry_run: bool,
-        /// Delete without asking
+        /// Really delete (prune refuses to delete without it; see --dry-run)
         #[arg(long)]
         yes: bool,
     },

@@ -383,6 +383,7 @@ fn export_fails_closed_and_a_held_lock_stops_a_second_run() {
     )
     .expect_err("locked");
     assert!(matches!(err, BackupError::Locked { .. }), "{err}");
+    key.assert_absent(&format!("{err} {err:?}"));
 }
 
 #[test]
@@ -659,6 +660,7 @@ fn a_failing_wrangler_is_an_operational_error_with_its_stderr() {
     );
     req.wrangler = script;
     let err = bulwark_backup::export(&req, &NoProgress).expect_err("wrangler fails");
+    key.assert_absent(&format!("{err} {err:?}"));
     assert_eq!(err.exit(), bulwark_core::Exit::Operational);
     let source = std::error::Error::source(&err).map(ToString::to_string);
     assert_eq!(source.as_deref(), Some("You are not logged in."));
