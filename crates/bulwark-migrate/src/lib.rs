@@ -606,7 +606,7 @@ pub fn run(request: &Request, progress: &dyn Progress) -> Result<DryRunReport, M
             }
             Err(err) => {
                 report.status = Status::Failed;
-                report.error = Some(report::MigrationError::new(err, &file.path));
+                report.error = Some(report::MigrationError::new(err, &file.path, &text));
                 failed = true;
             }
         }
@@ -1033,6 +1033,40 @@ mod tests {
             "the snapshot's own violation"
         );
         assert_eq!(checks.foreign_key_violations[0].table, "old_child");
+    }
+
+    #[test]
+    fn list_reads_applied_names_from_a_read_only_snapshot() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let migrations = dir.path().join("migrations");
+        std::fs::create_dir(&migrations).expect("mkdir");
+        write(&migrations, "0001_a.sql", "CREATE TABLE a(x);");
+        write(&migrations, "0002_b.sql", "CREATE TABLE b(x);");
+        let source = dir.path().join("prod.sqlite");
+        Connection::open(&source)
+            .expect("create")
+            .execute_batch("CREATE TABLE d1_migrations(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP); INSERT INTO d1_migrations(name) VALUES ('0000_gone.sql'), ('0001_a.sql');")
+            .expect("fill");
+        let bytes = std::fs::read(&source).expect("read");
+        let report = list(
+            &request(&migrations, Source::File(source.clone())),
+            &bulwark_core::NoProgress,
+        )
+        .expect("list");
+        let rows: Vec<(&str, &str)> = report
+            .migrations
+            .iter()
+            .map(|m| (m.name.as_str(), m.status))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("0000_gone.sql", "applied-file-missing"),
+                ("0001_a.sql", "applied"),
+                ("0002_b.sql", "pending")
+            ]
+        );
+        assert_eq!(std::fs::read(&source).expect("read"), bytes);
     }
 
     #[test]

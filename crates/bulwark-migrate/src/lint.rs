@@ -299,10 +299,15 @@ fn lint_statement(statement: &Statement, line: usize, findings: &mut Vec<Finding
                             "{table}.{old_column_name} becomes {new_column_name}: queries that use the old name break"
                         ),
                     ),
-                    AlterTableOperation::RenameTable { table_name } => add(
-                        "rename-table",
-                        format!("{table} is renamed to {table_name}"),
-                    ),
+                    AlterTableOperation::RenameTable { table_name } => {
+                        let new_name = table_name.to_string();
+                        let new_name = new_name
+                            .strip_prefix("TO ")
+                            .or_else(|| new_name.strip_prefix("AS "))
+                            .unwrap_or(&new_name)
+                            .to_owned();
+                        add("rename-table", format!("{table} is renamed to {new_name}"));
+                    }
                     AlterTableOperation::AddColumn { column_def, .. } => {
                         let not_null = column_def
                             .options

@@ -50,12 +50,41 @@ pub struct MigrationError {
     pub statement: Option<String>,
     /// Whether plain SQLite would have accepted it: the failure is D1's own rule.
     pub d1_only: bool,
+    /// What usually fixes this kind of failure, when there is a known pattern.
+    pub hint: Option<String>,
+}
+
+/// Advice for the failures migrations run into most on D1.
+fn hint_for(err: &D1Error, file_text: &str) -> Option<String> {
+    let upper = file_text.to_ascii_uppercase();
+    let foreign_key = err.message.contains("FOREIGN KEY");
+    Some(match err.class.as_str() {
+        "transaction" => "remove BEGIN/COMMIT/SAVEPOINT: D1 runs each migration file in one transaction of its own".to_owned(),
+        "wrangler" => "keep at most one BEGIN TRANSACTION;/COMMIT; pair, or none: D1 runs each file in a transaction".to_owned(),
+        "parameters" => "a migration cannot bind parameters: replace `?` with literal values".to_owned(),
+        "SQLITE_AUTH" => "D1 does not allow this statement (ATTACH, temporary objects, this PRAGMA, non-FTS5 virtual tables, `_cf_` names); see docs/migrate-dryrun.md".to_owned(),
+        "SQLITE_TOOBIG" => "D1 takes statements of at most 100,000 bytes and values of at most 2,000,000 bytes: split the statement".to_owned(),
+        "SQLITE_CONSTRAINT" if foreign_key && err.line.is_none() && upper.contains("DROP TABLE") => {
+            "rows still violate a foreign key when the file ends: in a table rebuild, child rows that referenced the dropped table count as violations even after the rename; rebuild or repoint the child tables in the same file".to_owned()
+        }
+        "SQLITE_CONSTRAINT" if foreign_key && err.line.is_none() => {
+            "rows still violate a foreign key when the file ends (deferred check): fix or delete them in the same file".to_owned()
+        }
+        "SQLITE_CONSTRAINT" if foreign_key && upper.contains("FOREIGN_KEYS") => {
+            "PRAGMA foreign_keys=OFF has no effect inside D1's transaction: use PRAGMA defer_foreign_keys = ON and leave no violation at the end of the file".to_owned()
+        }
+        "SQLITE_CONSTRAINT" if foreign_key => {
+            "D1 enforces foreign keys: insert the parent rows first, or fix the existing orphans".to_owned()
+        }
+        _ => return None,
+    })
 }
 
 impl MigrationError {
     /// From the emulator's error for the file at `path`.
     #[must_use]
-    pub fn new(err: D1Error, path: &Path) -> Self {
+    pub fn new(err: D1Error, path: &Path, file_text: &str) -> Self {
+        let hint = hint_for(&err, file_text);
         let d1_only = matches!(
             err.class.as_str(),
             "SQLITE_AUTH" | "transaction" | "parameters" | "SQLITE_TOOBIG"
@@ -68,6 +97,7 @@ impl MigrationError {
             line: err.line,
             statement: err.statement,
             d1_only,
+            hint,
         }
     }
 }
@@ -283,6 +313,9 @@ impl Report for DryRunReport {
                         "      {dim}statement:{dim:#} {}",
                         statement.replace('\n', " ")
                     )?;
+                }
+                if let Some(hint) = &e.hint {
+                    writeln!(out, "      {dim}hint:{dim:#} {hint}")?;
                 }
                 if e.d1_only {
                     writeln!(
