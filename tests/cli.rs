@@ -27,3 +27,337 @@ fn cli() {
         .register_bin("db-backup", trycmd::cargo::cargo_bin!("db-backup"))
         .case("tests/cmd/*/*.toml");
 }
+
+/// Tests of `secrets-sync` that need more than one command or a look around the machine
+/// afterwards: the real `age` CLI, the editor, signals, argv and temp dirs.
+mod secrets_sync {
+    use std::path::{Path, PathBuf};
+    use std::process::{Command, Output, Stdio};
+    use std::time::{Duration, Instant};
+
+    const BIN: &str = env!("CARGO_BIN_EXE_secrets-sync");
+    const FIXTURE: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/cmd/secrets-sync/names.in"
+    );
+    const STANDINS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/standins/bin");
+    /// Values in the fixture store (tests/cmd/secrets-sync/*.in).
+    const STORE_CANARIES: [&str; 3] = [
+        "canary-sync-api-5f2e9a71",
+        "canary-sync-db-88c1d4",
+        "canary-sync-multi-31b7",
+    ];
+
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).expect("mkdir");
+        for entry in std::fs::read_dir(from).expect("readable fixture") {
+            let entry = entry.expect("entry");
+            let target = to.join(entry.file_name());
+            if entry.file_type().expect("type").is_dir() {
+                copy_dir(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), &target).expect("copy");
+            }
+        }
+    }
+
+    /// A copy of the fixture project and an empty TMPDIR, both removed at the end.
+    struct Project {
+        root: tempfile::TempDir,
+        tmp: tempfile::TempDir,
+    }
+
+    impl Project {
+        fn new() -> Self {
+            let root = tempfile::tempdir().expect("temp dir");
+            copy_dir(Path::new(FIXTURE), root.path());
+            Self {
+                root,
+                tmp: tempfile::tempdir().expect("temp dir"),
+            }
+        }
+
+        fn path(&self, rel: &str) -> PathBuf {
+            self.root.path().join(rel)
+        }
+
+        fn command(&self, args: &[&str]) -> Command {
+            let mut command = Command::new(BIN);
+            command
+                .args(args)
+                .args(["--identity", "key.txt"])
+                .current_dir(self.root.path())
+                .env("TMPDIR", self.tmp.path())
+                .env("NO_COLOR", "1")
+                .env(
+                    "PATH",
+                    format!("{STANDINS}:{}", std::env::var("PATH").unwrap_or_default()),
+                );
+            command
+        }
+
+        fn run(&self, args: &[&str], stdin: &str) -> Output {
+            let mut child = self
+                .command(args)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("secrets-sync runs");
+            std::io::Write::write_all(&mut child.stdin.take().expect("piped"), stdin.as_bytes())
+                .expect("stdin written");
+            child.wait_with_output().expect("finishes")
+        }
+
+        /// The store's plaintext, as the real `age -d` reads it.
+        fn decrypt_with_age(&self) -> String {
+            let out = Command::new("age")
+                .args(["-d", "-i", "key.txt", "secrets/production.env.age"])
+                .current_dir(self.root.path())
+                .output()
+                .expect("the age CLI is installed (tests/setup.sh)");
+            assert!(
+                out.status.success(),
+                "age -d failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout).expect("utf-8")
+        }
+
+        fn assert_tmpdir_empty(&self) {
+            let left: Vec<_> = std::fs::read_dir(self.tmp.path()).expect("tmp").collect();
+            assert!(left.is_empty(), "files left in TMPDIR: {left:?}");
+        }
+    }
+
+    fn assert_no_canary(out: &Output, canaries: &[&str]) {
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for canary in canaries {
+            assert!(!text.contains(canary), "{canary} printed:\n{text}");
+        }
+    }
+
+    /// An editor script: runs `body` with the file to edit as `$1`.
+    fn editor(project: &Project, body: &str) -> String {
+        let path = project.path("editor.sh");
+        std::fs::write(&path, format!("#!/bin/sh\nset -e\n{body}\n")).expect("write editor");
+        let mut perms = std::fs::metadata(&path).expect("meta").permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+        std::fs::set_permissions(&path, perms).expect("chmod");
+        path.display().to_string()
+    }
+
+    #[test]
+    fn set_writes_a_store_the_real_age_cli_decrypts_and_keeps_the_rest() {
+        let project = Project::new();
+        let before = project.decrypt_with_age();
+        let canary = "canary-sync-set-0f3b8e52";
+        let out = project.run(&["set", "NEW_TOKEN"], &format!("{canary}\n"));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_no_canary(&out, &[canary]);
+        let after = project.decrypt_with_age();
+        assert_eq!(
+            after,
+            format!("{before}NEW_TOKEN={canary}\n"),
+            "one line added, the rest as it was"
+        );
+        let armored =
+            std::fs::read_to_string(project.path("secrets/production.env.age")).expect("store");
+        assert!(armored.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"));
+        project.assert_tmpdir_empty();
+    }
+
+    #[test]
+    fn edit_uses_a_private_file_saves_changes_and_shreds_it() {
+        let project = Project::new();
+        let seen = project.path("seen.txt");
+        let script = editor(
+            &project,
+            &format!(
+                "stat -c '%a' \"$1\" > {seen}\nstat -c '%a' \"$(dirname \"$1\")\" >> {seen}\necho \"$1\" >> {seen}\necho 'EDITED=canary-sync-edit-77c1' >> \"$1\"",
+                seen = seen.display()
+            ),
+        );
+        let out = project
+            .command(&["edit"])
+            .env("EDITOR", &script)
+            .env_remove("VISUAL")
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_no_canary(&out, &STORE_CANARIES);
+        let seen = std::fs::read_to_string(&seen).expect("the editor ran");
+        let lines: Vec<&str> = seen.lines().collect();
+        assert_eq!(&lines[..2], ["600", "700"], "file 0600 in a 0700 directory");
+        let plain = Path::new(lines[2]);
+        assert!(!plain.exists(), "the plaintext file is gone");
+        assert!(!plain.parent().expect("dir").exists(), "and its directory");
+        assert!(
+            project
+                .decrypt_with_age()
+                .ends_with("EDITED=canary-sync-edit-77c1\n")
+        );
+        project.assert_tmpdir_empty();
+    }
+
+    #[test]
+    fn edit_without_changes_leaves_the_store_byte_identical() {
+        let project = Project::new();
+        let store = project.path("secrets/production.env.age");
+        let before = std::fs::read(&store).expect("store");
+        let out = project
+            .command(&["edit"])
+            .env("EDITOR", "true")
+            .env_remove("VISUAL")
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(std::fs::read(&store).expect("store"), before);
+        assert!(String::from_utf8_lossy(&out.stdout).contains("no change"));
+    }
+
+    #[test]
+    fn edit_interrupted_by_sigterm_exits_130_and_leaves_no_plaintext() {
+        let project = Project::new();
+        let seen = project.path("seen.txt");
+        let script = editor(
+            &project,
+            &format!("echo \"$1\" > {}\nsleep 2", seen.display()),
+        );
+        let store_before =
+            std::fs::read(project.path("secrets/production.env.age")).expect("store");
+        let child = project
+            .command(&["edit"])
+            .env("EDITOR", &script)
+            .env_remove("VISUAL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("runs");
+        let start = Instant::now();
+        while !seen.exists() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "the editor never started"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let plain = std::fs::read_to_string(&seen)
+            .expect("path")
+            .trim()
+            .to_owned();
+        assert!(
+            Path::new(&plain).exists(),
+            "the plaintext exists while editing"
+        );
+        let killed = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+        let out = child.wait_with_output().expect("finishes");
+        assert_eq!(
+            out.status.code(),
+            Some(130),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !Path::new(&plain).exists(),
+            "the plaintext file is gone after the signal"
+        );
+        assert_eq!(
+            std::fs::read(project.path("secrets/production.env.age")).expect("store"),
+            store_before
+        );
+        assert_no_canary(&out, &STORE_CANARIES);
+    }
+
+    #[test]
+    fn apply_puts_no_value_on_any_argv_nor_in_temp_files_nor_child_env() {
+        let project = Project::new();
+        let out = project.run(&["apply", "--yes"], "");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_no_canary(&out, &STORE_CANARIES);
+        // Every stand-in recorded its own /proc/PID/cmdline: what any process could read.
+        let cmdlines =
+            std::fs::read_to_string(project.path("standin/cmdline.log")).expect("stand-ins ran");
+        assert!(cmdlines.lines().count() >= 10, "{cmdlines}");
+        for canary in STORE_CANARIES {
+            assert!(
+                !cmdlines.contains(canary),
+                "{canary} on an argv:\n{cmdlines}"
+            );
+        }
+        // The values did arrive, on stdin.
+        let calls = std::fs::read_to_string(project.path("standin/calls.log")).expect("log");
+        let bulk = calls
+            .lines()
+            .position(|l| l.starts_with("wrangler secret bulk"))
+            .expect("bulk ran")
+            + 1;
+        let body = std::fs::read_to_string(project.path(&format!("standin/stdin-{bulk}")))
+            .expect("stdin saved");
+        assert!(body.contains(STORE_CANARIES[0]), "{body}");
+        for tool in ["wrangler", "fly", "gh"] {
+            let env = std::fs::read_to_string(project.path(&format!("standin/env-{tool}.log")))
+                .expect("env log");
+            assert!(
+                env.contains("API_TOKEN=unset") && env.contains("BULWARK_AGE_IDENTITY=unset"),
+                "{tool}: {env}"
+            );
+        }
+        project.assert_tmpdir_empty();
+    }
+
+    #[test]
+    fn a_dotenv_error_names_the_line_and_never_echoes_it() {
+        let project = Project::new();
+        let canary = "canary-sync-broken-line-2d9f";
+        let sealed = Command::new("age")
+            .args([
+                "-e",
+                "-a",
+                "-R",
+                "secrets/.recipients",
+                "-o",
+                "secrets/production.env.age",
+            ])
+            .current_dir(project.root.path())
+            .stdin(Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                std::io::Write::write_all(
+                    &mut child.stdin.take().expect("piped"),
+                    format!("A=1\n{canary}\n").as_bytes(),
+                )?;
+                child.wait()
+            })
+            .expect("age -e runs");
+        assert!(sealed.success());
+        let out = project.run(&["names"], "");
+        assert_eq!(out.status.code(), Some(2));
+        assert_no_canary(&out, &[canary]);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("line 2: expected NAME=VALUE"));
+    }
+}

@@ -27,6 +27,10 @@ pub(crate) struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) identity: Option<PathBuf>,
 
+    /// Stop a target CLI that has not finished after this many seconds
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 300)]
+    pub(crate) timeout: u64,
+
     /// Output format
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Human)]
     pub(crate) format: FormatArg,
@@ -100,24 +104,6 @@ pub(crate) enum IdentityCommand {
     Store,
     /// Remove the identity for --env from the OS keyring
     Forget,
-}
-
-impl Command {
-    /// The verb as typed, for messages.
-    pub(crate) fn verb(&self) -> &'static str {
-        match self {
-            Self::Plan { .. } => "plan",
-            Self::Apply { .. } => "apply",
-            Self::Edit => "edit",
-            Self::Set { .. } => "set",
-            Self::Unset { .. } => "unset",
-            Self::Names => "names",
-            Self::Rotate => "rotate",
-            Self::Exec { .. } => "exec",
-            Self::Identity(IdentityCommand::Store) => "identity store",
-            Self::Identity(IdentityCommand::Forget) => "identity forget",
-        }
-    }
 }
 
 impl Cli {

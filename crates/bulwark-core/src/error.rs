@@ -49,12 +49,18 @@ pub fn render_error(err: &dyn Failure, styles: &Styles, redactor: &Redactor) -> 
         redactor.redact(&err.to_string())
     );
     let mut source = err.source();
+    let mut previous = err.to_string();
     while let Some(cause) = source {
-        let _ = writeln!(
-            text,
-            "  {dim}caused by:{dim:#} {}",
-            redactor.redact(&cause.to_string())
-        );
+        // Libraries that wrap an error and repeat its message would print it twice.
+        let message = cause.to_string();
+        if message != previous {
+            let _ = writeln!(
+                text,
+                "  {dim}caused by:{dim:#} {}",
+                redactor.redact(&message)
+            );
+        }
+        previous = message;
         source = cause.source();
     }
     if let Some(advice) = err.hint() {

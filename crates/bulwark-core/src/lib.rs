@@ -19,3 +19,14 @@ pub use progress::{NoProgress, Progress};
 
 /// Version of every JSON document the binaries print; see `docs/json-output.md`.
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// `path` as a user would type it: relative to the current directory when inside it.
+#[must_use]
+pub fn display_path(path: &std::path::Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}

@@ -220,6 +220,18 @@ impl Output {
         self.to_stderr(&format!("{style}warning:{style:#} {message}\n"));
     }
 
+    /// Renders `report` for people on stderr, e.g. a plan shown before asking to apply
+    /// it; the data on stdout comes later with [`Output::finish`].
+    pub fn preview<R: Report>(&self, report: &R) {
+        let mut buffer = Vec::new();
+        if report
+            .render_human(&mut buffer, &self.stderr_styles)
+            .is_ok()
+        {
+            self.to_stderr(&String::from_utf8_lossy(&buffer));
+        }
+    }
+
     /// Lines for a CI system to read (GitHub Actions `::error …` commands), on stderr so
     /// that stdout stays one document; shown even with `-q`.
     pub fn annotate(&self, lines: &[String]) {

@@ -5,6 +5,7 @@
 //! value. Children run through [`Runner`]: located on purpose, given an environment
 //! allowlist, stopped when they hang, their stderr scrubbed of every known value.
 
+mod apply;
 mod list;
 mod runner;
 
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 
 use bulwark_core::{Exit, Failure};
 
+pub use apply::{ApplyOptions, Outcome, apply, refusal};
 pub use list::{NameList, list_names};
 pub use runner::{Finished, Runner, Tool, strip_ansi};
 

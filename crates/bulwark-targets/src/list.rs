@@ -115,7 +115,7 @@ fn failure(tool: Tool, args: &[OsString], finished: &Finished) -> TargetError {
 }
 
 /// The last three non-empty lines of a (scrubbed) stderr, on one line.
-fn last_lines(stderr: &str) -> String {
+pub(crate) fn last_lines(stderr: &str) -> String {
     let lines: Vec<&str> = stderr
         .lines()
         .map(str::trim)
@@ -171,7 +171,18 @@ fn names_from(items: &[Value], keys: &[&str]) -> NameList {
 }
 
 fn list_secrets_store(runner: &Runner, store_id: &str) -> Result<NameList, TargetError> {
-    let mut names = BTreeSet::new();
+    Ok(NameList {
+        names: secrets_store_ids(runner, store_id)?.into_keys().collect(),
+        visible_values: BTreeMap::new(),
+    })
+}
+
+/// Every secret of a Secrets Store, name to id, page by page.
+pub(crate) fn secrets_store_ids(
+    runner: &Runner,
+    store_id: &str,
+) -> Result<BTreeMap<String, String>, TargetError> {
+    let mut ids = BTreeMap::new();
     for page in 1..=1000usize {
         let args = [
             "secrets-store".to_owned(),
@@ -192,27 +203,33 @@ fn list_secrets_store(runner: &Runner, store_id: &str) -> Result<NameList, Targe
         if !finished.status.success() {
             break;
         }
-        let rows =
-            parse_table(&String::from_utf8_lossy(&finished.stdout), "Name").ok_or_else(|| {
-                TargetError::BadOutput {
-                    command: describe(Tool::Wrangler, &args),
-                    detail: "expected a table with a `Name` column".to_owned(),
-                }
-            })?;
-        let count = rows.len();
-        names.extend(rows);
+        let text = String::from_utf8_lossy(&finished.stdout);
+        let bad = || TargetError::BadOutput {
+            command: describe(Tool::Wrangler, &args),
+            detail: "expected a table with `Name` and `ID` columns".to_owned(),
+        };
+        let names = parse_table(&text, "Name").ok_or_else(bad)?;
+        let secret_ids = parse_table(&text, "ID").ok_or_else(bad)?;
+        if names.len() != secret_ids.len() {
+            return Err(bad());
+        }
+        let count = names.len();
+        ids.extend(
+            names
+                .into_iter()
+                .zip(secret_ids)
+                .filter(|(name, _)| !name.is_empty()),
+        );
         if count < STORE_PAGE_SIZE {
             break;
         }
     }
-    Ok(NameList {
-        names,
-        visible_values: BTreeMap::new(),
-    })
+    Ok(ids)
 }
 
 /// The cells of column `column` in a box-drawn table (`│ Name │ ID │ …`), below its
-/// header row. `None` when there is no such table.
+/// header row, one per row (empty cells kept, so columns stay aligned). `None` when
+/// there is no such table.
 fn parse_table(text: &str, column: &str) -> Option<Vec<String>> {
     let mut rows = text
         .lines()
@@ -227,8 +244,7 @@ fn parse_table(text: &str, column: &str) -> Option<Vec<String>> {
     let header = rows.next()?;
     let index = header.iter().position(|cell| cell == column)?;
     Some(
-        rows.filter_map(|cells| cells.get(index).cloned())
-            .filter(|name| !name.is_empty())
+        rows.map(|cells| cells.get(index).cloned().unwrap_or_default())
             .collect(),
     )
 }

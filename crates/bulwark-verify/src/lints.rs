@@ -89,23 +89,13 @@ impl Lint {
         Self {
             rule,
             severity: Severity::Error,
-            file: shown_path(config.path()),
+            file: bulwark_core::display_path(config.path()),
             line: location.line,
             column: location.column,
             message,
             hint,
         }
     }
-}
-
-/// `path` relative to the current directory when it is inside it, as a user would type it.
-fn shown_path(path: &std::path::Path) -> String {
-    std::env::current_dir()
-        .ok()
-        .and_then(|cwd| path.strip_prefix(cwd).ok())
-        .unwrap_or(path)
-        .display()
-        .to_string()
 }
 
 /// Whether a variable name says it holds a secret (`*_TOKEN`, `*_SECRET`, `*_KEY`,

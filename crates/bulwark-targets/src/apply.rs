@@ -1,0 +1,421 @@
+//! Writing secrets to a target: one child per batch where the CLI allows it, every value
+//! on the child's stdin and never on its argv, every failure reported per name.
+
+use std::ffi::OsString;
+
+use bulwark_config::{Target, TargetSpec};
+use bulwark_secret::Secret;
+use zeroize::Zeroizing;
+
+use crate::TargetError;
+use crate::list::secrets_store_ids;
+use crate::runner::{Runner, Tool, describe};
+
+/// Largest value each target takes, in bytes (the Secrets Store counts characters).
+const WORKERS_MAX: usize = 5 * 1024;
+const SECRETS_STORE_MAX_CHARS: usize = 1024;
+const GITHUB_MAX: usize = 48 * 1024;
+const FLY_MAX: usize = 64 * 1024;
+
+/// Options for [`apply`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApplyOptions {
+    /// Fly: stage the secrets, do not run `fly secrets deploy`.
+    pub stage_only: bool,
+}
+
+/// What happened to one name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The secret's name.
+    pub name: String,
+    /// `set` or `deleted`.
+    pub action: &'static str,
+    /// `None` when done; else why it failed (scrubbed).
+    pub error: Option<String>,
+}
+
+/// Why `value` cannot be sent to a target of this kind as it is, or `None`. The reason
+/// never contains the value.
+#[must_use]
+pub fn refusal(spec: &TargetSpec, value: &str) -> Option<String> {
+    if value.is_empty() {
+        return Some("the value is empty".to_owned());
+    }
+    if value.contains('\r') {
+        return Some("the value holds a carriage return, which the CLIs drop or mangle".to_owned());
+    }
+    let trims = matches!(
+        spec,
+        TargetSpec::Wrangler { .. } | TargetSpec::SecretsStore { .. } | TargetSpec::Github { .. }
+    );
+    if trims && value.trim() != value {
+        return Some(
+            "the value starts or ends with whitespace, which this CLI would trim".to_owned(),
+        );
+    }
+    let too_long =
+        |limit: usize, unit: &str| Some(format!("the value is longer than {limit} {unit}"));
+    match spec {
+        TargetSpec::Wrangler { .. } if value.len() > WORKERS_MAX => too_long(WORKERS_MAX, "bytes"),
+        TargetSpec::SecretsStore { .. } if value.chars().count() > SECRETS_STORE_MAX_CHARS => {
+            too_long(SECRETS_STORE_MAX_CHARS, "characters")
+        }
+        TargetSpec::Github { .. } if value.len() > GITHUB_MAX => too_long(GITHUB_MAX, "bytes"),
+        TargetSpec::Fly { .. } if value.len() > FLY_MAX => too_long(FLY_MAX, "bytes"),
+        TargetSpec::Fly { .. } if value.contains("\"\"\"") => {
+            Some("the value holds `\"\"\"`, which ends fly's quoted import format".to_owned())
+        }
+        TargetSpec::Env => Some("the process environment is not a sync target".to_owned()),
+        _ => None,
+    }
+}
+
+/// Sets `upserts` and deletes `deletes` in `target`. Values are checked with
+/// [`refusal`] by the caller first; here they only travel on stdin.
+#[must_use]
+pub fn apply(
+    target: &Target,
+    upserts: &[(&str, &Secret)],
+    deletes: &[&str],
+    runner: &Runner,
+    options: ApplyOptions,
+) -> Vec<Outcome> {
+    match &target.spec {
+        TargetSpec::Wrangler {
+            config,
+            environment,
+            worker,
+        } => {
+            let mut common = Vec::new();
+            push_flag(&mut common, "--name", worker.as_deref());
+            push_flag(&mut common, "--env", environment.as_deref());
+            if let Some(config) = config {
+                common.push("-c".into());
+                common.push(config.clone().into_os_string());
+            }
+            apply_wrangler(&common, upserts, deletes, runner)
+        }
+        TargetSpec::SecretsStore { store_id } => {
+            apply_secrets_store(store_id, upserts, deletes, runner)
+        }
+        TargetSpec::Fly { app } => apply_fly(app, upserts, deletes, runner, options),
+        TargetSpec::Github { repo, environment } => {
+            let mut common = Vec::new();
+            push_flag(&mut common, "-R", repo.as_deref());
+            push_flag(&mut common, "--env", environment.as_deref());
+            apply_github(&common, upserts, deletes, runner)
+        }
+        TargetSpec::Env => {
+            let result = Err("the process environment is not a sync target".to_owned());
+            each(upserts.iter().map(|(n, _)| *n), "set", &result)
+        }
+    }
+}
+
+fn apply_wrangler(
+    common: &[OsString],
+    upserts: &[(&str, &Secret)],
+    deletes: &[&str],
+    runner: &Runner,
+) -> Vec<Outcome> {
+    let mut outcomes = Vec::new();
+    if !upserts.is_empty() {
+        // A JSON object, not dotenv: wrangler 4.86 corrupts dotenv read from stdin.
+        let body = json_object(upserts);
+        let args = args_with(&["secret", "bulk"], common);
+        let result = run_checked(runner, Tool::Wrangler, &args, Some(body.as_bytes()));
+        outcomes.extend(each(upserts.iter().map(|(n, _)| *n), "set", &result));
+    }
+    for name in deletes {
+        let args = args_with(&["secret", "delete", name], common);
+        let result = run_checked(runner, Tool::Wrangler, &args, None);
+        outcomes.extend(each([*name], "deleted", &result));
+    }
+    outcomes
+}
+
+fn apply_secrets_store(
+    store_id: &str,
+    upserts: &[(&str, &Secret)],
+    deletes: &[&str],
+    runner: &Runner,
+) -> Vec<Outcome> {
+    let mut outcomes = Vec::new();
+    let ids = match secrets_store_ids(runner, store_id) {
+        Ok(ids) => ids,
+        Err(err) => {
+            let result = Err(err.to_string());
+            outcomes.extend(each(upserts.iter().map(|(n, _)| *n), "set", &result));
+            outcomes.extend(each(deletes.iter().copied(), "deleted", &result));
+            return outcomes;
+        }
+    };
+    for (name, value) in upserts {
+        // Always --remote: without it wrangler writes the value in plain text under
+        // .wrangler/state. The value goes on stdin, never --value.
+        let args: Vec<OsString> = match ids.get(*name) {
+            Some(id) => [
+                "secrets-store",
+                "secret",
+                "update",
+                store_id,
+                "--secret-id",
+                id,
+                "--remote",
+            ]
+            .map(OsString::from)
+            .to_vec(),
+            None => [
+                "secrets-store",
+                "secret",
+                "create",
+                store_id,
+                "--name",
+                name,
+                "--scopes",
+                "workers",
+                "--remote",
+            ]
+            .map(OsString::from)
+            .to_vec(),
+        };
+        let result = run_checked(runner, Tool::Wrangler, &args, Some(value.expose_bytes()));
+        outcomes.extend(each([*name], "set", &result));
+    }
+    for name in deletes {
+        let result = match ids.get(*name) {
+            Some(id) => {
+                let args = [
+                    "secrets-store",
+                    "secret",
+                    "delete",
+                    store_id,
+                    "--secret-id",
+                    id,
+                    "--remote",
+                ]
+                .map(OsString::from);
+                run_checked(runner, Tool::Wrangler, &args, None)
+            }
+            None => Ok(()),
+        };
+        outcomes.extend(each([*name], "deleted", &result));
+    }
+    outcomes
+}
+
+fn apply_fly(
+    app: &str,
+    upserts: &[(&str, &Secret)],
+    deletes: &[&str],
+    runner: &Runner,
+    options: ApplyOptions,
+) -> Vec<Outcome> {
+    let mut outcomes = Vec::new();
+    if !upserts.is_empty() {
+        let body = fly_import_body(upserts);
+        let args = ["secrets", "import", "-a", app, "--stage"].map(OsString::from);
+        let result = run_checked(runner, Tool::Fly, &args, Some(body.as_bytes()));
+        outcomes.extend(each(upserts.iter().map(|(n, _)| *n), "set", &result));
+    }
+    for name in deletes {
+        let args = ["secrets", "unset", name, "-a", app, "--stage"].map(OsString::from);
+        let result = run_checked(runner, Tool::Fly, &args, None);
+        outcomes.extend(each([*name], "deleted", &result));
+    }
+    let staged_any = outcomes.iter().any(|o| o.error.is_none());
+    if staged_any && !options.stage_only {
+        let args = ["secrets", "deploy", "-a", app].map(OsString::from);
+        if let Err(err) = run_checked(runner, Tool::Fly, &args, None) {
+            for outcome in outcomes.iter_mut().filter(|o| o.error.is_none()) {
+                outcome.error = Some(format!("staged, but the deploy failed: {err}"));
+            }
+        }
+    }
+    outcomes
+}
+
+fn apply_github(
+    common: &[OsString],
+    upserts: &[(&str, &Secret)],
+    deletes: &[&str],
+    runner: &Runner,
+) -> Vec<Outcome> {
+    let mut outcomes = Vec::new();
+    for (name, value) in upserts {
+        // The body on stdin, never `-f`: gh expands `$VAR` inside dotenv files.
+        let args = args_with(&["secret", "set", name], common);
+        let result = run_checked(runner, Tool::Gh, &args, Some(value.expose_bytes()));
+        outcomes.extend(each([*name], "set", &result));
+    }
+    for name in deletes {
+        let args = args_with(&["secret", "delete", name], common);
+        let result = run_checked(runner, Tool::Gh, &args, None);
+        outcomes.extend(each([*name], "deleted", &result));
+    }
+    outcomes
+}
+
+fn push_flag(args: &mut Vec<OsString>, flag: &str, value: Option<&str>) {
+    if let Some(value) = value {
+        args.push(flag.into());
+        args.push(value.into());
+    }
+}
+
+fn args_with(head: &[&str], tail: &[OsString]) -> Vec<OsString> {
+    head.iter()
+        .map(OsString::from)
+        .chain(tail.iter().cloned())
+        .collect()
+}
+
+fn each<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    action: &'static str,
+    result: &Result<(), String>,
+) -> Vec<Outcome> {
+    names
+        .into_iter()
+        .map(|name| Outcome {
+            name: name.to_owned(),
+            action,
+            error: result.as_ref().err().cloned(),
+        })
+        .collect()
+}
+
+/// Runs one child; `Err` holds a scrubbed, printable reason.
+fn run_checked(
+    runner: &Runner,
+    tool: Tool,
+    args: &[OsString],
+    stdin: Option<&[u8]>,
+) -> Result<(), String> {
+    match runner.run(tool, args, stdin) {
+        Ok(finished) if finished.status.success() => Ok(()),
+        Ok(finished) => Err(TargetError::Failed {
+            command: describe(tool, args),
+            status: finished.status.to_string(),
+            detail: crate::list::last_lines(&finished.stderr),
+        }
+        .to_string()),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
+/// A JSON object of names to values in a zeroizing buffer (`serde_json` would leave
+/// copies behind).
+fn json_object(entries: &[(&str, &Secret)]) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::from("{"));
+    for (index, (name, value)) in entries.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        push_json_string(&mut out, name);
+        out.push(':');
+        push_json_string(&mut out, value.expose());
+    }
+    out.push('}');
+    out
+}
+
+fn push_json_string(out: &mut String, text: &str) {
+    use std::fmt::Write as _;
+    out.push('"');
+    for ch in text.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// `NAME="""value"""` lines for `fly secrets import` (triple quotes keep newlines).
+fn fly_import_body(entries: &[(&str, &Secret)]) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::new());
+    for (name, value) in entries {
+        out.push_str(name);
+        out.push_str("=\"\"\"");
+        out.push_str(value.expose());
+        out.push_str("\"\"\"\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(kind: &str) -> TargetSpec {
+        match kind {
+            "wrangler" => TargetSpec::Wrangler {
+                config: None,
+                environment: None,
+                worker: None,
+            },
+            "store" => TargetSpec::SecretsStore {
+                store_id: "s".into(),
+            },
+            "fly" => TargetSpec::Fly { app: "a".into() },
+            "github" => TargetSpec::Github {
+                repo: None,
+                environment: None,
+            },
+            _ => TargetSpec::Env,
+        }
+    }
+
+    #[test]
+    fn values_are_checked_per_target() {
+        assert!(refusal(&spec("fly"), "").is_some_and(|r| r.contains("empty")));
+        assert!(refusal(&spec("github"), "a\r\nb").is_some_and(|r| r.contains("carriage return")));
+        assert!(refusal(&spec("wrangler"), " padded").is_some_and(|r| r.contains("whitespace")));
+        assert_eq!(
+            refusal(&spec("fly"), " padded"),
+            None,
+            "fly keeps whitespace"
+        );
+        assert!(
+            refusal(&spec("store"), &"x".repeat(1025))
+                .is_some_and(|r| r.contains("1024 characters"))
+        );
+        assert_eq!(
+            refusal(&spec("store"), &"é".repeat(1024)),
+            None,
+            "characters, not bytes"
+        );
+        assert!(
+            refusal(&spec("wrangler"), &"x".repeat(5121)).is_some_and(|r| r.contains("5120 bytes"))
+        );
+        assert!(refusal(&spec("github"), &"x".repeat(49_153)).is_some());
+        assert!(refusal(&spec("fly"), &"x".repeat(65_537)).is_some());
+        assert!(
+            refusal(&spec("fly"), "a\"\"\"b")
+                .is_some_and(|r| r.contains("triple") || r.contains("\"\"\""))
+        );
+        assert!(refusal(&spec("env"), "fine-value").is_some());
+        assert_eq!(refusal(&spec("github"), "multi\nline is fine"), None);
+    }
+
+    #[test]
+    fn bodies_are_well_formed() {
+        let a = Secret::new("quote\" back\\ nl\n tab\t ctl\u{1}".to_owned());
+        let b = Secret::new("plain".to_owned());
+        let json = json_object(&[("A", &a), ("B", &b)]);
+        let parsed: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+        assert_eq!(parsed["A"], a.expose());
+        assert_eq!(parsed["B"], "plain");
+        let fly = fly_import_body(&[("A", &b), ("M", &Secret::new("x\ny".to_owned()))]);
+        assert_eq!(*fly, "A=\"\"\"plain\"\"\"\nM=\"\"\"x\ny\"\"\"\n");
+    }
+}
