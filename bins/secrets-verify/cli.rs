@@ -24,12 +24,13 @@ pub(crate) struct Cli {
     #[arg(long = "require", value_name = "NAME")]
     pub(crate) require: Vec<String>,
 
-    /// Also compare the required names with the names inside the encrypted store
-    /// (needs the identity)
+    /// Also check the encrypted store: every required name in it, no placeholder value
+    /// (needs the identity: --identity, $BULWARK_AGE_IDENTITY, the OS keyring, or
+    /// ~/.config/bulwark/identity.txt)
     #[arg(long)]
     pub(crate) names_from_store: bool,
 
-    /// age identity file, for checks that read the encrypted store
+    /// age identity file, for --names-from-store
     #[arg(long, value_name = "FILE")]
     pub(crate) identity: Option<PathBuf>,
 

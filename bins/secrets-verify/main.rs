@@ -12,10 +12,15 @@ mod common;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use bulwark_config::Config;
-use bulwark_core::NotImplemented;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use bulwark_config::{Config, Environment};
 use bulwark_scan::Rules;
-use bulwark_targets::Runner;
+use bulwark_sync::Store;
+use bulwark_targets::{NameList, Runner};
+use bulwark_vault::IdentityLookup;
+use bulwark_verify::StoreNames;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse_args();
@@ -23,11 +28,6 @@ fn main() -> ExitCode {
         "secrets-verify",
         cli.common.output_options(cli.format.into()),
     );
-    if cli.names_from_store || cli.identity.is_some() {
-        return out.fail(&NotImplemented {
-            command: "secrets-verify --names-from-store".to_owned(),
-        });
-    }
     let config = match Config::load_or_discover(cli.common.config.as_deref()) {
         Ok(config) => config,
         Err(err) => return out.fail(&err),
@@ -46,9 +46,45 @@ fn main() -> ExitCode {
             out.redactor_mut().add_value(&value);
         }
     }
+    // --names-from-store: each store is opened first, so its values reach both
+    // redactors before any target CLI runs.
+    let stores: BTreeMap<String, Result<NameList, String>> = if cli.names_from_store {
+        config
+            .envs
+            .values()
+            .map(|env| {
+                (
+                    env.name.clone(),
+                    read_store(&config, env, cli.identity.as_deref()),
+                )
+            })
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
+    for list in stores.values().flatten() {
+        for value in list.visible_values.values() {
+            runner.hide(value);
+            out.redactor_mut().add(value);
+        }
+    }
+    let lookup = |env: &Environment| {
+        stores.get(&env.name).map_or_else(
+            || Err("no store".to_owned()),
+            |r| r.as_ref().map(NameList::duplicate).map_err(Clone::clone),
+        )
+    };
+    let store_names: Option<StoreNames<'_>> = cli.names_from_store.then_some(&lookup);
     let progress = out.progress("listing secrets", None);
     let rules = Rules::default_rules();
-    match bulwark_verify::verify(&config, &request, &runner, &rules, progress.as_ref()) {
+    match bulwark_verify::verify(
+        &config,
+        &request,
+        &runner,
+        &rules,
+        store_names,
+        progress.as_ref(),
+    ) {
         Ok(report) => {
             if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
                 out.annotate(&report.github_annotations());
@@ -57,4 +93,28 @@ fn main() -> ExitCode {
         }
         Err(err) => out.fail(&err),
     }
+}
+
+/// The names and values of `env`'s encrypted store, or why they could not be read.
+fn read_store(
+    config: &Config,
+    env: &Environment,
+    identity: Option<&Path>,
+) -> Result<NameList, String> {
+    let explain = |err: &dyn bulwark_core::Failure| match err.hint() {
+        Some(hint) => format!("{err} (hint: {hint})"),
+        None => err.to_string(),
+    };
+    let path = Store::path_of(config, env).map_err(|err| explain(&err))?;
+    let identities = IdentityLookup::from_process(identity.map(Path::to_owned), Some(&env.name))
+        .find()
+        .map_err(|err| explain(&err))?;
+    let store = Store::open(&path, &identities).map_err(|err| explain(&err))?;
+    let mut list = NameList::default();
+    for (name, value) in store.document().entries() {
+        list.names.insert(name.to_owned());
+        list.visible_values
+            .insert(name.to_owned(), value.duplicate());
+    }
+    Ok(list)
 }

@@ -23,6 +23,21 @@ pub struct NameList {
     pub visible_values: BTreeMap<String, Secret>,
 }
 
+impl NameList {
+    /// A second copy (values in new zeroizing buffers).
+    #[must_use]
+    pub fn duplicate(&self) -> Self {
+        Self {
+            names: self.names.clone(),
+            visible_values: self
+                .visible_values
+                .iter()
+                .map(|(name, value)| (name.clone(), value.duplicate()))
+                .collect(),
+        }
+    }
+}
+
 /// Lists the secret names `target` holds.
 pub fn list_names(target: &Target, runner: &Runner) -> Result<NameList, TargetError> {
     match &target.spec {

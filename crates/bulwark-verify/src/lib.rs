@@ -16,11 +16,11 @@ mod report;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use bulwark_config::{Config, ConfigError, Requirement, TargetSpec, WranglerConfig};
+use bulwark_config::{Config, ConfigError, Environment, Requirement, TargetSpec, WranglerConfig};
 use bulwark_core::{Exit, Failure, Progress};
 use bulwark_scan::Rules;
 use bulwark_secret::Secret;
-use bulwark_targets::{Runner, TargetError, list_names};
+use bulwark_targets::{NameList, Runner, TargetError, list_names};
 
 pub use lints::{
     Lint, NON_INHERITABLE_KEYS, Severity, binding_parity, is_placeholder_id,
@@ -84,12 +84,18 @@ impl Failure for VerifyError {
     }
 }
 
-/// Runs every check for the chosen environments.
+/// Reads the names (and values) of an environment's encrypted store, for
+/// `--names-from-store`; `Err` is a printable reason.
+pub type StoreNames<'a> = &'a dyn Fn(&Environment) -> Result<NameList, String>;
+
+/// Runs every check for the chosen environments; with `store_names`, the encrypted store
+/// is checked as one more target.
 pub fn verify(
     config: &Config,
     request: &Request,
     runner: &Runner,
     rules: &Rules,
+    store_names: Option<StoreNames<'_>>,
     progress: &dyn Progress,
 ) -> Result<VerifyReport, VerifyError> {
     let extra: Vec<Requirement> = request
@@ -156,7 +162,7 @@ pub fn verify(
                     &mut vars,
                 )?;
             }
-            let listed = list_names(target, runner);
+            let listed = list_names(target, runner).map_err(|err| error_text(&err));
             target_reports.push(TargetReport::build(
                 target,
                 &target_required,
@@ -165,6 +171,17 @@ pub fn verify(
                 request.min_length,
             ));
             progress.advance(1);
+        }
+        if let Some(read_store) = store_names {
+            progress.set_message("store");
+            target_reports.push(TargetReport::build_named(
+                "store",
+                "store",
+                &required,
+                read_store(env),
+                &BTreeSet::new(),
+                request.min_length,
+            ));
         }
         environments.push(EnvironmentReport {
             name: env_name.clone(),

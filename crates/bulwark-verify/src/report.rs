@@ -6,10 +6,10 @@ use std::io::{self, Write};
 
 use bulwark_config::{Requirement, Target};
 use bulwark_core::{Exit, Report, Styles};
-use bulwark_targets::{NameList, TargetError};
+use bulwark_targets::NameList;
 use serde::Serialize;
 
-use crate::{Lint, error_text, placeholder_reason};
+use crate::{Lint, placeholder_reason};
 
 /// Everything `secrets-verify` found.
 #[derive(Debug, Serialize)]
@@ -110,13 +110,33 @@ impl TargetReport {
     pub(crate) fn build(
         target: &Target,
         required: &[Requirement],
-        listed: Result<NameList, TargetError>,
+        listed: Result<NameList, String>,
+        vars: &BTreeSet<String>,
+        min_length: usize,
+    ) -> Self {
+        Self::build_named(
+            target.name(),
+            target.spec.kind(),
+            required,
+            listed,
+            vars,
+            min_length,
+        )
+    }
+
+    /// The row of the encrypted store (`--names-from-store`): its names, and its values
+    /// checked for placeholders, since whoever holds the key sees them anyway.
+    pub(crate) fn build_named(
+        name: &str,
+        kind: &'static str,
+        required: &[Requirement],
+        listed: Result<NameList, String>,
         vars: &BTreeSet<String>,
         min_length: usize,
     ) -> Self {
         let mut report = Self {
-            name: target.name().to_owned(),
-            kind: target.spec.kind(),
+            name: name.to_owned(),
+            kind,
             status: TargetStatus::Ok,
             checks: Vec::new(),
             missing: Vec::new(),
@@ -128,7 +148,7 @@ impl TargetReport {
             Ok(list) => list,
             Err(err) => {
                 report.status = TargetStatus::Error;
-                report.errors.push(error_text(&err));
+                report.errors.push(err);
                 report.checks = required
                     .iter()
                     .map(|requirement| Check {
@@ -181,7 +201,7 @@ impl TargetReport {
             });
         }
         // The process environment holds far more than secrets: listing it would be noise.
-        if list.visible_values.is_empty() {
+        if kind != "env" {
             report.extra = list.names.difference(&used).cloned().collect();
         }
         if !report.missing.is_empty() || !report.placeholders.is_empty() {
