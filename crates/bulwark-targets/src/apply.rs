@@ -8,7 +8,7 @@ use bulwark_secret::Secret;
 use zeroize::Zeroizing;
 
 use crate::TargetError;
-use crate::list::secrets_store_ids;
+use crate::list::{push_flag, secrets_store_ids, wrangler_flags};
 use crate::runner::{Runner, Tool, describe};
 
 /// Largest value each target takes, in bytes (the Secrets Store counts characters).
@@ -87,13 +87,8 @@ pub fn apply(
             environment,
             worker,
         } => {
-            let mut common = Vec::new();
-            push_flag(&mut common, "--name", worker.as_deref());
-            push_flag(&mut common, "--env", environment.as_deref());
-            if let Some(config) = config {
-                common.push("-c".into());
-                common.push(config.clone().into_os_string());
-            }
+            let common =
+                wrangler_flags(config.as_deref(), environment.as_deref(), worker.as_deref());
             apply_wrangler(&common, upserts, deletes, runner)
         }
         TargetSpec::SecretsStore { store_id } => {
@@ -255,13 +250,6 @@ fn apply_github(
         outcomes.extend(each([*name], "deleted", &result));
     }
     outcomes
-}
-
-fn push_flag(args: &mut Vec<OsString>, flag: &str, value: Option<&str>) {
-    if let Some(value) = value {
-        args.push(flag.into());
-        args.push(value.into());
-    }
 }
 
 fn args_with(head: &[&str], tail: &[OsString]) -> Vec<OsString> {

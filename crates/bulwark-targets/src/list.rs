@@ -46,16 +46,14 @@ pub fn list_names(target: &Target, runner: &Runner) -> Result<NameList, TargetEr
             environment,
             worker,
         } => {
-            let mut args = vec!["secret", "list", "--format", "json"]
-                .into_iter()
+            let mut args: Vec<OsString> = ["secret", "list", "--format", "json"]
                 .map(OsString::from)
-                .collect::<Vec<_>>();
-            push_flag(&mut args, "--env", environment.as_deref());
-            push_flag(&mut args, "--name", worker.as_deref());
-            if let Some(config) = config {
-                args.push("-c".into());
-                args.push(config.clone().into_os_string());
-            }
+                .to_vec();
+            args.extend(wrangler_flags(
+                config.as_deref(),
+                environment.as_deref(),
+                worker.as_deref(),
+            ));
             let finished = checked(runner, Tool::Wrangler, &args, |_| false)?;
             let items = json_array(&finished.stdout, &describe(Tool::Wrangler, &args))?;
             Ok(names_from(&items, &["name"]))
@@ -74,7 +72,24 @@ pub fn list_names(target: &Target, runner: &Runner) -> Result<NameList, TargetEr
     }
 }
 
-fn push_flag(args: &mut Vec<OsString>, flag: &str, value: Option<&str>) {
+/// `--env E --name W -c CONFIG`, each where set: how every wrangler command names its
+/// worker.
+pub(crate) fn wrangler_flags(
+    config: Option<&std::path::Path>,
+    environment: Option<&str>,
+    worker: Option<&str>,
+) -> Vec<OsString> {
+    let mut args = Vec::new();
+    push_flag(&mut args, "--env", environment);
+    push_flag(&mut args, "--name", worker);
+    if let Some(config) = config {
+        args.push("-c".into());
+        args.push(config.as_os_str().to_owned());
+    }
+    args
+}
+
+pub(crate) fn push_flag(args: &mut Vec<OsString>, flag: &str, value: Option<&str>) {
     if let Some(value) = value {
         args.push(flag.into());
         args.push(value.into());
