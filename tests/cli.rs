@@ -331,6 +331,54 @@ mod secrets_sync {
     }
 
     #[test]
+    fn identity_store_then_names_then_forget_through_the_real_kernel_keyring() {
+        let project = Project::new();
+        // A throw-away session keyring, so nothing lands in the user's own session.
+        let script = format!(
+            "set -e\n\
+             {bin} identity store --env production < key.txt\n\
+             {bin} names --env production\n\
+             {bin} identity forget --env production\n\
+             if {bin} names --env production 2>err.txt; then echo 'still found'; exit 1; fi\n\
+             cat err.txt",
+            bin = BIN
+        );
+        let out = Command::new("keyctl")
+            .args(["session", "-", "sh", "-c", &script])
+            .current_dir(project.root.path())
+            .env("HOME", project.tmp.path())
+            .env_remove("BULWARK_AGE_IDENTITY")
+            .output()
+            .expect("keyctl (keyutils) is installed by tests/setup.sh");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.contains(
+                "stored the identity for `production` in the OS keyring (public key age1"
+            ),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("API_TOKEN\nDB_URL\nMULTI\n"),
+            "names read with the keyring's identity: {stdout}"
+        );
+        assert!(
+            stdout.contains("removed the identity for `production`"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("no age identity found"), "{stdout}");
+        assert!(
+            !stdout.contains("AGE-SECRET-KEY"),
+            "the key was printed: {stdout}"
+        );
+        assert_no_canary(&out, &STORE_CANARIES);
+    }
+
+    #[test]
     fn a_dotenv_error_names_the_line_and_never_echoes_it() {
         let project = Project::new();
         let canary = "canary-sync-broken-line-2d9f";
