@@ -508,3 +508,51 @@ fn install_hook_writes_an_executable_pre_commit_hook() {
     assert!(install_hook(repo.path(), false).is_err(), "no overwrite");
     install_hook(repo.path(), true).expect("--force replaces");
 }
+
+#[test]
+fn sarif_has_the_shape_code_scanning_accepts() {
+    let mut repo = Repo::new();
+    repo.write(
+        "a/leak.env",
+        format!("\nTOKEN={}\n", github_token("ghp_", 116)),
+    );
+    repo.commit("leak");
+    let (report, rules) = run(&git_request(repo.path(), None, false), &NoProgress).expect("scan");
+    let bytes = render_to_bytes(&report, &rules, "sarif").expect("renders");
+    let doc: serde_json::Value = serde_json::from_slice(&bytes).expect("valid JSON");
+    assert_eq!(doc["version"], "2.1.0");
+    assert!(
+        doc["$schema"]
+            .as_str()
+            .is_some_and(|s| s.contains("sarif-2.1.0"))
+    );
+    assert!(doc.get("schema_version").is_none(), "no envelope");
+    let run = &doc["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "leak-scan");
+    let driver_rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    assert_eq!(driver_rules.len(), rules.rules().len());
+    let results = run["results"].as_array().expect("results");
+    assert_eq!(results.len(), 1);
+    let result = &results[0];
+    assert_eq!(result["ruleId"], "github-pat");
+    let index = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+    assert_eq!(driver_rules[index]["id"], "github-pat");
+    assert_eq!(result["level"], "error");
+    assert!(
+        result["message"]["text"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty())
+    );
+    let location = &result["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "a/leak.env");
+    assert_eq!(location["region"]["startLine"], 2);
+    assert_eq!(location["region"]["startColumn"], 7);
+    assert!(location["region"]["endColumn"].as_u64() > location["region"]["startColumn"].as_u64());
+    let fingerprint = result["partialFingerprints"]["leakScanFingerprint/v1"]
+        .as_str()
+        .expect("fingerprint");
+    assert!(
+        fingerprint.ends_with(":a/leak.env:github-pat:2"),
+        "{fingerprint}"
+    );
+}
