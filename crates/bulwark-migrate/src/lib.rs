@@ -108,6 +108,15 @@ pub enum MigrateError {
         /// Where wrangler would keep it.
         path: PathBuf,
     },
+    /// The snapshot is not a SQLite database, or a damaged one.
+    #[error("{} is not a usable SQLite database", path.display())]
+    BadSnapshot {
+        /// The file.
+        path: PathBuf,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
     /// The dump could not be loaded.
     #[error("failed to load the SQL dump {}", path.display())]
     BadDump {
@@ -179,6 +188,7 @@ impl Failure for MigrateError {
             | Self::ReadFile { .. }
             | Self::NoSnapshot { .. }
             | Self::NoLocalState { .. }
+            | Self::BadSnapshot { .. }
             | Self::BadDump { .. }
             | Self::BadLock { .. }
             | Self::KeepExists { .. }
@@ -212,6 +222,9 @@ impl Failure for MigrateError {
             }
             Self::NoLocalState { .. } => {
                 "run `wrangler d1 migrations apply --local` or `wrangler dev` first, or use --snapshot".to_owned()
+            }
+            Self::BadSnapshot { .. } => {
+                "pass a SQLite database file (for a `wrangler d1 export` .sql file, use --dump)".to_owned()
             }
             Self::BadDump { .. } => {
                 "make the dump with `wrangler d1 export DB --remote --output FILE.sql`".to_owned()

@@ -554,6 +554,74 @@ mod tests {
         assert_eq!(rules(text), [("drop-table", true), ("drop-table", true)]);
     }
 
+    /// A deterministic stand-in for a fuzzer: odd mixes of the characters and words the
+    /// splitter and the linter care about never panic, and the lines stay in the file.
+    #[test]
+    fn arbitrary_text_never_panics() {
+        const PIECES: &[&str] = &[
+            "'",
+            "\"",
+            "`",
+            "$",
+            "$a$",
+            "-",
+            "--",
+            "/",
+            "/*",
+            "*/",
+            ";",
+            "\n",
+            " ",
+            "\t",
+            "BEGIN",
+            "END",
+            "end",
+            "CASE",
+            "TRANSACTION",
+            "COMMIT",
+            "DROP TABLE x",
+            "PRAGMA",
+            "foreign_keys=OFF",
+            "ALTER TABLE t DROP COLUMN c",
+            "é",
+            "😀",
+            "(",
+            ")",
+            "=",
+            "x",
+            "-- migrate-dryrun: allow drop-table",
+            "DELETE FROM t",
+            "UPDATE t SET a=1",
+        ];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let pieces = 1 + state % 24;
+            for _ in 0..pieces {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let index = usize::try_from(state % PIECES.len() as u64).expect("small");
+                text.push_str(PIECES[index]);
+            }
+            let lines = text.lines().count().max(1);
+            for finding in lint_file(&text) {
+                assert!(
+                    finding.line.is_none_or(|l| l >= 1 && l <= lines + 1),
+                    "{text:?}: {finding:?}"
+                );
+            }
+            let _ = split::split(&split::with_migration_record(
+                &text,
+                "d1_migrations",
+                "x.sql",
+            ));
+        }
+    }
+
     #[test]
     fn unparsable_statements_fall_back_to_keywords() {
         // sqlparser does not know SQLite's trigger syntax with a WHEN clause and RAISE.

@@ -211,12 +211,24 @@ fn backup(from: &Path, to: &Path, progress: &dyn Progress) -> Result<(), Migrate
         }
     };
     let mut target = Connection::open(to).map_err(sqlite_err("create", to))?;
-    let backup = Backup::new(&source, &mut target).map_err(sqlite_err("copy", from))?;
+    // A file that is not a database (or a damaged one) is bad input, not a failed copy.
+    let bad_source = |source: rusqlite::Error| match source.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
+            MigrateError::BadSnapshot {
+                path: from.to_owned(),
+                source,
+            }
+        }
+        _ => MigrateError::Sqlite {
+            path: from.to_owned(),
+            action: "copy",
+            source,
+        },
+    };
+    let backup = Backup::new(&source, &mut target).map_err(bad_source)?;
     let mut copied = 0_u64;
     loop {
-        let step = backup
-            .step(PAGES_PER_STEP)
-            .map_err(sqlite_err("copy", from))?;
+        let step = backup.step(PAGES_PER_STEP).map_err(bad_source)?;
         let p = backup.progress();
         progress.set_total(u64::try_from(p.pagecount).unwrap_or(0));
         let done = u64::try_from(p.pagecount - p.remaining).unwrap_or(0);
