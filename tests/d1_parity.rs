@@ -373,6 +373,10 @@ fn d1_parity() {
         "the parity suite has {} cases",
         cases.len()
     );
+    // D1_PARITY_CASES=rebuild runs only the cases whose name contains "rebuild".
+    if let Ok(filter) = std::env::var("D1_PARITY_CASES") {
+        cases.retain(|case| case.to_string_lossy().contains(&filter));
+    }
     let wrangler = wrangler();
     if wrangler.is_none() {
         eprintln!(

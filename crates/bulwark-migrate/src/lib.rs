@@ -862,6 +862,10 @@ mod tests {
         std::fs::write(dir.join(name), sql).expect("write migration");
     }
 
+    fn dry_run(dir: &Path, source: Source) -> DryRunReport {
+        run(&request(dir, source), &bulwark_core::NoProgress).expect("dry run")
+    }
+
     fn request(dir: &Path, source: Source) -> Request {
         Request {
             migrations_dir: dir.to_owned(),
@@ -1080,6 +1084,41 @@ mod tests {
             ]
         );
         assert_eq!(std::fs::read(&source).expect("read"), bytes);
+    }
+
+    #[test]
+    fn schema_findings_type_changes_and_broken_views() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let migrations = dir.path().join("migrations");
+        std::fs::create_dir(&migrations).expect("mkdir");
+        let users = "CREATE TABLE users (id INTEGER PRIMARY KEY, age TEXT, mail TEXT);\nCREATE VIEW mails AS SELECT id, mail FROM users;";
+        let rebuild = "CREATE TABLE users_new (id INTEGER PRIMARY KEY, age INTEGER);\nINSERT INTO users_new SELECT id, CAST(age AS INTEGER) FROM users;\nDROP TABLE users;\nALTER TABLE users_new RENAME TO users;";
+        write(&migrations, "0001_users.sql", users);
+        write(&migrations, "0002_rebuild.sql", rebuild);
+        // SQLite checks views when a table is renamed: the rebuild fails.
+        let report = dry_run(&migrations, Source::Empty);
+        let failed = &report.migrations[1];
+        assert_eq!(failed.status, Status::Failed);
+        let error = failed.error.as_ref().expect("an error");
+        assert_eq!(error.line, Some(4));
+        assert!(
+            error.message.starts_with("error in view mails"),
+            "{}",
+            error.message
+        );
+        // With legacy_alter_table (which D1 allows) it applies, and leaves a broken view.
+        write(
+            &migrations,
+            "0002_rebuild.sql",
+            &format!("PRAGMA legacy_alter_table = ON;\n{rebuild}"),
+        );
+        let report = dry_run(&migrations, Source::Empty);
+        let applied = &report.migrations[1];
+        assert_eq!(applied.status, Status::Ok);
+        let rules: Vec<&str> = applied.findings.iter().map(|f| f.rule).collect();
+        for rule in ["drop-table", "rename-table", "type-change", "broken-view"] {
+            assert!(rules.contains(&rule), "{rule} missing from {rules:?}");
+        }
     }
 
     #[test]
