@@ -335,6 +335,10 @@ fn lint_statement(statement: &Statement, line: usize, findings: &mut Vec<Finding
                 }
             }
         }
+        Statement::DropTrigger(drop) => add(
+            "drop-trigger",
+            format!("DROP TRIGGER {}", drop.trigger_name),
+        ),
         Statement::Delete(delete) if delete.selection.is_none() && delete.limit.is_none() => {
             add(
                 "delete-without-where",
@@ -519,7 +523,7 @@ mod tests {
 
     #[test]
     fn destructive_and_risky_statements() {
-        let text = "DROP TABLE old;\nALTER TABLE users DROP COLUMN legacy;\nDELETE FROM sessions;\nUPDATE users SET a = 1;\nDELETE FROM t WHERE id = 1;\nALTER TABLE users ADD COLUMN age INTEGER NOT NULL;\nALTER TABLE users ADD COLUMN ok INTEGER NOT NULL DEFAULT 0;\nALTER TABLE users RENAME COLUMN a TO b;\nDROP INDEX i;\nPRAGMA foreign_keys=OFF;\nPRAGMA journal_mode=WAL;\n";
+        let text = "DROP TABLE old;\nALTER TABLE users DROP COLUMN legacy;\nDELETE FROM sessions;\nUPDATE users SET a = 1;\nDELETE FROM t WHERE id = 1;\nALTER TABLE users ADD COLUMN age INTEGER NOT NULL;\nALTER TABLE users ADD COLUMN ok INTEGER NOT NULL DEFAULT 0;\nALTER TABLE users RENAME COLUMN a TO b;\nDROP INDEX i;\nDROP TRIGGER t;\nDROP VIEW v;\nPRAGMA foreign_keys=OFF;\nPRAGMA journal_mode=WAL;\n";
         assert_eq!(
             rules(text),
             [
@@ -530,6 +534,8 @@ mod tests {
                 ("not-null-without-default", false),
                 ("rename-column", false),
                 ("drop-index", false),
+                ("drop-trigger", false),
+                ("drop-view", false),
                 ("unparsed", false),
                 ("foreign-keys-off", false),
                 ("unparsed", false),
