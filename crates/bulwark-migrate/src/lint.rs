@@ -188,6 +188,15 @@ fn suppressions(text: &str) -> Vec<Allow> {
 #[must_use]
 pub fn lint_file(text: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
+    // Local mode strips one BEGIN TRANSACTION;/COMMIT; pair before D1 sees the file;
+    // `--remote` sends the text as it is, and D1 refuses transaction statements.
+    if let Some(at) = text.find("BEGIN TRANSACTION;") {
+        findings.push(Finding::new(
+            "d1-unsupported",
+            "BEGIN TRANSACTION: wrangler strips it (and one COMMIT) in local mode only; with --remote the file reaches D1 as written, and D1 refuses transaction statements".to_owned(),
+            Some(text[..at].matches('\n').count() + 1),
+        ));
+    }
     let chunks = match split::split(text) {
         Ok(chunks) => chunks,
         Err(err) => {
@@ -558,6 +567,14 @@ mod tests {
         let text =
             "-- migrate-dryrun: allow-file drop-table\nSELECT 1;\nDROP TABLE a;\nDROP TABLE b;\n";
         assert_eq!(rules(text), [("drop-table", true), ("drop-table", true)]);
+    }
+
+    #[test]
+    fn a_transaction_pair_is_flagged_even_though_local_mode_strips_it() {
+        let findings = lint_file("-- wrap it\nBEGIN TRANSACTION;\nCREATE TABLE a(x);\nCOMMIT;\n");
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].rule, "d1-unsupported");
+        assert_eq!(findings[0].line, Some(2));
     }
 
     /// A deterministic stand-in for a fuzzer: odd mixes of the characters and words the
