@@ -19,7 +19,6 @@ pub mod snapshot;
 pub mod split;
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use bulwark_config::{Config, ConfigError, WranglerConfig};
 use bulwark_core::{Exit, Failure, Progress};
@@ -708,14 +707,18 @@ fn schema_findings(db: &D1Connection, before: &Schema, after: &Schema) -> Vec<Fi
             }
         }
     }
-    for (name, object) in after.objects.iter().filter(|(_, o)| o.kind == "view") {
+    for name in after
+        .objects
+        .iter()
+        .filter(|(_, o)| o.kind == "view")
+        .map(|(name, _)| name)
+    {
         let broken = db.trusted(|conn| {
             conn.prepare(&format!("SELECT * FROM {} LIMIT 0", schema::quote(name)))
                 .err()
                 .map(|err| err.to_string())
         });
         if let Some(err) = broken {
-            let _ = object;
             findings.push(Finding::new(
                 "broken-view",
                 format!("view {name} no longer works: {err}"),
@@ -844,12 +847,6 @@ fn keep_copy(copy: &Path, keep: &Path) -> Result<(), MigrateError> {
     temp.as_file().sync_all().map_err(io_err)?;
     temp.persist_noclobber(keep).map_err(|e| io_err(e.error))?;
     Ok(())
-}
-
-/// Seconds since `start`, for callers that time phases.
-#[must_use]
-pub fn elapsed_ms(start: Instant) -> f64 {
-    start.elapsed().as_secs_f64() * 1000.0
 }
 
 #[cfg(test)]

@@ -211,7 +211,6 @@ pub fn lint_file(text: &str) -> Vec<Finding> {
         let end = chunk.line + chunk.sql.matches('\n').count();
         spans.push((previous_end + 1, chunk.line, end));
         previous_end = end;
-        let before = findings.len();
         match Parser::parse_sql(&SQLiteDialect {}, &chunk.sql) {
             Ok(statements) => {
                 for statement in &statements {
@@ -227,7 +226,6 @@ pub fn lint_file(text: &str) -> Vec<Finding> {
                 lint_keywords(&chunk.sql, chunk.line, &mut findings);
             }
         }
-        let _ = before;
     }
     let allows = suppressions(text);
     for finding in &mut findings {
