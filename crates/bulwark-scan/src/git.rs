@@ -14,7 +14,7 @@
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bulwark_core::Progress;
 use gix::ObjectId;
@@ -93,13 +93,18 @@ pub fn scan_git(
     let mut repo = open(path)?;
     tune(&mut repo);
     let mut report = ScanReport::new("git", &path.display().to_string());
-    let history = read_history(&repo, options, progress, &mut report.warnings)?;
-    report.stats.commits = history.commits.len() as u64;
-
-    progress.set_message("scanning blobs");
-    progress.set_total(history.blob_order.len() as u64);
+    // Steps 2 and 3 overlap: the tree diff (one thread) sends each new blob to the
+    // scanning workers (one per core) as soon as it finds it.
     let stats = BlobStats::default();
-    let mut results = scan_blobs(&repo, &history, rules, options, &stats, progress)?;
+    let (history, mut results) = diff_and_scan(
+        &repo,
+        rules,
+        options,
+        &stats,
+        progress,
+        &mut report.warnings,
+    )?;
+    report.stats.commits = history.commits.len() as u64;
     stats.add_to(&mut report);
 
     progress.set_message("attributing");
@@ -157,6 +162,7 @@ fn read_history(
     options: &GitOptions,
     progress: &dyn Progress,
     warnings: &mut Vec<String>,
+    sender: std::sync::mpsc::Sender<Job>,
 ) -> Result<History, ScanError> {
     progress.set_message("listing commits");
     let (tips, hidden) = tips(repo, options)?;
@@ -201,11 +207,9 @@ fn read_history(
         blob_order: Vec::new(),
     };
     let mut seen_trees: IdSet<ObjectId> = IdSet::default();
-    progress.set_message("reading trees");
-    progress.set_total(order.len() as u64);
+    progress.set_message("scanning");
     for &index in &order {
         let node = &nodes[index];
-        progress.advance(1);
         if excluded.contains(&node.id) {
             continue;
         }
@@ -232,33 +236,49 @@ fn read_history(
             seen_trees: &mut seen_trees,
             blobs: &mut history.blobs,
             blob_order: &mut history.blob_order,
+            commit_id: node.id,
+            sender: &sender,
         };
         let mut prefix = Vec::new();
         ctx.diff(node.tree, &parent_trees, &mut prefix)?;
     }
+    // No more blobs: the workers stop once they have drained the queue.
+    drop(sender);
     Ok(history)
 }
 
-/// Step 3: every unique blob once, on all cores. Returns (blob index, matches) for the
-/// blobs with matches.
-fn scan_blobs(
+/// A blob for the scanning workers: its index in first-introduction order, id, and
+/// the first path and commit that introduced it.
+struct Job {
+    index: usize,
+    id: ObjectId,
+    path: String,
+    commit: ObjectId,
+}
+
+/// What the workers found: (blob index, matches) for blobs with matches.
+type BlobMatches = Vec<(usize, Vec<crate::Match>)>;
+
+/// Steps 2 and 3: the tree diff on this thread, feeding a pool of scanning workers.
+fn diff_and_scan(
     repo: &gix::Repository,
-    history: &History,
     rules: &Rules,
     options: &GitOptions,
     stats: &BlobStats,
     progress: &dyn Progress,
-) -> Result<Vec<(usize, Vec<crate::Match>)>, ScanError> {
+    warnings: &mut Vec<String>,
+) -> Result<(History, BlobMatches), ScanError> {
     let threads = if options.threads == 0 {
         std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
     } else {
         options.threads
     };
     let sync_repo = repo.clone().into_sync();
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, Vec<crate::Match>)>> = Mutex::new(Vec::new());
+    let (sender, receiver) = std::sync::mpsc::channel::<Job>();
+    let receiver = Mutex::new(receiver);
+    let results: Mutex<BlobMatches> = Mutex::new(Vec::new());
     let first_error: Mutex<Option<ScanError>> = Mutex::new(None);
-    std::thread::scope(|scope| {
+    let history = std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
                 let mut repo = sync_repo.to_thread_local();
@@ -266,14 +286,12 @@ fn scan_blobs(
                 repo.object_cache_size(None);
                 let mut local = Vec::new();
                 loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(id) = history.blob_order.get(index) else {
-                        break;
-                    };
-                    let intro = &history.blobs[id][0];
-                    let commit_hex = history.commits[intro.commit as usize].to_string();
-                    match scan_blob(&repo, *id, &intro.path, &commit_hex, rules, options, stats) {
-                        Ok(matches) if !matches.is_empty() => local.push((index, matches)),
+                    // The lock is held only while waiting for the next job.
+                    let job = lock(&receiver).recv();
+                    let Ok(job) = job else { break };
+                    let commit = job.commit.to_string();
+                    match scan_blob(&repo, job.id, &job.path, &commit, rules, options, stats) {
+                        Ok(matches) if !matches.is_empty() => local.push((job.index, matches)),
                         Ok(_) => {}
                         Err(err) => {
                             lock(&first_error).get_or_insert(err);
@@ -284,16 +302,20 @@ fn scan_blobs(
                 lock(&results).extend(local);
             });
         }
-    });
+        // `sender` moves into the diff and is dropped when it returns, which stops the
+        // workers once the queue is empty.
+        read_history(repo, options, progress, warnings, sender)
+    })?;
     if let Some(err) = first_error
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
     {
         return Err(err);
     }
-    Ok(results
+    let results = results
         .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner))
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    Ok((history, results))
 }
 
 /// Caches for a history walk: an object cache for trees and commits, and a
@@ -473,6 +495,10 @@ struct DiffContext<'a> {
     seen_trees: &'a mut IdSet<ObjectId>,
     blobs: &'a mut IdMap<ObjectId, Vec<Introduction>>,
     blob_order: &'a mut Vec<ObjectId>,
+    /// The commit being diffed.
+    commit_id: ObjectId,
+    /// Where new blobs go to be scanned.
+    sender: &'a std::sync::mpsc::Sender<Job>,
 }
 
 /// Git's tree order: byte order of names, where a tree's name compares as if it ended
@@ -572,8 +598,17 @@ impl<'a> DiffContext<'a> {
                 if let Some(intros) = self.blobs.get_mut(&id) {
                     intros.push(intro);
                 } else {
+                    let job = Job {
+                        index: self.blob_order.len(),
+                        id,
+                        path: intro.path.clone(),
+                        commit: self.commit_id,
+                    };
                     self.blobs.insert(id, vec![intro]);
                     self.blob_order.push(id);
+                    // The channel is unbounded, so a send never blocks; it fails only
+                    // when the receiver is gone, and then nobody is left to scan.
+                    let _ = self.sender.send(job);
                 }
             }
         }

@@ -381,7 +381,9 @@ impl Rules {
         if candidates.is_empty() {
             return found;
         }
-        let lines = LineIndex::new(data);
+        // Built on the first match only: most files have none.
+        let line_index = std::cell::OnceCell::new();
+        let lines = || line_index.get_or_init(|| LineIndex::new(data));
         for index in candidates {
             let rule = &self.list[index];
             if let (Some(filter), Some(path)) = (&rule.path, path) {
@@ -393,7 +395,7 @@ impl Rules {
             }
             let Some(regex) = &rule.regex else {
                 // A path-only rule: the file itself is the finding.
-                found.push(self.make_match(index, data, &lines, 0, 0, 0.0));
+                found.push(self.make_match(index, data, lines(), 0, 0, 0.0));
                 continue;
             };
             for caps in regex.captures_iter(data) {
@@ -424,7 +426,7 @@ impl Rules {
                 {
                     continue;
                 }
-                let line = lines.line_text(data, whole.start());
+                let line = lines().line_text(data, whole.start());
                 if contains_ascii_ci(line, INLINE_ALLOW.as_bytes()) {
                     continue;
                 }
@@ -443,7 +445,7 @@ impl Rules {
                 found.push(self.make_match(
                     index,
                     data,
-                    &lines,
+                    lines(),
                     secret.start(),
                     secret.end(),
                     entropy,
