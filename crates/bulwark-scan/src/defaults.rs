@@ -290,7 +290,9 @@ const SPECS: &[Spec] = &[
     spec(
         "private-key",
         "Private key (PEM block)",
-        r"(-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----[\s\S]{64,}?-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----)",
+        // The body: optional `Name: value` headers (encrypted PEM), then base64, also as an
+        // escaped string (`\n`, quotes); code that builds a PEM string does not match.
+        r#"(-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?:\s*[A-Za-z-]+:[^\n]*)*[A-Za-z0-9+/=\s\\",']{64,}?-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----)"#,
         &["-----begin"],
     ),
     spec(

@@ -278,6 +278,7 @@ impl Rules {
                 }
             }
         }
+        let (keywords, by_keyword) = minimal_keywords(&keywords, &by_keyword);
         let prefilter = if keywords.is_empty() {
             None
         } else {
@@ -285,7 +286,7 @@ impl Rules {
                 AhoCorasickBuilder::new()
                     .kind(Some(AhoCorasickKind::DFA))
                     .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
+                    .match_kind(MatchKind::LeftmostFirst)
                     .build(&keywords)
                     .map_err(|source| ScanError::Prefilter {
                         source: Box::new(source),
@@ -508,7 +509,7 @@ impl Rules {
         if let Some(prefilter) = &self.prefilter {
             let mut seen = vec![false; self.by_keyword.len()];
             let mut remaining = seen.len();
-            for hit in prefilter.find_overlapping_iter(data) {
+            for hit in prefilter.find_iter(data) {
                 let pattern = hit.pattern().as_usize();
                 if !seen[pattern] {
                     seen[pattern] = true;
@@ -528,6 +529,56 @@ impl Rules {
             .filter_map(|(index, &want)| want.then_some(index))
             .collect()
     }
+}
+
+/// Drops every keyword that contains another keyword, handing its rules to the one it
+/// contains: a text that holds `age-secret-key-1` holds `secret`. Then no keyword can hide
+/// inside another, and the prefilter can use a fast non-overlapping search. (Two keywords
+/// that overlap only partly, a suffix of one being a prefix of the other, could still
+/// hide each other where they overlap in the text; no built-in pair does.)
+fn minimal_keywords(
+    keywords: &[String],
+    by_keyword: &[Vec<usize>],
+) -> (Vec<String>, Vec<Vec<usize>>) {
+    let minimal: Vec<bool> = keywords
+        .iter()
+        .enumerate()
+        .map(|(i, keyword)| {
+            !keywords.iter().enumerate().any(|(j, other)| {
+                i != j && other.len() < keyword.len() && keyword.contains(other.as_str())
+            })
+        })
+        .collect();
+    let mut kept: Vec<String> = Vec::new();
+    let mut kept_rules: Vec<Vec<usize>> = Vec::new();
+    let mut slot_of = vec![usize::MAX; keywords.len()];
+    for (i, keyword) in keywords.iter().enumerate() {
+        if minimal[i] {
+            slot_of[i] = kept.len();
+            kept.push(keyword.clone());
+            kept_rules.push(by_keyword[i].clone());
+        }
+    }
+    for (i, keyword) in keywords.iter().enumerate() {
+        if minimal[i] {
+            continue;
+        }
+        // The shortest minimal keyword it contains.
+        let target = keywords
+            .iter()
+            .enumerate()
+            .filter(|&(j, other)| minimal[j] && keyword.contains(other.as_str()))
+            .min_by_key(|(_, other)| other.len())
+            .map(|(j, _)| slot_of[j]);
+        if let Some(slot) = target {
+            for &rule in &by_keyword[i] {
+                if !kept_rules[slot].contains(&rule) {
+                    kept_rules[slot].push(rule);
+                }
+            }
+        }
+    }
+    (kept, kept_rules)
 }
 
 fn contains_ascii_ci(haystack: &[u8], needle: &[u8]) -> bool {

@@ -266,6 +266,19 @@ fn cases() -> Vec<(&'static str, String, String)> {
             format!("-----BEGIN RSA PRIVATE KEY-----\n{pem_body}\n-----END RSA PRIVATE KEY-----\n"),
             format!("-----BEGIN PUBLIC KEY-----\n{pem_body}\n-----END PUBLIC KEY-----\n"),
         ),
+        (
+            "private-key",
+            // Escaped inside a JSON string.
+            format!(
+                "{{\"key\": \"-----BEGIN PRIVATE KEY-----\\n{}\\n-----END PRIVATE KEY-----\\n\"}}",
+                &pem_body[..128]
+            ),
+            // Code that builds a PEM string is not a key.
+            format!(
+                "let pem = format!(\"-----BEGIN RSA PRIVATE KEY-----{{}}{{body}}{{}}\", line_ending);\n{}\nlet end = \"-----END RSA PRIVATE KEY-----\";",
+                "write(out, &encode(der), wrap(64, 76));".repeat(3)
+            ),
+        ),
         ("age-secret-key", age, age_bad),
         (
             "database-url-password",
