@@ -10,6 +10,8 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
+echo "== installing the tools the demo runs (age, sqlite3, zstd) if missing"
+eval "$(bash tests/setup.sh)"
 echo "== building the tools (release)"
 cargo build --release --locked --quiet
 bin="$root/target/release"
@@ -35,24 +37,37 @@ step() {
   echo "(exit $code, as expected)"
 }
 
-# The CI job's own environment, as a deploy pipeline would set it from its secret store.
-# Demo values only: decrypted from the demo store with the public demo identity.
-while IFS='=' read -r name value; do
-  case "$name" in ''|\#*) continue ;; esac
-  value="${value%\"}"; value="${value#\"}"; value="${value%\'}"; value="${value#\'}"
-  export "$name=$value"
-done < <(age -d -i "$demo/secrets/demo-identity.txt" "$demo/secrets/production.env.age")
+# The demo store's key. DEMO ONLY: the identity is public and protects made-up values.
+identity=(--identity secrets/demo-identity.txt)
 
 (
   cd "$demo"
   export PATH="$root/tests/standins/bin:$PATH"
-  step 0 "secrets-verify: every required secret in every target (stand-in CLIs)" \
-    "$bin/secrets-verify" --env production
-)
-
-(
-  cd "$demo"
-  export PATH="$root/tests/standins/bin:$PATH"
+  step 0 "secrets-sync: the names in the encrypted store (values are never shown)" \
+    "$bin/secrets-sync" names "${identity[@]}"
+  step 0 "secrets-sync: what apply would change in each target (stand-in CLIs)" \
+    "$bin/secrets-sync" plan "${identity[@]}"
+  step 0 "secrets-sync: apply it; every value travels on the CLI's stdin" \
+    "$bin/secrets-sync" apply --yes "${identity[@]}"
+  step 0 "secrets-sync: plan again; keyed digests of what was sent say 'unchanged'" \
+    "$bin/secrets-sync" plan --target wrangler "${identity[@]}"
+  step 0 "secrets-verify: every required secret in every target, the CI job's env fed by secrets-sync exec" \
+    "$bin/secrets-sync" exec "${identity[@]}" -- "$bin/secrets-verify" --env production
   step 1 "secrets-verify: a secret the release needs but no target has yet" \
     "$bin/secrets-verify" --env production --target wrangler --target fly --require STRIPE_WEBHOOK_SECRET
+)
+
+# A "production" database as it stands today: the first two migrations applied (made by
+# migrate-dryrun itself with --keep), plus some rows.
+mkdir -p "$work/applied"
+cp "$demo"/migrations/0001_*.sql "$demo"/migrations/0002_*.sql "$work/applied/"
+"$bin/migrate-dryrun" --migrations "$work/applied" --keep "$work/production.sqlite" --quiet >/dev/null
+sqlite3 "$work/production.sqlite" \
+  "INSERT INTO users (id, email) VALUES (1, 'ada@demo.invalid'), (2, 'alan@demo.invalid');
+   INSERT INTO notes (user_id, body) VALUES (1, 'first note'), (1, 'second'), (2, 'third');"
+
+(
+  cd "$demo"
+  step 0 "migrate-dryrun: the pending migration, tried on a copy of production first" \
+    "$bin/migrate-dryrun" --env production --snapshot "$work/production.sqlite"
 )
