@@ -1,6 +1,34 @@
 //! End-to-end cases for every binary: `tests/cmd/<tool>/<case>.toml` (see STYLE.md §6).
 //! Update the expected output with `just snap` after a deliberate change.
 
+// The binaries' clap definitions, compiled here too so that man pages and completions
+// are rendered from the very same types (tests/generated.rs). The binaries' helpers
+// that only `main` calls are dead code here.
+#[expect(dead_code, reason = "only the clap types are used here")]
+#[path = "../bins/common/mod.rs"]
+mod common;
+#[expect(clippy::doc_markdown, reason = "doc comments are clap's --help text")]
+#[expect(dead_code, reason = "only the clap types are used here")]
+#[path = "../bins/db-backup/cli.rs"]
+mod db_backup;
+#[expect(clippy::doc_markdown, reason = "doc comments are clap's --help text")]
+#[expect(dead_code, reason = "only the clap types are used here")]
+#[path = "../bins/leak-scan/cli.rs"]
+mod leak_scan;
+#[expect(clippy::doc_markdown, reason = "doc comments are clap's --help text")]
+#[expect(dead_code, reason = "only the clap types are used here")]
+#[path = "../bins/migrate-dryrun/cli.rs"]
+mod migrate_dryrun;
+#[expect(clippy::doc_markdown, reason = "doc comments are clap's --help text")]
+#[expect(dead_code, reason = "only the clap types are used here")]
+#[path = "../bins/secrets-sync/cli.rs"]
+mod secrets_sync_cli;
+#[expect(clippy::doc_markdown, reason = "doc comments are clap's --help text")]
+#[expect(dead_code, reason = "only the clap types are used here")]
+#[path = "../bins/secrets-verify/cli.rs"]
+mod secrets_verify;
+mod generated;
+
 #[test]
 fn cli() {
     // cargo_bin! wraps env!(): a binary missing from the package fails to compile here,
