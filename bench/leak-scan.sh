@@ -6,7 +6,7 @@
 #   COMMITS=5000 bench/leak-scan.sh    # a smaller history
 #   RUNS=3 bench/leak-scan.sh          # best of three per tool
 #
-# The history is built once under bench/.cache (gitignored) by bench/leak-scan-history.py
+# The history is built once under bench/.cache (gitignored) by the generator below,
 # from the source files in ~/.cargo/registry/src: files added, edited, renamed and
 # deleted, short branches merged back, unmerged branches, and planted canary secrets
 # (generated fake tokens; some deleted again, one only on an unmerged branch, some only in
@@ -25,13 +25,316 @@ out="$cache/results-$commits-$seed"
 target="${CARGO_TARGET_DIR:-$root/target}"
 mkdir -p "$cache" "$out"
 
+# history_stream COMMITS SEED: the generator, inline so that the script is one file.
+history_stream() {
+    python3 - "$1" "$2" <<'PY'
+"""Writes a `git fast-import` stream of a large, realistic history for bench/leak-scan.sh.
+
+The content is the real source in the local cargo registry (~/.cargo/registry/src):
+files are added, edited (lines replaced with lines from other files), renamed and
+deleted across COMMITS commits on main, with short branches merged back, a few branches
+left unmerged, and planted canary secrets: generated fake tokens in the public formats
+(GitHub with a valid CRC32, AWS key id, age identity with a valid bech32 checksum,
+Stripe, Slack, a PEM private key, a database URL). Some are deleted again, one lives only
+on an unmerged branch, one only in a merge commit's conflict resolution.
+
+Arguments: COMMITS SEED; the stream goes to stdout, a summary to stderr.
+"""
+
+import os
+import random
+import sys
+import zlib
+
+COMMITS = int(sys.argv[1]) if len(sys.argv) > 1 else 30000
+SEED = int(sys.argv[2]) if len(sys.argv) > 2 else 42
+rng = random.Random(SEED)
+out = sys.stdout.buffer
+
+ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+
+def text(alphabet, n):
+    return "".join(rng.choice(alphabet) for _ in range(n))
+
+
+def base62_6(v):
+    digits = []
+    for _ in range(6):
+        digits.append(ALNUM[v % 62])
+        v //= 62
+    return "".join(reversed(digits))
+
+
+def github_token(prefix="ghp_"):
+    random_part = text(ALNUM, 30)
+    return prefix + random_part + base62_6(zlib.crc32(random_part.encode()))
+
+
+def bech32_polymod(values):
+    gen = [0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3]
+    chk = 1
+    for v in values:
+        top = chk >> 25
+        chk = ((chk & 0x1FFFFFF) << 5) ^ v
+        for i in range(5):
+            if (top >> i) & 1:
+                chk ^= gen[i]
+    return chk
+
+
+def age_identity():
+    hrp = "age-secret-key-"
+    data = [rng.randrange(32) for _ in range(52)]
+    values = [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp] + data
+    polymod = bech32_polymod(values + [0] * 6) ^ 1
+    checksum = [(polymod >> 5 * (5 - i)) & 31 for i in range(6)]
+    return "AGE-SECRET-KEY-1" + "".join(BECH32[v] for v in data + checksum).upper()
+
+
+def pem():
+    body = "\n".join(text(ALNUM + "+/", 64) for _ in range(12))
+    return f"-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----"
+
+
+PLANTS = [
+    lambda: f'const GITHUB_TOKEN: &str = "{github_token()}";',
+    lambda: f"aws_access_key_id = AKIA{text(B32, 16)}",
+    lambda: f"# identity\n{age_identity()}",
+    lambda: f'stripe_key = "sk_live_{text(ALNUM, 32)}"',
+    lambda: f"SLACK_BOT_TOKEN=xoxb-{text('0123456789', 11)}-{text('0123456789', 13)}-{text(ALNUM, 24)}",
+    lambda: pem(),
+    lambda: f"DATABASE_URL=postgres://app:{text(ALNUM, 20)}@db.internal:5432/app",
+    lambda: f'let npm = "{github_token("npm_")}";',
+]
+
+# ---- the pool of real source files ----
+root = os.path.expanduser("~/.cargo/registry/src")
+pool = []
+for dirpath, dirnames, filenames in os.walk(root):
+    dirnames.sort()
+    for name in sorted(filenames):
+        if name.endswith((".rs", ".toml", ".md")):
+            path = os.path.join(dirpath, name)
+            try:
+                size = os.path.getsize(path)
+            except OSError:
+                continue
+            if 200 <= size <= 64 * 1024:
+                pool.append(path)
+rng.shuffle(pool)
+pool_lines_cache = {}
+
+
+def pool_lines(path):
+    lines = pool_lines_cache.get(path)
+    if lines is None:
+        with open(path, "rb") as f:
+            lines = f.read().split(b"\n")
+        if len(pool_lines_cache) < 4000:
+            pool_lines_cache[path] = lines
+    return lines
+
+
+class Tree:
+    """path -> bytes, with O(1) random picks."""
+
+    def __init__(self, other=None):
+        self.data = dict(other.data) if other else {}
+        self.paths = list(other.paths) if other else []
+        self.index = dict(other.index) if other else {}
+
+    def __contains__(self, path):
+        return path in self.data
+
+    def __len__(self):
+        return len(self.data)
+
+    def __getitem__(self, path):
+        return self.data[path]
+
+    def __setitem__(self, path, value):
+        if path not in self.data:
+            self.index[path] = len(self.paths)
+            self.paths.append(path)
+        self.data[path] = value
+
+    def pop(self, path):
+        i = self.index.pop(path)
+        last = self.paths.pop()
+        if i < len(self.paths):
+            self.paths[i] = last
+            self.index[last] = i
+        return self.data.pop(path)
+
+    def __delitem__(self, path):
+        self.pop(path)
+
+    def pick(self):
+        return self.paths[rng.randrange(len(self.paths))]
+
+    def apply(self, ops):
+        for op in ops:
+            if op[0] == "M":
+                self[op[1]] = op[2]
+            elif op[0] == "D":
+                if op[1] in self:
+                    del self[op[1]]
+            else:
+                self[op[2]] = self.pop(op[1])
+
+
+files = Tree()  # the current tree of main
+next_pool = 0
+mark = 0
+clock = 1_500_000_000
+unique_bytes = 0
+planted = 0
+summary = {"commits": 0, "merges": 0, "renames": 0, "deletes": 0, "edits": 0, "adds": 0}
+
+
+def new_path():
+    global next_pool
+    src = pool[next_pool % len(pool)]
+    next_pool += 1
+    rel = os.path.relpath(src, root).split(os.sep, 1)[-1]
+    return src, "vendor/" + rel
+
+
+def emit_commit(ref, message, ops, parents=()):
+    """ops: list of ('M', path, bytes) | ('D', path) | ('R', old, new). Returns the mark."""
+    global mark, clock, unique_bytes
+    mark += 1
+    clock += rng.randrange(30, 900)
+    msg = message.encode()
+    buf = [f"commit {ref}\nmark :{mark}\n".encode()]
+    who = rng.choice(["Ada Lovelace <ada@example.test>", "Grace Hopper <grace@example.test>",
+                      "Alan Turing <alan@example.test>", "Edsger Dijkstra <ed@example.test>"])
+    buf.append(f"author {who} {clock} +0000\ncommitter {who} {clock} +0000\n".encode())
+    buf.append(f"data {len(msg)}\n".encode() + msg + b"\n")
+    for i, parent in enumerate(parents):
+        buf.append((f"from :{parent}\n" if i == 0 else f"merge :{parent}\n").encode())
+    for op in ops:
+        if op[0] == "M":
+            data = op[2]
+            unique_bytes += len(data)
+            buf.append(f"M 100644 inline {op[1]}\ndata {len(data)}\n".encode() + data + b"\n")
+        elif op[0] == "D":
+            buf.append(f"D {op[1]}\n".encode())
+        else:
+            buf.append(f'R "{op[1]}" "{op[2]}"\n'.encode())
+    buf.append(b"\n")
+    out.write(b"".join(buf))
+    summary["commits"] += 1
+    return mark
+
+
+def random_ops(state, count):
+    ops = []
+    for _ in range(count):
+        roll = rng.random()
+        if roll < 0.35 or len(state) < 50:
+            src, path = new_path()
+            if path in state:
+                continue
+            with open(src, "rb") as f:
+                data = f.read()
+            state[path] = data
+            ops.append(("M", path, data))
+            summary["adds"] += 1
+        elif roll < 0.88:
+            path = state.pick()
+            lines = state[path].split(b"\n")
+            donor = pool_lines(pool[rng.randrange(len(pool))])
+            at = rng.randrange(len(lines) + 1)
+            take = rng.randrange(1, 12)
+            start = rng.randrange(max(1, len(donor) - take))
+            lines[at:at + rng.randrange(0, 6)] = donor[start:start + take]
+            data = b"\n".join(lines)
+            state[path] = data
+            ops.append(("M", path, data))
+            summary["edits"] += 1
+        elif roll < 0.94:
+            path = state.pick()
+            new = path.replace("vendor/", "vendor/moved/", 1) if not path.startswith("vendor/moved/") else path + ".old"
+            if new in state:
+                continue
+            state[new] = state.pop(path)
+            ops.append(("R", path, new))
+            summary["renames"] += 1
+        else:
+            path = state.pick()
+            del state[path]
+            ops.append(("D", path))
+            summary["deletes"] += 1
+    return ops
+
+
+def plant(state, ops, kind):
+    global planted
+    path = f"config/planted-{planted}.txt"
+    secret = PLANTS[kind % len(PLANTS)]()
+    data = f"# settings\nname = service-{planted}\n{secret}\n".encode()
+    state[path] = data
+    ops.append(("M", path, data))
+    planted += 1
+    return path
+
+
+main = None
+plant_every = max(COMMITS // 12, 50)
+planted_paths = []
+for i in range(COMMITS):
+    ops = random_ops(files, rng.randrange(1, 5))
+    if i % plant_every == plant_every // 2:
+        planted_paths.append(plant(files, ops, i // plant_every))
+    if planted_paths and i % plant_every == plant_every - 1 and len(planted_paths) % 2 == 0:
+        # Delete an earlier planted secret: it now lives only in history.
+        gone = planted_paths.pop(0)
+        if gone in files:
+            del files[gone]
+            ops.append(("D", gone))
+    main = emit_commit("refs/heads/main", f"change {i}\n", ops, [main] if main else [])
+
+    if i % 1000 == 999:
+        # An unmerged feature branch with three commits.
+        state = Tree(files)
+        tip = main
+        for j in range(3):
+            bops = random_ops(state, 2)
+            if j == 1 and (i // 1000) % 3 == 0:
+                plant(state, bops, 2 + i // 1000)
+            tip = emit_commit(f"refs/heads/feature/f{i}", f"feature {i} step {j}\n", bops, [tip])
+    if i % 700 == 350:
+        # A short branch merged back; the merge replays the branch's changes (fast-import
+        # builds a merge's tree from its first parent) and every other merge resolves
+        # the "conflict" with content only the merge has: a planted secret.
+        state = Tree(files)
+        side_ops = random_ops(state, 2)
+        side = emit_commit(f"refs/heads/topic/t{i}", f"topic {i}\n", side_ops, [main])
+        files.apply(side_ops)
+        merge_ops = list(side_ops)
+        if (i // 700) % 2 == 0:
+            planted_paths.append(plant(files, merge_ops, 5 + i // 700))
+        main = emit_commit("refs/heads/main", f"Merge topic {i}\n", merge_ops, [main, side])
+        summary["merges"] += 1
+
+out.write(b"done\n")
+out.flush()
+summary["unique_blob_bytes"] = unique_bytes
+summary["planted_secrets"] = planted
+print(" ".join(f"{k}={v}" for k, v in summary.items()), file=sys.stderr)
+PY
+}
+
 if [[ ! -f "$repo/.complete" ]]; then
     echo "building a history of $commits commits in $repo (once)..." >&2
     rm -rf "$repo"
     git init -q --bare "$repo"
     start=$(date +%s)
-    python3 "$here/leak-scan-history.py" "$commits" "$seed" 2> "$repo/summary.txt" \
-        | git -C "$repo" fast-import --quiet
+    history_stream "$commits" "$seed" 2> "$repo/summary.txt" | git -C "$repo" fast-import --quiet
     # One pack, as a clone has (fast-import's deltas are reused, not recomputed).
     git -C "$repo" repack -adq
     echo "built in $(( $(date +%s) - start ))s: $(cat "$repo/summary.txt")" >&2
