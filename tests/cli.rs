@@ -11,6 +11,7 @@ mod common;
 #[expect(dead_code, reason = "only the clap types are used here")]
 #[path = "../bins/db-backup/cli.rs"]
 mod db_backup;
+mod generated;
 #[expect(clippy::doc_markdown, reason = "doc comments are clap's --help text")]
 #[expect(dead_code, reason = "only the clap types are used here")]
 #[path = "../bins/leak-scan/cli.rs"]
@@ -19,6 +20,8 @@ mod leak_scan;
 #[expect(dead_code, reason = "only the clap types are used here")]
 #[path = "../bins/migrate-dryrun/cli.rs"]
 mod migrate_dryrun;
+
+mod workflow;
 #[expect(clippy::doc_markdown, reason = "doc comments are clap's --help text")]
 #[expect(dead_code, reason = "only the clap types are used here")]
 #[path = "../bins/secrets-sync/cli.rs"]
@@ -27,7 +30,6 @@ mod secrets_sync_cli;
 #[expect(dead_code, reason = "only the clap types are used here")]
 #[path = "../bins/secrets-verify/cli.rs"]
 mod secrets_verify;
-mod generated;
 
 #[test]
 fn cli() {

@@ -23,10 +23,18 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
 fi
 
+# just, for the runbook tests (tests/runbook.rs); PyPI's rust-just ships the real binary.
+if ! command -v just >/dev/null 2>&1 && [ ! -x "$tools/pip/bin/just" ]; then
+  echo "setup: installing just from PyPI (rust-just) into $tools/pip" >&2
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target "$tools/pip/lib" rust-just >&2
+  mkdir -p "$tools/pip/bin"
+  ln -sf "$(find "$tools/pip/lib" -path '*/bin/just' -type f | head -n 1)" "$tools/pip/bin/just"
+fi
+
 if [ ! -x "$tools/node_modules/.bin/wrangler" ]; then
   echo "setup: installing wrangler@$wrangler_version from npm into $tools" >&2
   mkdir -p "$tools"
   npm install --prefix "$tools" --no-audit --no-fund --loglevel=error "wrangler@$wrangler_version" >&2
 fi
 
-echo "export PATH=\"$tools/node_modules/.bin:\$PATH\""
+echo "export PATH=\"$tools/node_modules/.bin:$tools/pip/bin:\$PATH\""

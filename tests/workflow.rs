@@ -1,0 +1,155 @@
+//! docs/ci/github-actions.yml is parsed, and every Bulwark command line in its `run`
+//! steps is checked against the binary's own argument parser, so the documented workflow
+//! cannot drift from the real flags.
+
+use clap::Parser as _;
+use yaml_rust2::{Yaml, YamlLoader};
+
+const WORKFLOW: &str = include_str!("../docs/ci/github-actions.yml");
+const TOOLS: [&str; 5] = [
+    "secrets-verify",
+    "secrets-sync",
+    "leak-scan",
+    "migrate-dryrun",
+    "db-backup",
+];
+
+/// Every `run:` script in the workflow, with the job it belongs to.
+fn run_scripts(doc: &Yaml) -> Vec<(String, String)> {
+    let mut scripts = Vec::new();
+    let jobs = doc["jobs"].as_hash().expect("the workflow has jobs");
+    for (name, job) in jobs {
+        let name = name.as_str().expect("job names are strings").to_owned();
+        for step in job["steps"].as_vec().expect("every job has steps") {
+            if let Some(run) = step["run"].as_str() {
+                scripts.push((name.clone(), run.to_owned()));
+            }
+        }
+    }
+    scripts
+}
+
+/// The Bulwark command lines in a shell script: each command of each line that starts
+/// with a tool's name, `${{ … }}` expressions replaced by a word, redirections removed.
+fn tool_commands(script: &str) -> Vec<Vec<String>> {
+    let mut commands = Vec::new();
+    for line in script.lines() {
+        let mut line = line.to_owned();
+        while let Some(start) = line.find("${{") {
+            let end = line[start..]
+                .find("}}")
+                .map_or(line.len(), |e| start + e + 2);
+            line.replace_range(start..end, "EXPR");
+        }
+        for part in line.split(&['|', ';'][..]).flat_map(|p| p.split("&&")) {
+            let words = shlex::split(part.trim()).expect("the workflow's shell quoting is valid");
+            let Some(first) = words.first() else { continue };
+            if !TOOLS.contains(&first.as_str()) {
+                continue;
+            }
+            let mut args = Vec::new();
+            let mut skip_next = false;
+            for word in words {
+                if skip_next {
+                    skip_next = false;
+                } else if matches!(word.as_str(), ">" | ">>" | "2>" | "<") {
+                    skip_next = true;
+                } else {
+                    args.push(word);
+                }
+            }
+            commands.push(args);
+        }
+    }
+    commands
+}
+
+#[test]
+fn every_bulwark_command_in_the_workflow_parses_with_the_real_flags() {
+    let docs = YamlLoader::load_from_str(WORKFLOW).expect("docs/ci/github-actions.yml is YAML");
+    let doc = &docs[0];
+    assert!(
+        !doc["on"]["pull_request"].is_badvalue(),
+        "runs on pull requests"
+    );
+    let mut seen = Vec::new();
+    for (job, script) in run_scripts(doc) {
+        for args in tool_commands(&script) {
+            let result = match args[0].as_str() {
+                "secrets-verify" => crate::secrets_verify::Cli::try_parse_from(&args).map(drop),
+                "secrets-sync" => crate::secrets_sync_cli::Cli::try_parse_from(&args).map(drop),
+                "leak-scan" => crate::leak_scan::Cli::try_parse_from(&args).map(drop),
+                "migrate-dryrun" => crate::migrate_dryrun::Cli::try_parse_from(&args).map(drop),
+                "db-backup" => crate::db_backup::Cli::try_parse_from(&args).map(drop),
+                other => unreachable!("{other} is not a tool"),
+            };
+            if let Err(err) = result {
+                panic!("job `{job}`: `{}` does not parse:\n{err}", args.join(" "));
+            }
+            seen.push((job.clone(), args));
+        }
+    }
+    for (job, tool) in [
+        ("secrets-verify", "secrets-verify"),
+        ("leak-scan", "leak-scan"),
+        ("migrate-dryrun", "migrate-dryrun"),
+    ] {
+        assert!(
+            seen.iter().any(|(j, args)| j == job && args[0] == tool),
+            "job `{job}` should run {tool}: {seen:?}"
+        );
+    }
+    // The SARIF leak-scan writes is the file code scanning uploads.
+    let leak_scan = seen.iter().filter(|(_, a)| a[0] == "leak-scan");
+    for (_, args) in leak_scan {
+        assert!(
+            args.windows(2).any(|w| w == ["--format", "sarif"]),
+            "{args:?}"
+        );
+        assert!(
+            args.windows(2)
+                .any(|w| w == ["--report", "leak-scan.sarif"]),
+            "{args:?}"
+        );
+    }
+    assert!(WORKFLOW.contains("sarif_file: leak-scan.sarif"));
+    // And the migrate job only runs on pull requests that touch migrations/.
+    assert_eq!(
+        doc["jobs"]["migrate-dryrun"]["if"].as_str(),
+        Some("github.event_name == 'pull_request'")
+    );
+    assert!(WORKFLOW.contains("-- migrations/"));
+}
+
+#[test]
+fn a_wrong_flag_in_a_workflow_line_is_caught() {
+    let args = &tool_commands("secrets-verify --env production --formatt json > out.json")[0];
+    assert!(crate::secrets_verify::Cli::try_parse_from(args).is_err());
+    let ok =
+        &tool_commands("migrate-dryrun --env production --export-remote --format json > x.json")[0];
+    assert_eq!(
+        ok.last().map(String::as_str),
+        Some("json"),
+        "the redirection is removed"
+    );
+    assert!(crate::migrate_dryrun::Cli::try_parse_from(ok).is_ok());
+}
+
+#[test]
+fn the_pre_commit_hook_runs_leak_scan_staged() {
+    let hooks = YamlLoader::load_from_str(include_str!("../.pre-commit-hooks.yaml"))
+        .expect(".pre-commit-hooks.yaml is YAML");
+    let hook = &hooks[0][0];
+    assert_eq!(hook["id"].as_str(), Some("leak-scan"));
+    assert_eq!(
+        hook["pass_filenames"].as_bool(),
+        Some(false),
+        "it scans the index, not file names"
+    );
+    let entry = shlex::split(hook["entry"].as_str().expect("an entry")).expect("valid quoting");
+    let cli = crate::leak_scan::Cli::try_parse_from(&entry).expect("the entry parses");
+    assert!(
+        format!("{:?}", cli.command).starts_with("Staged"),
+        "{entry:?}"
+    );
+}
