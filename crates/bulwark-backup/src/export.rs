@@ -1,7 +1,6 @@
 //! `export`: snapshot, compress, encrypt, write atomically with a manifest, upload.
 
 use std::fs::File;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -103,7 +102,7 @@ pub fn export(
 
     let created = layout::now();
     let plain_file = layout::temp_file(&request.out_dir, TEMP_PREFIX)?;
-    let (kind, source, tables, schema, warnings, d1_bookmark) =
+    let (kind, source, stats, warnings, d1_bookmark) =
         take_snapshot(request, plain_file.path(), progress)?;
 
     let backup_name = BackupName {
@@ -121,18 +120,10 @@ pub fn export(
         .len();
     progress.set_message("compress and encrypt");
     progress.set_total(size);
-    let mut input = BufReader::with_capacity(
-        1 << 20,
-        File::open(plain_file.path()).map_err(BackupError::io("read", plain_file.path()))?,
-    );
-    let (plaintext, ciphertext) = pipeline::seal(
-        &mut input,
-        sealed_file.as_file(),
-        sealed_file.path(),
-        recipients,
-        progress,
-    )?;
-    drop(input);
+    let input =
+        File::open(plain_file.path()).map_err(BackupError::io("read", plain_file.path()))?;
+    let (plaintext, ciphertext, tables, schema) =
+        seal_and_count(stats, input, &sealed_file, recipients, progress)?;
     drop(plain_file);
 
     let manifest = Manifest {
@@ -185,15 +176,15 @@ pub fn export(
     })
 }
 
-/// What a snapshot step learned: kind, source, tables, schema hash, warnings, bookmark.
-type Snapshot = (
-    Kind,
-    Source,
-    Vec<TableRows>,
-    String,
-    Vec<String>,
-    Option<String>,
-);
+/// Tables and schema hash: known (D1, from the loaded dump), or still to be counted in
+/// the source's read transaction while the copy is sealed (SQLite).
+enum Stats {
+    Ready(Vec<TableRows>, String),
+    Pending(sqlite::SourceSnapshot),
+}
+
+/// What a snapshot step learned: kind, source, statistics, warnings, bookmark.
+type Snapshot = (Kind, Source, Stats, Vec<String>, Option<String>);
 
 /// Writes the plaintext (a database file or a SQL dump) to `dest`.
 fn take_snapshot(
@@ -204,11 +195,17 @@ fn take_snapshot(
     Ok(match &request.source {
         ExportSource::Sqlite(path) => {
             progress.set_message("snapshot");
-            let (tables, schema) = sqlite::snapshot(path, dest, progress)?;
+            let pending = sqlite::snapshot(path, dest, progress)?;
             let source = Source::Sqlite {
                 path: path.display().to_string(),
             };
-            (Kind::Sqlite, source, tables, schema, Vec::new(), None)
+            (
+                Kind::Sqlite,
+                source,
+                Stats::Pending(pending),
+                Vec::new(),
+                None,
+            )
         }
         ExportSource::D1(d1) => {
             progress.set_message("wrangler d1 export");
@@ -229,9 +226,47 @@ fn take_snapshot(
                 database: d1.database.clone(),
                 remote: d1.remote,
             };
-            (Kind::Sql, source, tables, schema, warnings, bookmark)
+            (
+                Kind::Sql,
+                source,
+                Stats::Ready(tables, schema),
+                warnings,
+                bookmark,
+            )
         }
     })
+}
+
+/// Seals the copy while another thread counts the rows, and returns the plaintext and
+/// ciphertext digests with the tables and schema hash.
+fn seal_and_count(
+    stats: Stats,
+    input: File,
+    sealed_file: &tempfile::NamedTempFile,
+    recipients: Option<&[Recipient]>,
+    progress: &dyn Progress,
+) -> Result<(layout::Digest, layout::Digest, Vec<TableRows>, String), BackupError> {
+    let (counted, sealed) = std::thread::scope(|scope| {
+        let counted = scope.spawn(move || match stats {
+            Stats::Ready(tables, schema) => Ok((tables, schema)),
+            Stats::Pending(snapshot) => snapshot.stats(),
+        });
+        let sealed = pipeline::seal(
+            input,
+            sealed_file.as_file(),
+            sealed_file.path(),
+            recipients,
+            progress,
+        );
+        (counted.join(), sealed)
+    });
+    let (plaintext, ciphertext) = sealed?;
+    let (tables, schema) = counted.map_err(|_| BackupError::Io {
+        action: "count the rows of",
+        path: sealed_file.path().to_owned(),
+        source: std::io::Error::other("the counting thread panicked"),
+    })??;
+    Ok((plaintext, ciphertext, tables, schema))
 }
 
 /// Removes what killed runs left: every export temp (we hold the lock, so none is in

@@ -5,6 +5,7 @@
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::Path;
+use std::sync::mpsc::{SyncSender, sync_channel};
 
 use bulwark_core::Progress;
 use bulwark_vault::{Armor, Identities, Recipient, VaultError, decrypt_from, encrypt_to};
@@ -63,45 +64,166 @@ fn workers() -> u32 {
         .unwrap_or(1)
 }
 
-/// Compresses `input` into `sink`, hashing the plaintext on the way.
-fn compress<W: Write>(
-    input: &mut dyn Read,
+/// Bytes written between two `fdatasync`s of a backup being written: the disk works while
+/// zstd compresses, instead of all at the end when the file is synced before its rename.
+const SYNC_EVERY: u64 = 32 << 20;
+
+/// Writes to a file and syncs its data every [`SYNC_EVERY`] bytes.
+struct SyncEvery<'a> {
+    file: &'a File,
+    since_sync: u64,
+}
+
+impl Write for SyncEvery<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = (&mut &*self.file).write(buf)?;
+        self.since_sync += n as u64;
+        if self.since_sync >= SYNC_EVERY {
+            self.file.sync_data()?;
+            self.since_sync = 0;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A writer that ships its bytes, in `CHUNK`-sized buffers, to another thread.
+struct ChannelWriter {
+    tx: SyncSender<Vec<u8>>,
+    buf: Vec<u8>,
+}
+
+impl ChannelWriter {
+    fn ship(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let full = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
+        self.tx
+            .send(full)
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the output thread stopped"))
+    }
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let room = CHUNK - self.buf.len();
+        let n = data.len().min(room);
+        self.buf.extend_from_slice(&data[..n]);
+        if self.buf.len() >= CHUNK {
+            self.ship()?;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.ship()
+    }
+}
+
+/// Reads `input` to its end in `CHUNK`s, hashing it, and sends the chunks to `tx`.
+fn read_and_hash(mut input: File, tx: &SyncSender<Vec<u8>>) -> io::Result<Digest> {
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    loop {
+        let mut buf = vec![0; CHUNK];
+        let mut filled = 0;
+        while filled < CHUNK {
+            match input.read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
+        }
+        if filled == 0 {
+            break;
+        }
+        buf.truncate(filled);
+        hasher.update(&buf);
+        size += filled as u64;
+        if tx.send(buf).is_err() {
+            break; // the compressor stopped; its error is the one to report
+        }
+    }
+    Ok(Digest {
+        size,
+        sha256: hex(&hasher.finalize()),
+    })
+}
+
+/// Compresses `input` into `sink` on three kinds of threads, so that each stage runs on
+/// its own core as a shell pipeline would: one reads and hashes the plaintext, zstd's
+/// workers compress (this thread feeds them), one encrypts, hashes and writes the output.
+fn compress<W: Write + Send>(
+    input: File,
     sink: W,
     progress: &dyn Progress,
 ) -> io::Result<(W, Digest)> {
-    let mut encoder = zstd::stream::write::Encoder::new(sink, LEVEL)?;
-    encoder.include_checksum(true)?;
-    let workers = workers();
-    if workers > 1 {
-        encoder.multithread(workers)?;
-    }
-    let mut plain = Hashing::new(encoder);
-    let mut buf = vec![0; CHUNK];
-    loop {
-        let n = match input.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(err) => return Err(err),
-        };
-        plain.write_all(&buf[..n])?;
-        progress.advance(n as u64);
-    }
-    let (encoder, digest) = plain.finish();
-    Ok((encoder.finish()?, digest))
+    std::thread::scope(|scope| {
+        let (in_tx, in_rx) = sync_channel::<Vec<u8>>(4);
+        // Room for the compressed output of a few zstd jobs while the writer syncs.
+        let (out_tx, out_rx) = sync_channel::<Vec<u8>>(32);
+        let reader = scope.spawn(move || read_and_hash(input, &in_tx));
+        let writer = scope.spawn(move || -> io::Result<W> {
+            let mut sink = sink;
+            for chunk in out_rx {
+                sink.write_all(&chunk)?;
+            }
+            Ok(sink)
+        });
+        let compressed = (|| -> io::Result<()> {
+            let channel = ChannelWriter {
+                tx: out_tx,
+                buf: Vec::with_capacity(CHUNK),
+            };
+            let mut encoder = zstd::stream::write::Encoder::new(channel, LEVEL)?;
+            encoder.include_checksum(true)?;
+            let workers = workers();
+            if workers > 1 {
+                encoder.multithread(workers)?;
+            }
+            for chunk in &in_rx {
+                encoder.write_all(&chunk)?;
+                progress.advance(chunk.len() as u64);
+            }
+            let mut channel = encoder.finish()?;
+            channel.flush()
+        })();
+        drop(in_rx);
+        let read = reader
+            .join()
+            .map_err(|_| io::Error::other("the reader thread panicked"))?;
+        let written = writer
+            .join()
+            .map_err(|_| io::Error::other("the writer thread panicked"))?;
+        // The first real cause wins: a failed write shows up upstream as a broken pipe.
+        let sink = written?;
+        compressed?;
+        Ok((sink, read?))
+    })
 }
 
 /// Writes `input`, compressed and (with `recipients`) encrypted, to `output`. Returns the
 /// plaintext's and the written file's digests. The caller syncs and renames the file.
 pub(crate) fn seal(
-    input: &mut dyn Read,
+    input: File,
     output: &File,
     output_path: &Path,
     recipients: Option<&[Recipient]>,
     progress: &dyn Progress,
 ) -> Result<(Digest, Digest), BackupError> {
     let io_err = BackupError::io("write", output_path);
-    let sink = Hashing::new(BufWriter::with_capacity(CHUNK, output));
+    let sink = Hashing::new(BufWriter::with_capacity(
+        CHUNK,
+        SyncEvery {
+            file: output,
+            since_sync: 0,
+        },
+    ));
     let (sink, plain) = match recipients {
         Some(recipients) => {
             let encrypted = encrypt_to(recipients, Armor::Binary, sink)?;
