@@ -42,6 +42,9 @@ pub(crate) enum Command {
         /// With --d1: export the remote database (default: local state)
         #[arg(long, requires = "d1")]
         remote: bool,
+        /// With --d1: the wrangler environment (`--env`) whose binding to export
+        #[arg(long, value_name = "ENV")]
+        env: Option<String>,
         /// Directory for the backup and its manifest
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use bulwark_backup::{
     BackupError, D1Source, Encryption, ExportRequest, ExportSource, Lazy, Policy, RestoreRequest,
 };
-use bulwark_config::{Config, ConfigError, Recipients, WranglerConfig};
+use bulwark_config::{Config, ConfigError, Recipients};
 use bulwark_core::{Exit, Failure, Output, Report};
 use bulwark_vault::{IdentityLookup, Recipient, load_recipients_file, parse_recipient_list};
 
@@ -136,6 +136,7 @@ fn run(
             sqlite,
             d1,
             remote,
+            env,
             out: out_dir,
             name,
             recipients,
@@ -144,11 +145,13 @@ fn run(
         } => {
             let source = match (sqlite, d1) {
                 (Some(path), _) => ExportSource::Sqlite(path),
-                (None, Some(database)) => ExportSource::D1(d1_source(database, remote, config)),
+                (None, Some(database)) => {
+                    ExportSource::D1(d1_source(database, remote, env.clone(), config))
+                }
                 (None, None) => match (&backup.sqlite, &backup.d1) {
                     (Some(path), _) => ExportSource::Sqlite(path.clone()),
                     (None, Some(database)) => {
-                        ExportSource::D1(d1_source(database.clone(), remote, config))
+                        ExportSource::D1(d1_source(database.clone(), remote, env.clone(), config))
                     }
                     (None, None) => {
                         return Err(usage(
@@ -301,22 +304,18 @@ fn lazy_identities(
     })
 }
 
-fn d1_source(database: String, remote: bool, config: Option<&Config>) -> D1Source {
-    let workdir = config.map_or_else(|| PathBuf::from("."), |c| c.dir().to_owned());
-    let wrangler_config = config.and_then(|c| c.migrations.wrangler_config.clone());
-    // wrangler's `d1 export` takes the database name; accept the binding too.
-    let found = wrangler_config
-        .clone()
-        .or_else(|| WranglerConfig::find(&workdir).ok())
-        .and_then(|path| WranglerConfig::load(&path).ok())
-        .and_then(|w| {
-            w.d1_database(None, Some(&database))
-                .and_then(|db| db.database_name.clone())
-        });
+fn d1_source(
+    database: String,
+    remote: bool,
+    env: Option<String>,
+    config: Option<&Config>,
+) -> D1Source {
+    // wrangler resolves a binding or a database name itself, in the `--env` it is given.
     D1Source {
-        database: found.unwrap_or(database),
+        database,
         remote,
-        workdir,
-        wrangler_config,
+        workdir: config.map_or_else(|| PathBuf::from("."), |c| c.dir().to_owned()),
+        wrangler_config: config.and_then(|c| c.migrations.wrangler_config.clone()),
+        env,
     }
 }

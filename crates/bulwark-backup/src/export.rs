@@ -34,6 +34,8 @@ pub struct D1Source {
     pub workdir: PathBuf,
     /// `-c CONFIG`, when not wrangler's default.
     pub wrangler_config: Option<PathBuf>,
+    /// `--env ENV`: the wrangler environment whose `d1_databases` hold the binding.
+    pub env: Option<String>,
 }
 
 /// How an export is encrypted.
@@ -345,6 +347,16 @@ fn wrangler(program: &Path, workdir: &Path, args: &[String]) -> Result<String, B
 
 fn location_args(d1: &D1Source) -> Vec<String> {
     let mut args = vec![if d1.remote { "--remote" } else { "--local" }.to_owned()];
+    args.extend(config_args(d1));
+    args
+}
+
+fn config_args(d1: &D1Source) -> Vec<String> {
+    let mut args = Vec::new();
+    if let Some(env) = &d1.env {
+        args.push("--env".to_owned());
+        args.push(env.clone());
+    }
     if let Some(config) = &d1.wrangler_config {
         args.push("-c".to_owned());
         args.push(config.display().to_string());
@@ -369,10 +381,7 @@ fn d1_bookmark(d1: &D1Source, program: &Path) -> Result<String, BackupError> {
         d1.database.clone(),
         "--json".to_owned(),
     ];
-    if let Some(config) = &d1.wrangler_config {
-        args.push("-c".to_owned());
-        args.push(config.display().to_string());
-    }
+    args.extend(config_args(d1));
     let out = wrangler(program, &d1.workdir, &args)?;
     let start = out.find('{').unwrap_or(0);
     serde_json::from_str::<serde_json::Value>(out[start..].trim())

@@ -542,6 +542,7 @@ fn d1_export_around_fts5_and_upload_with_recording_wrangler_standin() {
             remote: true,
             workdir: dir.path().to_owned(),
             wrangler_config: None,
+            env: Some("production".to_owned()),
         }),
         &out,
         Encryption::To(vec![key.identity.recipient().clone()]),
@@ -567,16 +568,21 @@ fn d1_export_around_fts5_and_upload_with_recording_wrangler_standin() {
         lines[0].starts_with("d1 execute demo-db --json --command SELECT"),
         "{argv}"
     );
-    assert!(lines[0].ends_with("--remote"), "{argv}");
+    assert!(lines[0].ends_with("--remote --env production"), "{argv}");
     assert!(
         lines[1].starts_with("d1 export demo-db --output "),
         "{argv}"
     );
     assert!(
-        lines[1].ends_with("--skip-confirmation --remote --table users --table d1_migrations"),
+        lines[1].ends_with(
+            "--skip-confirmation --remote --env production --table users --table d1_migrations"
+        ),
         "only plain tables, never the FTS5 table, its shadows or _cf_KV: {argv}"
     );
-    assert_eq!(lines[2], "d1 time-travel info demo-db --json", "{argv}");
+    assert_eq!(
+        lines[2], "d1 time-travel info demo-db --json --env production",
+        "{argv}"
+    );
     let lines = [lines[0], lines[1], lines[3], lines[4]];
     let file_name = report
         .file
@@ -654,6 +660,7 @@ fn a_failing_wrangler_is_an_operational_error_with_its_stderr() {
             remote: false,
             workdir: dir.path().to_owned(),
             wrangler_config: None,
+            env: None,
         }),
         &dir.path().join("out"),
         Encryption::To(vec![key.identity.recipient().clone()]),
@@ -821,6 +828,7 @@ fn d1_local_export_around_fts5_with_the_real_wrangler() {
             remote: false,
             workdir: dir.path().to_owned(),
             wrangler_config: None,
+            env: None,
         }),
         &dir.path().join("out"),
         Encryption::To(vec![key.identity.recipient().clone()]),
