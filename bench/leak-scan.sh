@@ -350,6 +350,18 @@ echo "== building leak-scan (release)" >&2
 (cd "$root" && cargo build --release --quiet --bin leak-scan)
 leak_scan="$target/release/leak-scan"
 
+# count REPORT FINDINGS PATH: "N findings, P/T planted" from a tool's JSON report, where
+# FINDINGS and PATH are Python expressions over the document `d` and a finding `f`.
+count() {
+    python3 -c "
+import json, re
+d = json.load(open('$1'))
+findings = $2
+planted = {p for p in ($3 for f in findings) if p.startswith('config/planted-')}
+total = re.search(r'planted_secrets=(\d+)', open('$repo/summary.txt').read()).group(1)
+print(f'{len(findings)} findings, {len(planted)}/{total} planted')"
+}
+
 # run NAME FINDINGS-COMMAND -- COMMAND...: best wall time and peak RSS of $runs runs.
 run() {
     local name="$1" count="$2"
@@ -365,18 +377,18 @@ run() {
     done
     local findings
     findings="$(eval "$count" 2> /dev/null || echo "?")"
-    printf "%-12s %10ss %10s MiB %10s findings\n" "$name" "$best_wall" "$(( best_rss / 1024 ))" "$findings"
+    printf "%-12s %10ss %10s MiB   %s\n" "$name" "$best_wall" "$(( best_rss / 1024 ))" "$findings"
 }
 
 echo "== scanning the full history ($(nproc) cores, best of $runs)"
-printf "%-12s %11s %14s %19s\n" tool wall "peak RSS" ""
+printf "%-12s %11s %14s   %s\n" tool wall "peak RSS" "findings (planted secrets found)"
 run leak-scan \
-    "python3 -c 'import json,sys; print(len(json.load(open(\"$out/leak-scan.json\"))[\"findings\"]))'" -- \
+    "count '$out/leak-scan.json' 'd[\"findings\"]' 'f[\"path\"]'" -- \
     "$leak_scan" git "$repo" --format json --report "$out/leak-scan.json" --exit-code 0 -q
 
 if command -v gitleaks > /dev/null; then
     run gitleaks \
-        "python3 -c 'import json,sys; print(len(json.load(open(\"$out/gitleaks.json\"))))'" -- \
+        "count '$out/gitleaks.json' 'd' 'f[\"File\"]'" -- \
         gitleaks git "$repo" --report-path "$out/gitleaks.json" --report-format json \
         --exit-code 0 --no-banner --log-level error
 else
@@ -385,7 +397,7 @@ fi
 
 if command -v kingfisher > /dev/null; then
     run kingfisher \
-        "python3 -c 'import json,sys; d=json.load(open(\"$out/kingfisher.json\")); f=d.get(\"findings\", d) if isinstance(d, dict) else d; print(len(f))'" -- \
+        "count '$out/kingfisher.json' 'd[\"findings\"]' 'f[\"finding\"][\"path\"]'" -- \
         kingfisher scan "$repo" --format json --output "$out/kingfisher.json" \
         --no-validate --no-update-check --jobs "$(nproc)"
 else

@@ -618,3 +618,20 @@ impl LineIndex {
         &data[start..end.max(start)]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::minimal_keywords;
+
+    #[test]
+    fn keywords_that_contain_another_hand_their_rules_to_it() {
+        let keywords: Vec<String> = ["secret", "age-secret-key-1", "ghp_", "sb_secret_"]
+            .iter()
+            .map(|k| (*k).to_owned())
+            .collect();
+        let rules = vec![vec![0], vec![1], vec![2], vec![3, 0]];
+        let (kept, kept_rules) = minimal_keywords(&keywords, &rules);
+        assert_eq!(kept, ["secret", "ghp_"]);
+        assert_eq!(kept_rules, [vec![0, 1, 3], vec![2]]);
+    }
+}
