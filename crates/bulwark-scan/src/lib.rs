@@ -21,6 +21,16 @@
 //! Each rule has keywords: an Aho-Corasick automaton finds which keywords a text holds,
 //! and only the rules with a keyword hit run their regex. Regexes use the `regex` crate
 //! (linear time, no backtracking).
+//!
+//! # Sources
+//!
+//! [`scan_git`] walks a repository's history (every unique blob once, on all cores, each
+//! finding attributed to the earliest commit that introduced it; see `git.rs` for the
+//! algorithm), [`scan_dir`] the files under a directory, [`scan_staged`] the index
+//! against HEAD, [`scan_reader`] standard input. [`run`] does what `leak-scan` does: picks
+//! the rules and `.gitleaksignore`, scans, applies the baseline and redacts. A
+//! [`ScanReport`] renders as human text or JSON through `bulwark-core`, and as SARIF
+//! ([`SarifReport`]).
 
 mod checks;
 mod defaults;

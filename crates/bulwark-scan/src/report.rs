@@ -178,8 +178,8 @@ impl ScanReport {
         self.redacted = true;
     }
 
-    /// Sorts findings by commit order as given, then path and line, and removes exact
-    /// duplicates (same fingerprint and secret).
+    /// Removes exact duplicates (same fingerprint, column and secret), keeping the first
+    /// of each and the order.
     pub fn dedup(&mut self) {
         let mut seen = HashSet::new();
         self.findings
