@@ -611,9 +611,13 @@ fn d1_export_around_fts5_and_upload_with_recording_wrangler_standin() {
     // verify loads the dump (the FTS5 definition included) and checks it.
     let verified = verify(&report.file, &key);
     assert!(verified.backups[0].ok, "{verified:?}");
-    // restore: to .sql gives the dump, anything else a database.
+    restores_as_dump_and_as_database(&report, &key, dir.path());
+}
+
+/// restore: to `.sql` gives the dump, to anything else a database built from it.
+fn restores_as_dump_and_as_database(report: &ExportReport, key: &Key, dir: &Path) {
     let mut provider = key.provider();
-    let sql = dir.path().join("restored.sql");
+    let sql = dir.join("restored.sql");
     bulwark_backup::restore(
         &RestoreRequest {
             file: report.file.clone(),
@@ -629,7 +633,7 @@ fn d1_export_around_fts5_and_upload_with_recording_wrangler_standin() {
             .expect("sql")
             .contains("CREATE VIRTUAL TABLE docs USING fts5(body);")
     );
-    let db = dir.path().join("restored.db");
+    let db = dir.join("restored.db");
     bulwark_backup::restore(
         &RestoreRequest {
             file: report.file.clone(),
