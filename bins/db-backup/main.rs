@@ -143,32 +143,10 @@ fn run(
             no_encrypt,
             upload,
         } => {
-            let source = match (sqlite, d1) {
-                (Some(path), _) => ExportSource::Sqlite(path),
-                (None, Some(database)) => {
-                    ExportSource::D1(d1_source(database, remote, env.clone(), config))
-                }
-                (None, None) => match (&backup.sqlite, &backup.d1) {
-                    (Some(path), _) => ExportSource::Sqlite(path.clone()),
-                    (None, Some(database)) => {
-                        ExportSource::D1(d1_source(database.clone(), remote, env.clone(), config))
-                    }
-                    (None, None) => {
-                        return Err(usage(
-                            "nothing to export".to_owned(),
-                            "pass --sqlite FILE or --d1 BINDING, or set `sqlite` or `d1` in [backup]",
-                        ));
-                    }
-                },
-            };
+            let source = export_source(sqlite, d1, remote, env, config, backup)?;
             let name = name
                 .or_else(|| backup.name.clone())
-                .unwrap_or_else(|| match &source {
-                    ExportSource::Sqlite(path) => path
-                        .file_stem()
-                        .map_or_else(|| "backup".to_owned(), |s| s.to_string_lossy().into_owned()),
-                    ExportSource::D1(d1) => d1.database.clone(),
-                });
+                .unwrap_or_else(|| default_name(&source));
             let encryption = if no_encrypt {
                 out.warn("--no-encrypt: this backup is NOT encrypted");
                 Encryption::None
@@ -223,24 +201,13 @@ fn run(
                     "`db-backup prune --dry-run` lists what the policy keeps and why",
                 ));
             }
-            let given = [keep_last, keep_daily, keep_weekly, keep_monthly]
-                .iter()
-                .any(Option::is_some);
-            let policy = if given {
-                Policy {
-                    last: keep_last,
-                    daily: keep_daily,
-                    weekly: keep_weekly,
-                    monthly: keep_monthly,
-                }
-            } else {
-                Policy {
-                    last: backup.keep_last,
-                    daily: backup.keep_daily,
-                    weekly: backup.keep_weekly,
-                    monthly: backup.keep_monthly,
-                }
+            let flags = Policy {
+                last: keep_last,
+                daily: keep_daily,
+                weekly: keep_weekly,
+                monthly: keep_monthly,
             };
+            let policy = policy_or_config(flags, backup);
             let report = bulwark_backup::prune(&dir, policy, dry_run)?;
             Ok(finish(out, &report, None, None))
         }
@@ -257,6 +224,54 @@ fn run(
             progress.finish();
             Ok(finish(out, &report, Some(&report.to), None))
         }
+    }
+}
+
+/// The `--keep-*` flags, or, when none is given, `keep_*` from `[backup]`.
+fn policy_or_config(flags: Policy, backup: &bulwark_config::Backup) -> Policy {
+    if flags != Policy::default() {
+        return flags;
+    }
+    Policy {
+        last: backup.keep_last,
+        daily: backup.keep_daily,
+        weekly: backup.keep_weekly,
+        monthly: backup.keep_monthly,
+    }
+}
+
+/// `--sqlite` or `--d1` from the flags, else from `[backup]` in bulwark.toml.
+fn export_source(
+    sqlite: Option<PathBuf>,
+    d1: Option<String>,
+    remote: bool,
+    env: Option<String>,
+    config: Option<&Config>,
+    backup: &bulwark_config::Backup,
+) -> Result<ExportSource, BackupError> {
+    // Flags win as a pair: `--d1 DB` is not overridden by `sqlite = …` in the config.
+    let (sqlite, d1) = if sqlite.is_some() || d1.is_some() {
+        (sqlite, d1)
+    } else {
+        (backup.sqlite.clone(), backup.d1.clone())
+    };
+    match (sqlite, d1) {
+        (Some(path), _) => Ok(ExportSource::Sqlite(path)),
+        (None, Some(database)) => Ok(ExportSource::D1(d1_source(database, remote, env, config))),
+        (None, None) => Err(usage(
+            "nothing to export".to_owned(),
+            "pass --sqlite FILE or --d1 BINDING, or set `sqlite` or `d1` in [backup]",
+        )),
+    }
+}
+
+/// The SQLite file's stem, or the D1 binding.
+fn default_name(source: &ExportSource) -> String {
+    match source {
+        ExportSource::Sqlite(path) => path
+            .file_stem()
+            .map_or_else(|| "backup".to_owned(), |s| s.to_string_lossy().into_owned()),
+        ExportSource::D1(d1) => d1.database.clone(),
     }
 }
 
