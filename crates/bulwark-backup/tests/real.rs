@@ -787,17 +787,35 @@ fn the_status_file_keeps_the_last_success_and_the_last_failure() {
         .expect("a corrupt old file is replaced");
 }
 
+/// The wrangler tests/setup.sh installs (`$BULWARK_TOOLS_DIR`, default target/tools),
+/// else the one on PATH; none is a failure, never a skip.
+fn real_wrangler() -> PathBuf {
+    let tools = std::env::var_os("BULWARK_TOOLS_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/tools"),
+        PathBuf::from,
+    );
+    let installed = tools.join("node_modules/.bin/wrangler");
+    if installed.exists() {
+        return installed;
+    }
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join("wrangler"))
+        .find(|candidate| candidate.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "wrangler is not installed ({} nor on PATH): run tests/setup.sh",
+                installed.display()
+            )
+        })
+}
+
 /// The real wrangler (tests/setup.sh installs 4.86.0 into target/tools), in local mode:
 /// a D1 database with an FTS5 table, which `wrangler d1 export` alone refuses.
 #[test]
 fn d1_local_export_around_fts5_with_the_real_wrangler() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let wrangler = root.join("target/tools/node_modules/.bin/wrangler");
-    assert!(
-        wrangler.exists(),
-        "{} is missing: run tests/setup.sh",
-        wrangler.display()
-    );
+    let wrangler = real_wrangler();
     let dir = tempfile::tempdir().expect("tempdir");
     fs::write(
         dir.path().join("wrangler.jsonc"),
