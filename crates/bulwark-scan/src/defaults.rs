@@ -316,8 +316,8 @@ const SPECS: &[Spec] = &[
         "Generic secret assignment (password, secret, token, api key)",
         concat!(
             r#"(?i)(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|auth[_-]?key|client[_-]?secret|private[_-]?key)[\w.-]{0,20}["']?\s*(?:[:=]|:=|=>|==)\s*["'`]([A-Za-z0-9+/=_.~!@#$%^&*-]{10,100})["'`]"#,
-            // dotenv style, unquoted: `export API_TOKEN=…`
-            r#"|(?im)^[ \t]*(?:export[ \t]+)?[A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|AUTH_?KEY)[A-Z0-9_]*[ \t]*=[ \t]*([A-Za-z0-9+/=_.~!@#$%^&*-]{10,100})[ \t]*$"#,
+            // dotenv and YAML style, unquoted: `export API_TOKEN=…`, `  db_password: …`
+            r#"|(?im)^[ \t]*(?:export[ \t]+)?[A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|AUTH_?KEY)[A-Z0-9_]*[ \t]*[=:][ \t]*([A-Za-z0-9+/=_.~!@#$%^&*-]{10,100})[ \t]*$"#,
         ),
         &["password", "passwd", "pwd", "secret", "token", "api_key", "api-key", "apikey", "access_key", "auth_key", "private_key"],
     )

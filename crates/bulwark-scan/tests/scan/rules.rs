@@ -292,6 +292,11 @@ fn cases() -> Vec<(&'static str, String, String)> {
         ),
         (
             "generic-secret",
+            format!("database:\n  db_password: {generic}\n"),
+            "database:\n  password_file: /run/secrets/db\n  token: ${TOKEN}\n".to_owned(),
+        ),
+        (
+            "generic-secret",
             format!("export SESSION_SECRET={generic}"),
             "password = \"aaaaaaaaaaaaaaaa\"".to_owned(),
         ),
