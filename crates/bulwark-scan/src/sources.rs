@@ -1,6 +1,6 @@
 //! The other sources: files on disk, the staged changes, stdin; and the pre-commit hook.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -204,6 +204,12 @@ pub fn scan_staged(path: &Path, rules: &Rules, max_size: u64) -> Result<ScanRepo
         ),
         Err(_) => None, // an unborn branch: everything staged is new
     };
+    // HEAD's blobs by path, read once (one pass over HEAD's trees, instead of a path
+    // lookup per index entry).
+    let mut head_blobs: HashMap<String, ObjectId> = HashMap::new();
+    if let Some(tree) = head_tree {
+        list_blobs(&repo, tree, &mut Vec::new(), &mut head_blobs)?;
+    }
     let mut report = ScanReport::new("staged", &path.display().to_string());
     let mut seen = HashSet::new();
     for entry in index.entries() {
@@ -215,10 +221,7 @@ pub fn scan_staged(path: &Path, rules: &Rules, max_size: u64) -> Result<ScanRepo
         if !seen.insert((entry_path.clone(), entry.id)) {
             continue;
         }
-        let old = match head_tree {
-            Some(tree) => lookup_path(&repo, tree, &entry_path)?,
-            None => None,
-        };
+        let old = head_blobs.get(entry_path.as_str()).copied();
         if old == Some(entry.id) {
             continue;
         }
@@ -270,36 +273,36 @@ pub fn scan_staged(path: &Path, rules: &Rules, max_size: u64) -> Result<ScanRepo
     Ok(report)
 }
 
-/// The blob id at `path` in `tree`, if there is one.
-fn lookup_path(
+/// Every blob (and symlink) under `tree`, by its path.
+fn list_blobs(
     repo: &gix::Repository,
     tree: ObjectId,
-    path: &str,
-) -> Result<Option<ObjectId>, ScanError> {
-    let mut current = tree;
-    let mut parts = path.split('/').peekable();
-    while let Some(part) = parts.next() {
-        let object = repo.find_object(current).map_err(|source| ScanError::Git {
-            what: format!("failed to read tree {current}"),
+    prefix: &mut Vec<u8>,
+    out: &mut HashMap<String, ObjectId>,
+) -> Result<(), ScanError> {
+    let object = repo.find_object(tree).map_err(|source| ScanError::Git {
+        what: format!("failed to read tree {tree}"),
+        source: Box::new(source),
+    })?;
+    for entry in gix::objs::TreeRefIter::from_bytes(&object.data, repo.object_hash()) {
+        let entry = entry.map_err(|source| ScanError::Git {
+            what: format!("failed to decode tree {tree}"),
             source: Box::new(source),
         })?;
-        let mut next = None;
-        for entry in gix::objs::TreeRefIter::from_bytes(&object.data, repo.object_hash()) {
-            let Ok(entry) = entry else { break };
-            if entry.filename == part.as_bytes() {
-                let wants_tree = parts.peek().is_some();
-                if entry.mode.is_tree() == wants_tree {
-                    next = Some(entry.oid.to_owned());
-                }
-                break;
-            }
+        let len = prefix.len();
+        prefix.extend_from_slice(entry.filename);
+        if entry.mode.is_tree() {
+            prefix.push(b'/');
+            list_blobs(repo, entry.oid.to_owned(), prefix, out)?;
+        } else if entry.mode.is_blob_or_symlink() {
+            out.insert(
+                String::from_utf8_lossy(prefix).into_owned(),
+                entry.oid.to_owned(),
+            );
         }
-        match next {
-            Some(id) => current = id,
-            None => return Ok(None),
-        }
+        prefix.truncate(len);
     }
-    Ok(Some(current))
+    Ok(())
 }
 
 /// The pre-commit hook `install-hook` writes.

@@ -373,7 +373,10 @@ fn staged_changes_report_staged_line_numbers_and_only_new_lines() {
     let old = github_token("ghp_", 109);
     let new = github_token("ghp_", 110);
     repo.write("app.env", format!("OLD={old}\n"));
+    // Unchanged and staged again as is: nothing new, in a nested directory too.
+    repo.write("nested/deep/kept.env", format!("KEPT={old}\n"));
     repo.commit("existing");
+    repo.git(&["add", "nested/deep/kept.env"]);
     repo.write("app.env", format!("# header\n\nOLD={old}\nNEW={new}\n"));
     repo.write("untracked.env", format!("X={new}\n"));
     repo.git(&["add", "app.env"]);
