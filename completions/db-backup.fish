@@ -43,6 +43,7 @@ complete -c db-backup -n "__fish_db_backup_needs_command" -f -a "restore" -d 'Re
 complete -c db-backup -n "__fish_db_backup_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l sqlite -d 'SQLite database file to back up' -r -F
 complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l d1 -d 'D1 binding or database name to export with wrangler' -r
+complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l env -d 'With --d1: the wrangler environment (`--env`) whose binding to export' -r
 complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l out -d 'Directory for the backup and its manifest' -r -F
 complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l name -d 'Backup file name prefix' -r
 complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l recipient -d 'age recipient (age1…); repeatable' -r

@@ -12,6 +12,7 @@ mod common;
 #[path = "../bins/db-backup/cli.rs"]
 mod db_backup;
 mod generated;
+mod runbook;
 #[expect(clippy::doc_markdown, reason = "doc comments are clap's --help text")]
 #[expect(dead_code, reason = "only the clap types are used here")]
 #[path = "../bins/leak-scan/cli.rs"]
