@@ -1,36 +1,36 @@
 //! End-to-end cases for every binary: `tests/cmd/<tool>/<case>.toml` (see STYLE.md §6).
 //! Update the expected output with `just snap` after a deliberate change.
+#![expect(
+    clippy::doc_markdown,
+    reason = "the binaries' cli modules included below document flags as clap --help text"
+)]
 
-// The binaries' clap definitions, compiled here too so that man pages and completions
-// are rendered from the very same types (tests/generated.rs). The binaries' helpers
-// that only `main` calls are dead code here.
-#[expect(dead_code, reason = "only the clap types are used here")]
+// The binaries' clap definitions, compiled here too so that man pages, completions and
+// the CI workflow's command lines are checked against the very same types
+// (tests/generated.rs, tests/workflow.rs). Only the clap types are used here, so the
+// rest of each module (`parse_args`, `start`) is dead code in this crate.
+#[expect(dead_code, reason = "compiled for its clap types only")]
 #[path = "../bins/common/mod.rs"]
 mod common;
-#[expect(clippy::doc_markdown, reason = "doc comments are clap's --help text")]
-#[expect(dead_code, reason = "only the clap types are used here")]
+#[expect(dead_code, reason = "compiled for its clap types only")]
 #[path = "../bins/db-backup/cli.rs"]
 mod db_backup;
-mod generated;
-mod runbook;
-#[expect(clippy::doc_markdown, reason = "doc comments are clap's --help text")]
-#[expect(dead_code, reason = "only the clap types are used here")]
+#[expect(dead_code, reason = "compiled for its clap types only")]
 #[path = "../bins/leak-scan/cli.rs"]
 mod leak_scan;
-#[expect(clippy::doc_markdown, reason = "doc comments are clap's --help text")]
-#[expect(dead_code, reason = "only the clap types are used here")]
+#[expect(dead_code, reason = "compiled for its clap types only")]
 #[path = "../bins/migrate-dryrun/cli.rs"]
 mod migrate_dryrun;
-
-mod workflow;
-#[expect(clippy::doc_markdown, reason = "doc comments are clap's --help text")]
-#[expect(dead_code, reason = "only the clap types are used here")]
+#[expect(dead_code, reason = "compiled for its clap types only")]
 #[path = "../bins/secrets-sync/cli.rs"]
 mod secrets_sync_cli;
-#[expect(clippy::doc_markdown, reason = "doc comments are clap's --help text")]
-#[expect(dead_code, reason = "only the clap types are used here")]
+#[expect(dead_code, reason = "compiled for its clap types only")]
 #[path = "../bins/secrets-verify/cli.rs"]
 mod secrets_verify;
+
+mod generated;
+mod runbook;
+mod workflow;
 
 #[test]
 fn cli() {
@@ -367,12 +367,11 @@ mod secrets_sync {
         // A throw-away session keyring, so nothing lands in the user's own session.
         let script = format!(
             "set -e\n\
-             {bin} identity store --env production < key.txt\n\
-             {bin} names --env production\n\
-             {bin} identity forget --env production\n\
-             if {bin} names --env production 2>err.txt; then echo 'still found'; exit 1; fi\n\
+             {BIN} identity store --env production < key.txt\n\
+             {BIN} names --env production\n\
+             {BIN} identity forget --env production\n\
+             if {BIN} names --env production 2>err.txt; then echo 'still found'; exit 1; fi\n\
              cat err.txt",
-            bin = BIN
         );
         let out = Command::new("keyctl")
             .args(["session", "-", "sh", "-c", &script])

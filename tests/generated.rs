@@ -1,6 +1,6 @@
 //! Man pages and shell completions, rendered from the binaries' own clap definitions and
 //! checked in (`docs/man/`, `completions/`). This test fails when they are stale;
-//! `just gen` (BULWARK_REGENERATE=1) rewrites them.
+//! `just gen` (`BULWARK_REGENERATE=1`) rewrites them.
 
 use std::path::{Path, PathBuf};
 
@@ -45,10 +45,19 @@ fn man_pages_and_completions_are_up_to_date() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let regenerate = std::env::var_os("BULWARK_REGENERATE").is_some();
     let mut files = Vec::new();
-    files.extend(render("secrets-verify", crate::secrets_verify::Cli::command()));
-    files.extend(render("secrets-sync", crate::secrets_sync_cli::Cli::command()));
+    files.extend(render(
+        "secrets-verify",
+        crate::secrets_verify::Cli::command(),
+    ));
+    files.extend(render(
+        "secrets-sync",
+        crate::secrets_sync_cli::Cli::command(),
+    ));
     files.extend(render("leak-scan", crate::leak_scan::Cli::command()));
-    files.extend(render("migrate-dryrun", crate::migrate_dryrun::Cli::command()));
+    files.extend(render(
+        "migrate-dryrun",
+        crate::migrate_dryrun::Cli::command(),
+    ));
     files.extend(render("db-backup", crate::db_backup::Cli::command()));
     let mut stale = Vec::new();
     for (path, content) in &files {
