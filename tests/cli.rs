@@ -439,3 +439,57 @@ mod secrets_sync {
         assert!(String::from_utf8_lossy(&out.stderr).contains("line 2: expected NAME=VALUE"));
     }
 }
+
+/// The scheduled backup (docs/cron.md): a second export while the first still holds the
+/// backup directory's lock is refused, and writes nothing.
+#[test]
+fn cron_a_second_export_is_refused_while_the_lock_is_held() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("app.sqlite");
+    let made = Command::new("sqlite3")
+        .arg(&db)
+        .arg("CREATE TABLE t (x); INSERT INTO t VALUES (1), (2);")
+        .status()
+        .expect("sqlite3 is installed by tests/setup.sh");
+    assert!(made.success());
+    let out_dir = dir.path().join("backups");
+    std::fs::create_dir_all(&out_dir).expect("mkdir");
+    let recipient = "age1hf45zr66vwj9atsgpdq9ftrtcqfqn3eadh3he2jdam3tkkwgzy7qwzft78";
+    let export = |runner: &mut Command| {
+        runner
+            .arg(env!("CARGO_BIN_EXE_db-backup"))
+            .args(["export", "--sqlite"])
+            .arg(&db)
+            .arg("--out")
+            .arg(&out_dir)
+            .args(["--recipient", recipient, "--name", "app"])
+            .output()
+            .expect("runs")
+    };
+    // The first run, as far as the second can tell: util-linux flock holds the same lock
+    // while the second export runs inside it.
+    let lock = out_dir.join(".db-backup.lock");
+    let second = export(Command::new("flock").arg("--nonblock").arg(&lock));
+    assert_eq!(
+        second.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(stderr.contains("lock"), "{stderr}");
+    let written: Vec<_> = std::fs::read_dir(&out_dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with(".db-backup.lock"))
+        .collect();
+    assert!(written.is_empty(), "a refused run wrote {written:?}");
+    // Once the lock is free, the same command succeeds.
+    let first = export(&mut Command::new("env"));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+}
