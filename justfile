@@ -29,8 +29,24 @@ build:
 demo: build
     bash examples/demo/run.sh
 
-# Before a deploy of ENV: secrets, leaks since the last release, migrations. Fails fast.
+# The benchmarks against their peers (gitleaks and Kingfisher from PyPI, sqlite3, zstd, age).
+bench:
+    bash bench/leak-scan.sh
+    bash bench/migrate-dryrun.sh
+    bash bench/db-backup.sh
+
+# Fuzz the rule engine and the gitleaks config loader (nightly and cargo-fuzz).
+fuzz TARGET="rules_scan":
+    cd fuzz && cargo +nightly fuzz run {{TARGET}} -- -max_total_time=60
+
+# The demo's runbook release-check (examples/demo/justfile), run in a scratch copy with
+# the stand-in CLIs for Cloudflare, Fly and GitHub, since those are out of reach here.
 release-check ENV="production": build
-    target/release/secrets-verify --config examples/demo/bulwark.toml --env {{ENV}}
-    target/release/leak-scan git .
-    target/release/migrate-dryrun --wrangler-config examples/demo/wrangler.jsonc --env {{ENV}}
+    #!/usr/bin/env bash
+    set -euo pipefail
+    work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+    cp -r examples/demo "$work/demo" && cp tests/fixtures/demo-production-export.sql "$work/demo/standin/d1-export-DB.sql"
+    cd "$work/demo" && git init -q && git add -A && git -c user.name=demo -c user.email=demo@demo.invalid commit -qm demo
+    export PATH="{{justfile_directory()}}/tests/standins/bin:{{justfile_directory()}}/target/release:$PATH"
+    eval "$(age -d -i secrets/demo-identity.txt secrets/production.env.age | grep -v '^#' | sed "s/^/export /")"
+    just release-check {{ENV}}
