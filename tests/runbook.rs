@@ -306,3 +306,77 @@ fn migrate_stops_before_the_backup_and_the_real_migration_when_the_dry_run_fails
     );
     assert_no_canary(&output);
 }
+
+#[test]
+fn the_installed_pre_commit_hook_refuses_a_commit_that_adds_a_secret() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = dir.path();
+    git(repo, &["init", "-q", "-b", "main"]);
+    git(repo, &["config", "user.email", "dev@demo.invalid"]);
+    git(repo, &["config", "user.name", "Demo Dev"]);
+    std::fs::write(repo.join("README.md"), "# app\n").expect("write");
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "-q", "-m", "start"]);
+    let bins = Path::new(env!("CARGO_BIN_EXE_leak-scan"))
+        .parent()
+        .expect("target dir")
+        .to_owned();
+    let path = format!(
+        "{}:{}",
+        bins.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let installed = Command::new(env!("CARGO_BIN_EXE_leak-scan"))
+        .args(["install-hook", "."])
+        .current_dir(repo)
+        .output()
+        .expect("runs");
+    assert!(installed.status.success(), "{}", text(&installed));
+    // A fresh age identity: a real secret shape with a valid checksum, made for this test.
+    let key = Command::new("age-keygen")
+        .output()
+        .expect("age-keygen is installed by tests/setup.sh");
+    let key = String::from_utf8(key.stdout).expect("utf-8");
+    let secret = key
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-"))
+        .expect("a key")
+        .to_owned();
+    std::fs::write(repo.join("deploy.env"), format!("AGE_KEY={secret}\n")).expect("write");
+    git(repo, &["add", "deploy.env"]);
+    let commit = |message: &str| {
+        Command::new("git")
+            .args(["commit", "-q", "-m", message])
+            .current_dir(repo)
+            .env("PATH", &path)
+            .output()
+            .expect("git runs")
+    };
+    let refused = commit("add deploy config");
+    assert!(
+        !refused.status.success(),
+        "the commit went through:\n{}",
+        text(&refused)
+    );
+    let output = text(&refused);
+    assert!(output.contains("deploy.env"), "{output}");
+    assert!(
+        !output.contains(&secret),
+        "the hook printed the secret:\n{output}"
+    );
+    let log = Command::new("git")
+        .args(["log", "--oneline"])
+        .current_dir(repo)
+        .output()
+        .expect("git");
+    assert_eq!(
+        String::from_utf8_lossy(&log.stdout).lines().count(),
+        1,
+        "nothing was committed"
+    );
+    // Without the secret, the same commit passes the hook.
+    std::fs::write(repo.join("deploy.env"), "AGE_KEY_FILE=/run/secrets/age\n").expect("write");
+    git(repo, &["add", "deploy.env"]);
+    let accepted = commit("add deploy config");
+    assert!(accepted.status.success(), "{}", text(&accepted));
+}

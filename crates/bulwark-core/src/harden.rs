@@ -38,6 +38,38 @@ pub fn install_panic_hook(tool: &'static str) {
 
 #[cfg(test)]
 mod tests {
+    /// Runs in a child copy of this test binary: installs the hook and panics with a
+    /// canary payload, as a bug formatting a secret into a panic message would.
+    #[test]
+    fn the_panic_hook_says_where_but_never_what() {
+        const CANARY: &str = "canary-panic-payload-4d1e9b27";
+        if std::env::var_os("BULWARK_PANIC_HOOK_CHILD").is_some() {
+            super::install_panic_hook("core-test");
+            panic!("value was {CANARY}");
+        }
+        let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
+            .args([
+                "--exact",
+                "harden::tests::the_panic_hook_says_where_but_never_what",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("BULWARK_PANIC_HOOK_CHILD", "1")
+            .output()
+            .expect("the test binary runs");
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!out.status.success(), "the child was meant to panic:\n{all}");
+        assert!(
+            all.contains("error: internal error in core-test at crates/bulwark-core/src/harden.rs:"),
+            "{all}"
+        );
+        assert!(!all.contains(CANARY), "the payload was printed:\n{all}");
+    }
+
     #[test]
     fn core_dumps_are_disabled() {
         super::disable_core_dumps().expect("lowering a limit needs no privilege");
