@@ -40,14 +40,15 @@ pub fn value_from_input(mut input: Vec<u8>) -> Vec<u8> {
 }
 
 /// Runs `command` with every secret of the store added to its environment (and only
-/// its environment), and returns its exit status.
+/// its environment), without [`bulwark_vault::IDENTITY_ENV`], and returns its exit status.
 pub fn exec(store: &Store, command: &[OsString]) -> Result<ExitStatus, SyncError> {
     let (program, args) = command.split_first().ok_or_else(|| SyncError::Spawn {
         command: String::new(),
         source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "no command given"),
     })?;
     let mut child = Command::new(program);
-    child.args(args);
+    // The command gets the store's values, never the key that opens the store.
+    child.args(args).env_remove(bulwark_vault::IDENTITY_ENV);
     for (name, value) in store.document().entries() {
         child.env(name, value.expose());
     }
@@ -190,6 +191,7 @@ fn edit_loop(
         let status = Command::new(program)
             .args(args)
             .arg(&plain.path)
+            .env_remove(bulwark_vault::IDENTITY_ENV)
             .status()
             .map_err(|source| SyncError::Spawn {
                 command: program.clone(),
