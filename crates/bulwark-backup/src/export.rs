@@ -319,6 +319,8 @@ fn wrangler(program: &Path, workdir: &Path, args: &[String]) -> Result<String, B
         .env("WRANGLER_SEND_METRICS", "false")
         .env("CI", "true")
         .env_remove("WRANGLER_LOG")
+        // wrangler needs no age key; in CI the key may sit in our environment.
+        .env_remove(bulwark_vault::IDENTITY_ENV)
         .stdin(std::process::Stdio::null())
         .output()
         .map_err(|err| BackupError::Child {

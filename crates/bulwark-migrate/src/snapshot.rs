@@ -281,6 +281,10 @@ fn export_remote(
         .arg(out)
         .arg("--config")
         .arg(config)
+        // wrangler needs no age key (bulwark-vault's IDENTITY_ENV); in CI the key may sit
+        // in our environment.
+        .env_remove("BULWARK_AGE_IDENTITY")
+        .env_remove("WRANGLER_LOG")
         .stdin(std::process::Stdio::null());
     if let Some(env) = env {
         command.args(["--env", env]);
