@@ -62,9 +62,14 @@ mod tests {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        assert!(!out.status.success(), "the child was meant to panic:\n{all}");
         assert!(
-            all.contains("error: internal error in core-test at crates/bulwark-core/src/harden.rs:"),
+            !out.status.success(),
+            "the child was meant to panic:\n{all}"
+        );
+        assert!(
+            all.contains(
+                "error: internal error in core-test at crates/bulwark-core/src/harden.rs:"
+            ),
             "{all}"
         );
         assert!(!all.contains(CANARY), "the payload was printed:\n{all}");
