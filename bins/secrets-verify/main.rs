@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use bulwark_config::{Config, Environment};
+use bulwark_core::render_error_line;
 use bulwark_scan::Rules;
 use bulwark_sync::Store;
 use bulwark_targets::{NameList, Runner};
@@ -101,15 +102,11 @@ fn read_store(
     env: &Environment,
     identity: Option<&Path>,
 ) -> Result<NameList, String> {
-    let explain = |err: &dyn bulwark_core::Failure| match err.hint() {
-        Some(hint) => format!("{err} (hint: {hint})"),
-        None => err.to_string(),
-    };
-    let path = Store::path_of(config, env).map_err(|err| explain(&err))?;
+    let path = Store::path_of(config, env).map_err(|err| render_error_line(&err))?;
     let identities = IdentityLookup::from_process(identity.map(Path::to_owned), Some(&env.name))
         .find()
-        .map_err(|err| explain(&err))?;
-    let store = Store::open(&path, &identities).map_err(|err| explain(&err))?;
+        .map_err(|err| render_error_line(&err))?;
+    let store = Store::open(&path, &identities).map_err(|err| render_error_line(&err))?;
     let mut list = NameList::default();
     for (name, value) in store.document().entries() {
         list.names.insert(name.to_owned());

@@ -69,6 +69,16 @@ pub fn render_error(err: &dyn Failure, styles: &Styles, redactor: &Redactor) -> 
     text
 }
 
+/// `err` and its hint on one line, `error (hint: …)`, for a report that lists failures
+/// in place (a target row, a store column) rather than ending the run with them.
+#[must_use]
+pub fn render_error_line(err: &dyn Failure) -> String {
+    match err.hint() {
+        Some(hint) => format!("{err} (hint: {hint})"),
+        None => err.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::fmt;
@@ -124,6 +134,17 @@ mod tests {
         let text = render_error(&err, &Styles::plain(), &redactor);
         assert!(!text.contains(canary), "{text}");
         assert!(text.contains("caused by: child said [redacted]"), "{text}");
+    }
+
+    #[test]
+    fn one_line_rendering_appends_the_hint() {
+        let err = Outer {
+            inner: std::io::Error::other("inner"),
+        };
+        assert_eq!(
+            render_error_line(&err),
+            "failed to read secrets/production.env.age (hint: check the file's permissions)"
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ use bulwark_config::{Config, ConfigError, Environment, Requirement, TargetSpec, 
 use bulwark_core::{Exit, Failure, Progress};
 use bulwark_scan::Rules;
 use bulwark_secret::Secret;
-use bulwark_targets::{NameList, Runner, TargetError, list_names};
+use bulwark_targets::{NameList, Runner, list_names};
 
 pub use lints::{
     Lint, NON_INHERITABLE_KEYS, Severity, binding_parity, is_placeholder_id,
@@ -162,7 +162,8 @@ pub fn verify(
                     &mut vars,
                 )?;
             }
-            let listed = list_names(target, runner).map_err(|err| error_text(&err));
+            let listed =
+                list_names(target, runner).map_err(|err| bulwark_core::render_error_line(&err));
             target_reports.push(TargetReport::build(
                 target,
                 &target_required,
@@ -276,15 +277,4 @@ pub fn sensitive_env_values(config: &Config, request: &Request) -> Vec<Secret> {
         })
         .map(|(_, value)| Secret::new(value))
         .collect()
-}
-
-/// Turns a target's listing error into the text shown in its row.
-pub(crate) fn error_text(err: &TargetError) -> String {
-    let mut text = err.to_string();
-    if let Some(hint) = err.hint() {
-        text.push_str(" (hint: ");
-        text.push_str(&hint);
-        text.push(')');
-    }
-    text
 }
