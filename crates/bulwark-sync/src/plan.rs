@@ -212,7 +212,7 @@ fn plan(sync: &Sync<'_>, state: &SyncState, prune: bool, progress: &dyn Progress
             error: None,
         };
         match list_names(target, runner) {
-            Err(err) => target_plan.error = Some(err.to_string()),
+            Err(err) => target_plan.error = Some(bulwark_core::render_error_line(&err)),
             Ok(listed) => {
                 for (name, value) in store.document().entries() {
                     let action = if listed.names.contains(name) {

@@ -73,13 +73,20 @@ impl Failure for VerifyError {
 
     fn hint(&self) -> Option<String> {
         match self {
-            Self::Config(err) => err.hint(),
+            Self::Config(_) => None,
             Self::BadRequirement(_) => {
                 Some("a name is letters, digits and `_`; a pattern ends in `*`".to_owned())
             }
             Self::UnknownTarget { .. } => {
                 Some("a target's name is its `label`, or else its `kind`".to_owned())
             }
+        }
+    }
+
+    fn wrapped(&self) -> Option<&dyn Failure> {
+        match self {
+            Self::Config(err) => Some(err),
+            _ => None,
         }
     }
 }
