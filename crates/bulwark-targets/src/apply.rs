@@ -24,13 +24,22 @@ pub struct ApplyOptions {
     pub stage_only: bool,
 }
 
+/// What [`apply`] asked a target to do with one name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Create or update it.
+    Set,
+    /// Delete it.
+    Deleted,
+}
+
 /// What happened to one name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     /// The secret's name.
     pub name: String,
-    /// `set` or `deleted`.
-    pub action: &'static str,
+    /// Set or deleted.
+    pub action: Change,
     /// `None` when done; else why it failed (scrubbed).
     pub error: Option<String>,
 }
@@ -103,7 +112,7 @@ pub fn apply(
         }
         TargetSpec::Env => {
             let result = Err("the process environment is not a sync target".to_owned());
-            each(upserts.iter().map(|(n, _)| *n), "set", &result)
+            each(upserts.iter().map(|(n, _)| *n), Change::Set, &result)
         }
     }
 }
@@ -120,12 +129,12 @@ fn apply_wrangler(
         let body = json_object(upserts);
         let args = args_with(&["secret", "bulk"], common);
         let result = run_checked(runner, Tool::Wrangler, &args, Some(body.as_bytes()));
-        outcomes.extend(each(upserts.iter().map(|(n, _)| *n), "set", &result));
+        outcomes.extend(each(upserts.iter().map(|(n, _)| *n), Change::Set, &result));
     }
     for name in deletes {
         let args = args_with(&["secret", "delete", name], common);
         let result = run_checked(runner, Tool::Wrangler, &args, None);
-        outcomes.extend(each([*name], "deleted", &result));
+        outcomes.extend(each([*name], Change::Deleted, &result));
     }
     outcomes
 }
@@ -141,8 +150,8 @@ fn apply_secrets_store(
         Ok(ids) => ids,
         Err(err) => {
             let result = Err(err.to_string());
-            outcomes.extend(each(upserts.iter().map(|(n, _)| *n), "set", &result));
-            outcomes.extend(each(deletes.iter().copied(), "deleted", &result));
+            outcomes.extend(each(upserts.iter().map(|(n, _)| *n), Change::Set, &result));
+            outcomes.extend(each(deletes.iter().copied(), Change::Deleted, &result));
             return outcomes;
         }
     };
@@ -176,7 +185,7 @@ fn apply_secrets_store(
             .to_vec(),
         };
         let result = run_checked(runner, Tool::Wrangler, &args, Some(value.expose_bytes()));
-        outcomes.extend(each([*name], "set", &result));
+        outcomes.extend(each([*name], Change::Set, &result));
     }
     for name in deletes {
         let result = match ids.get(*name) {
@@ -195,7 +204,7 @@ fn apply_secrets_store(
             }
             None => Ok(()),
         };
-        outcomes.extend(each([*name], "deleted", &result));
+        outcomes.extend(each([*name], Change::Deleted, &result));
     }
     outcomes
 }
@@ -212,12 +221,12 @@ fn apply_fly(
         let body = fly_import_body(upserts);
         let args = ["secrets", "import", "-a", app, "--stage"].map(OsString::from);
         let result = run_checked(runner, Tool::Fly, &args, Some(body.as_bytes()));
-        outcomes.extend(each(upserts.iter().map(|(n, _)| *n), "set", &result));
+        outcomes.extend(each(upserts.iter().map(|(n, _)| *n), Change::Set, &result));
     }
     for name in deletes {
         let args = ["secrets", "unset", name, "-a", app, "--stage"].map(OsString::from);
         let result = run_checked(runner, Tool::Fly, &args, None);
-        outcomes.extend(each([*name], "deleted", &result));
+        outcomes.extend(each([*name], Change::Deleted, &result));
     }
     let staged_any = outcomes.iter().any(|o| o.error.is_none());
     if staged_any && !options.stage_only {
@@ -242,12 +251,12 @@ fn apply_github(
         // The body on stdin, never `-f`: gh expands `$VAR` inside dotenv files.
         let args = args_with(&["secret", "set", name], common);
         let result = run_checked(runner, Tool::Gh, &args, Some(value.expose_bytes()));
-        outcomes.extend(each([*name], "set", &result));
+        outcomes.extend(each([*name], Change::Set, &result));
     }
     for name in deletes {
         let args = args_with(&["secret", "delete", name], common);
         let result = run_checked(runner, Tool::Gh, &args, None);
-        outcomes.extend(each([*name], "deleted", &result));
+        outcomes.extend(each([*name], Change::Deleted, &result));
     }
     outcomes
 }
@@ -261,7 +270,7 @@ fn args_with(head: &[&str], tail: &[OsString]) -> Vec<OsString> {
 
 fn each<'a>(
     names: impl IntoIterator<Item = &'a str>,
-    action: &'static str,
+    action: Change,
     result: &Result<(), String>,
 ) -> Vec<Outcome> {
     names

@@ -29,6 +29,7 @@ pub use lints::{
 pub use placeholder::placeholder_reason;
 pub use report::{
     Check, CheckStatus, EnvironmentReport, Placeholder, TargetReport, TargetStatus, VerifyReport,
+    VerifyStatus,
 };
 
 /// What to check.
