@@ -304,9 +304,7 @@ impl Output {
                 error: ErrorBody {
                     message: &message,
                     causes,
-                    hint: err
-                        .hint()
-                        .map(|hint| self.redactor.redact(&hint).into_owned()),
+                    hint: crate::hint_of(err).map(|hint| self.redactor.redact(&hint).into_owned()),
                     exit_code: exit.code(),
                 },
             };

@@ -133,9 +133,6 @@ impl Failure for SyncError {
 
     fn hint(&self) -> Option<String> {
         match self {
-            Self::Config(err) => err.hint(),
-            Self::Vault(err) => err.hint(),
-            Self::Target(err) => err.hint(),
             Self::MissingStore { .. } => {
                 Some("create it with `secrets-sync set NAME` (value on stdin)".to_owned())
             }
@@ -144,6 +141,15 @@ impl Failure for SyncError {
                 "fix the values with `secrets-sync set NAME` or `secrets-sync edit`".to_owned(),
             ),
             Self::NotConfirmed(_) => Some("pass --yes to apply without asking".to_owned()),
+            _ => None,
+        }
+    }
+
+    fn wrapped(&self) -> Option<&dyn Failure> {
+        match self {
+            Self::Config(err) => Some(err),
+            Self::Vault(err) => Some(err),
+            Self::Target(err) => Some(err),
             _ => None,
         }
     }

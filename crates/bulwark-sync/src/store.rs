@@ -4,11 +4,11 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use bulwark_config::{Config, Environment, Recipients};
+use bulwark_secret::SecretBuf;
 use bulwark_vault::{
     Armor, Identities, Recipient, decrypt_bytes, encrypt_bytes, load_recipients_file,
     parse_recipient_list,
 };
-use zeroize::Zeroizing;
 
 use crate::{Dotenv, SyncError};
 
@@ -21,7 +21,7 @@ pub struct Store {
     path: PathBuf,
     document: Dotenv,
     /// The plaintext as loaded, to tell whether anything changed.
-    loaded: Zeroizing<String>,
+    loaded: SecretBuf,
     exists: bool,
 }
 
@@ -46,7 +46,7 @@ impl Store {
             Err(source) => return Err(SyncError::io("read", path, source)),
         };
         let plain = decrypt_bytes(identities, &sealed)?;
-        let text = Zeroizing::new(
+        let text = SecretBuf::from(
             std::str::from_utf8(&plain)
                 .map_err(|_| SyncError::NotUtf8 {
                     path: path.to_owned(),
@@ -71,7 +71,7 @@ impl Store {
             Err(SyncError::MissingStore { .. }) => Ok(Self {
                 path: path.to_owned(),
                 document: Dotenv::default(),
-                loaded: Zeroizing::new(String::new()),
+                loaded: SecretBuf::new(),
                 exists: false,
             }),
             other => other,
@@ -103,7 +103,7 @@ impl Store {
     /// Whether the plaintext differs from what was loaded.
     #[must_use]
     pub fn changed(&self) -> bool {
-        !self.exists || *self.document.to_text() != *self.loaded
+        !self.exists || self.document.to_text().expose() != self.loaded.expose()
     }
 
     /// Encrypts the plaintext to `recipients` and replaces the file atomically, if it
@@ -113,7 +113,7 @@ impl Store {
             return Ok(false);
         }
         let text = self.document.to_text();
-        let sealed = encrypt_bytes(recipients, Armor::Armored, text.as_bytes())?;
+        let sealed = encrypt_bytes(recipients, Armor::Armored, text.expose_bytes())?;
         write_atomic(&self.path, &sealed)?;
         self.loaded = text;
         self.exists = true;

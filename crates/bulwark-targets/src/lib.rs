@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use bulwark_core::{Exit, Failure};
 
-pub use apply::{ApplyOptions, Outcome, apply, refusal};
+pub use apply::{ApplyOptions, Change, Outcome, apply, refusal};
 pub use list::{NameList, list_names};
 pub use runner::{Finished, Runner, Tool, strip_ansi};
 
