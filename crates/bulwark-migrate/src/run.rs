@@ -9,7 +9,7 @@ use crate::d1::{self, D1Connection};
 use crate::discover::{self, MigrationFile};
 use crate::lint::{self, Finding};
 use crate::list::applied_names;
-use crate::report::{self, DryRunReport, MigrationReport, Status, Summary};
+use crate::report::{self, DryRunReport, MigrationReport, Status, Summary, Verdict};
 use crate::schema::{self, DataAtRisk, Schema, SchemaDiff};
 use crate::{MigrateError, Request, lock, snapshot, split};
 
@@ -152,7 +152,7 @@ pub fn run(request: &Request, progress: &dyn Progress) -> Result<DryRunReport, M
         migrations_dir: request.migrations_dir.display().to_string(),
         table: request.table.clone(),
         strict: request.strict,
-        verdict: String::new(),
+        verdict: Verdict::of(&summary, size_bytes, d1::MAX_DATABASE_BYTES, request.strict),
         migrations: reports,
         schema_diff,
         data_at_risk,
@@ -163,10 +163,9 @@ pub fn run(request: &Request, progress: &dyn Progress) -> Result<DryRunReport, M
         lock_updated: None,
         summary,
     };
-    report.verdict = report.decide_verdict().to_owned();
     if request.update_lock
         && let (Some(path), Some(new_lock)) = (&request.lock, &new_lock)
-        && report.verdict == "ok"
+        && report.verdict == Verdict::Ok
         && Some(new_lock) != lock.as_ref()
     {
         new_lock.write(path)?;
@@ -423,7 +422,8 @@ mod tests {
                 .any(|f| f.rule == "drop-table" && !f.suppressed)
         );
         assert_eq!(
-            report.verdict, "lint-failed",
+            report.verdict,
+            Verdict::LintFailed,
             "strict and an unsuppressed drop-table"
         );
         assert!(
@@ -433,7 +433,7 @@ mod tests {
 
         req.strict = false;
         let report = run(&req, &bulwark_core::NoProgress).expect("dry run");
-        assert_eq!(report.verdict, "ok");
+        assert_eq!(report.verdict, Verdict::Ok);
         assert!(report.lock_updated.is_some());
         let lock = lock::Lock::read(&lock_path).expect("lock");
         assert_eq!(
