@@ -34,13 +34,7 @@ pub(crate) fn run_checks(
         )
         .collect();
     db.trusted(|conn| {
-        let exists = |table: &str| -> rusqlite::Result<bool> {
-            conn.query_row(
-                "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
-                [table],
-                |r| r.get(0),
-            )
-        };
+        let exists = |table: &str| bulwark_sqlite::table_exists(conn, table);
         let (fk_targets, integrity_targets): (Vec<Option<String>>, Vec<Option<String>>) = if full {
             (vec![None], vec![None])
         } else {

@@ -10,16 +10,12 @@ use crate::{MigrateError, Request, Source, discover, schema, snapshot};
 /// Reads the applied migration names, oldest first, as wrangler does; `None` when the
 /// table does not exist yet.
 pub(crate) fn applied_names(conn: &Connection, table: &str) -> Result<Vec<String>, MigrateError> {
-    let exists: bool = conn
-        .query_row(
-            "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
-            [table],
-            |row| row.get(0),
-        )
-        .map_err(|source| MigrateError::MigrationsTable {
+    let exists = bulwark_sqlite::table_exists(conn, table).map_err(|source| {
+        MigrateError::MigrationsTable {
             table: table.to_owned(),
             source,
-        })?;
+        }
+    })?;
     if !exists {
         return Ok(Vec::new());
     }
