@@ -114,7 +114,7 @@ pub fn export(
         encrypted: recipients.is_some(),
     };
     let final_path = request.out_dir.join(backup_name.file_name());
-    let sealed_file = layout::temp_file(&request.out_dir, TEMP_PREFIX)?;
+    let sealed_file = layout::atomic_file(&final_path, TEMP_PREFIX)?;
     let size = plain_file
         .as_file()
         .metadata()
@@ -154,7 +154,7 @@ pub fn export(
     // Manifest first: a backup file never exists without its manifest.
     let manifest_file = manifest_path(&final_path);
     layout::write_json(&manifest_file, &manifest)?;
-    if let Err(err) = layout::persist(sealed_file, &final_path, false) {
+    if let Err(err) = layout::persist(sealed_file, false) {
         let _ = std::fs::remove_file(&manifest_file);
         return Err(err);
     }
@@ -244,7 +244,7 @@ fn take_snapshot(
 fn seal_and_count(
     stats: Stats,
     input: File,
-    sealed_file: &tempfile::NamedTempFile,
+    sealed_file: &bulwark_core::fs::AtomicFile,
     recipients: Option<&[Recipient]>,
     progress: &dyn Progress,
 ) -> Result<(layout::Digest, layout::Digest, Vec<TableRows>, String), BackupError> {
@@ -256,7 +256,7 @@ fn seal_and_count(
         let sealed = pipeline::seal(
             input,
             sealed_file.as_file(),
-            sealed_file.path(),
+            sealed_file.temp_path(),
             recipients,
             progress,
         );
@@ -265,7 +265,7 @@ fn seal_and_count(
     let (plaintext, ciphertext) = sealed?;
     let (tables, schema) = counted.map_err(|_| BackupError::Io {
         action: "count the rows of",
-        path: sealed_file.path().to_owned(),
+        path: sealed_file.temp_path().to_owned(),
         source: std::io::Error::other("the counting thread panicked"),
     })??;
     Ok((plaintext, ciphertext, tables, schema))

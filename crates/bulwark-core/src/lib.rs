@@ -8,6 +8,7 @@
 
 mod error;
 mod exit;
+pub mod fs;
 pub mod harden;
 mod output;
 mod progress;

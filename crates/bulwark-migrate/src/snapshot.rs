@@ -8,15 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use bulwark_core::Progress;
-use rusqlite::backup::Backup;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 
 use crate::MigrateError;
-
-/// Pages copied per backup step: 16,384 pages (64 MiB with 4 KiB pages) keeps the copy
-/// close to a plain file copy while still letting a progress bar move.
-const PAGES_PER_STEP: i32 = 16_384;
 
 /// Where the database to migrate comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,11 +129,7 @@ pub fn open_read_only(path: &Path) -> Result<Connection, MigrateError> {
             path: path.to_owned(),
         });
     }
-    Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|source| MigrateError::Sqlite {
+    bulwark_sqlite::open_read_only(path).map_err(|source| MigrateError::Sqlite {
         path: path.to_owned(),
         action: "open",
         source,
@@ -225,22 +216,13 @@ fn backup(from: &Path, to: &Path, progress: &dyn Progress) -> Result<(), Migrate
             source,
         },
     };
-    let backup = Backup::new(&source, &mut target).map_err(bad_source)?;
-    let mut copied = 0_u64;
-    loop {
-        let step = backup.step(PAGES_PER_STEP).map_err(bad_source)?;
-        let p = backup.progress();
-        progress.set_total(u64::try_from(p.pagecount).unwrap_or(0));
-        let done = u64::try_from(p.pagecount - p.remaining).unwrap_or(0);
-        progress.advance(done.saturating_sub(copied));
-        copied = done;
-        match step {
-            rusqlite::backup::StepResult::Done => break,
-            rusqlite::backup::StepResult::More => {}
-            // Busy or locked: another process writes the source; wait and go on.
-            _ => std::thread::sleep(std::time::Duration::from_millis(50)),
-        }
-    }
+    let mut copied = 0;
+    bulwark_sqlite::copy(&source, &mut target, |step| {
+        progress.set_total(step.pages);
+        progress.advance(step.copied.saturating_sub(copied));
+        copied = step.copied;
+    })
+    .map_err(bad_source)?;
     progress.finish();
     Ok(())
 }

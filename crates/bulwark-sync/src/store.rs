@@ -1,6 +1,5 @@
 //! The encrypted store: one age-encrypted (ASCII-armored) dotenv file per environment.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use bulwark_config::{Config, Environment, Recipients};
@@ -147,24 +146,8 @@ pub fn recipients_of(env: &Environment, store: &Path) -> Result<Vec<Recipient>, 
 }
 
 /// Writes `bytes` to `path` so that readers see the old file or the new one, never a
-/// part: a temp file in the same directory, fsync, rename, fsync of the directory.
+/// part ([`bulwark_core::fs::write_atomic`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SyncError> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut temp = tempfile::Builder::new()
-        .prefix(".bulwark-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|source| SyncError::io("create a temp file in", dir, source))?;
-    temp.write_all(bytes)
-        .and_then(|()| temp.as_file().sync_all())
-        .map_err(|source| SyncError::io("write", temp.path(), source))?;
-    temp.persist(path)
-        .map_err(|err| SyncError::io("replace", path, err.error))?;
-    if let Ok(dir) = std::fs::File::open(dir) {
-        let _ = dir.sync_all();
-    }
-    Ok(())
+    bulwark_core::fs::write_atomic(path, bytes)
+        .map_err(|source| SyncError::io("replace", path, source))
 }
