@@ -2,7 +2,8 @@
 //!
 //! stdout carries data only (a report, or a JSON document); stderr carries errors,
 //! warnings and progress. Everything passes through the [`Redactor`] first. A closed
-//! stdout (`leak-scan … | head`) is not an error: the binary exits 0 without a word.
+//! stdout (`leak-scan … | head`) stops the output, never the verdict: the binary exits
+//! with the code its run earned, without a word.
 
 use std::io::{self, IsTerminal as _, Write};
 use std::process::ExitCode;
@@ -256,7 +257,8 @@ impl Output {
     }
 
     /// Prints `report` in the chosen format and returns the exit code it implies.
-    /// A closed stdout exits 0 silently; any other write error exits 3.
+    /// A closed stdout stops the output silently and keeps the report's exit code (a
+    /// finding is still exit 1 under `| head -0`); any other write error exits 3.
     pub fn finish<R: Report>(&self, report: &R) -> ExitCode {
         let rendered = match self.options.format {
             Format::Human => {
@@ -276,14 +278,13 @@ impl Output {
             }),
         };
         let written = rendered.and_then(|bytes| self.to_stdout(&bytes));
-        match written {
-            Ok(()) => report.exit().into(),
-            Err(err) if err.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-            Err(err) => {
-                self.to_stderr(&format!("error: failed to write the report: {err}\n"));
-                Exit::Operational.into()
-            }
+        if let Err(err) = written
+            && err.kind() != io::ErrorKind::BrokenPipe
+        {
+            self.to_stderr(&format!("error: failed to write the report: {err}\n"));
+            return Exit::Operational.into();
         }
+        report.exit().into()
     }
 
     /// Renders `err` on stderr (and, with `--format json`, as an error document on
