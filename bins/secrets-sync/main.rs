@@ -106,7 +106,9 @@ fn store_verb(
             bulwark_sync::check_name(name)?;
             let value = read_value(name)?;
             out.redactor_mut().add(&value);
+            bulwark_sync::check_value(name, &value)?;
             let mut store = Store::open_or_new(path, identities)?;
+            bulwark_sync::keep_structure(out.redactor_mut(), env, &store);
             let changed = store.document_mut().set(name, value);
             let recipients = bulwark_sync::recipients_of(env, path)?;
             let written = store.save(&recipients, false)?;
@@ -310,6 +312,7 @@ fn sync(
         runner.hide(value);
         out.redactor_mut().add(value);
     }
+    bulwark_sync::keep_structure(out.redactor_mut(), env, store);
     let key = DigestKey::derive(
         identities
             .keys()

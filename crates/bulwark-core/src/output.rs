@@ -320,8 +320,14 @@ impl Output {
         exit.into()
     }
 
+    /// Writes data to stdout through the redactor: in a JSON document only its string
+    /// values are redacted, never its keys (they are Bulwark's structure).
     fn to_stdout(&self, bytes: &[u8]) -> io::Result<()> {
-        let text = self.redactor.redact_bytes(bytes);
+        let text = String::from_utf8_lossy(bytes);
+        let text = match self.options.format {
+            Format::Json => self.redactor.redact_json(&text),
+            Format::Human => self.redactor.redact(&text),
+        };
         let mut stdout = io::stdout().lock();
         stdout.write_all(text.as_bytes())?;
         stdout.flush()
