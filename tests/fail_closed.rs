@@ -392,3 +392,119 @@ fn a_value_equal_to_a_name_or_a_key_is_not_redacted_out_of_the_report_frame() {
     assert_eq!(doc["store"], "secrets/production.env.age", "{doc}");
     assert_eq!(doc["targets"][0]["name"], "wrangler", "{doc}");
 }
+
+/// The values in the `apply-mask.in` store.
+const MASK_CANARIES: [&str; 3] = [
+    "canary-sync-api-5f2e9a71",
+    "canary-sync-db-88c1d4",
+    "canary-sync-multi-31b7",
+];
+
+/// `apply` in a copy of `apply-mask.in`, with stdout and stderr each a pipe or a file.
+fn apply_with_masks(
+    fixture: &Fixture,
+    extra: &[&str],
+    github_actions: bool,
+    stdout_file: bool,
+    stderr_file: bool,
+) -> (Option<i32>, String, String) {
+    let mut args = vec![
+        "apply",
+        "--identity",
+        "key.txt",
+        "--yes",
+        "--target",
+        "wrangler",
+    ];
+    args.extend_from_slice(extra);
+    let mut command = fixture.command(SYNC, &args);
+    if github_actions {
+        command.env("GITHUB_ACTIONS", "true");
+    }
+    let sink = |name: &str, to_file: bool| {
+        if to_file {
+            Stdio::from(std::fs::File::create(fixture.path(name)).expect("redirect file"))
+        } else {
+            Stdio::piped()
+        }
+    };
+    let out = command
+        .stdin(Stdio::null())
+        .stdout(sink("stdout.txt", stdout_file))
+        .stderr(sink("stderr.txt", stderr_file))
+        .output()
+        .expect("runs");
+    let read = |name: &str, to_file: bool, piped: &[u8]| {
+        if to_file {
+            std::fs::read_to_string(fixture.path(name)).expect("redirected output")
+        } else {
+            String::from_utf8_lossy(piped).into_owned()
+        }
+    };
+    (
+        out.status.code(),
+        read("stdout.txt", stdout_file, &out.stdout),
+        read("stderr.txt", stderr_file, &out.stderr),
+    )
+}
+
+#[test]
+fn masks_never_reach_the_report_nor_a_file() {
+    // stdout to a file, stderr a pipe (as on a runner): the file is the JSON report alone.
+    let fixture = Fixture::new("secrets-sync/apply-mask.in");
+    let (code, stdout, stderr) = apply_with_masks(
+        &fixture,
+        &["--mask", "--format", "json"],
+        false,
+        true,
+        false,
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("stdout is one document");
+    assert_eq!(doc["mode"], "apply");
+    for canary in MASK_CANARIES {
+        assert!(!stdout.contains(canary), "{canary} in the report file");
+        let masked = stderr
+            .lines()
+            .any(|line| line.starts_with("::add-mask::") && line.contains(canary));
+        assert!(masked, "{canary} not masked: {stderr}");
+    }
+
+    // --mask with stderr to a file: refused before anything is sent, no value anywhere.
+    let fixture = Fixture::new("secrets-sync/apply-mask.in");
+    let (code, stdout, stderr) = apply_with_masks(&fixture, &["--mask"], false, true, true);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("stderr is a regular file, not a pipe"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: --mask is for a GitHub Actions step"),
+        "{stderr}"
+    );
+    let calls = std::fs::read_to_string(fixture.path("standin/calls.log")).unwrap_or_default();
+    assert!(!calls.contains("secret bulk"), "nothing is sent: {calls}");
+    for canary in MASK_CANARIES {
+        assert!(
+            !stdout.contains(canary) && !stderr.contains(canary),
+            "{canary} written"
+        );
+    }
+
+    // GITHUB_ACTIONS=true with stderr to a file: applied, unmasked, with a warning that
+    // names no value.
+    let fixture = Fixture::new("secrets-sync/apply-mask.in");
+    let (code, stdout, stderr) = apply_with_masks(&fixture, &[], true, true, true);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.starts_with("warning: cannot announce values as GitHub Actions masks"),
+        "{stderr}"
+    );
+    assert!(stdout.starts_with("apply for production"), "{stdout}");
+    for canary in MASK_CANARIES {
+        assert!(
+            !stdout.contains(canary) && !stderr.contains(canary),
+            "{canary} written"
+        );
+    }
+}

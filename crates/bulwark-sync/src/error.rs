@@ -98,6 +98,9 @@ pub enum SyncError {
         /// The shortest value a store takes.
         min: usize,
     },
+    /// `--mask` where the masks cannot go safely.
+    #[error(transparent)]
+    MaskRefused(bulwark_core::MaskRefused),
     /// `apply` without `--yes` and no terminal to ask on, or the user said no.
     #[error("{0}")]
     NotConfirmed(String),
@@ -154,6 +157,9 @@ impl Failure for SyncError {
             Self::TooShort { min, .. } => Some(format!(
                 "use a value of at least {min} bytes (a generated token is); a shorter one would show up wherever it happens to occur in output"
             )),
+            Self::MaskRefused(_) => Some(
+                "--mask is for a GitHub Actions step, whose stderr the runner reads through a pipe; run it there, or without --mask".to_owned(),
+            ),
             Self::NotConfirmed(_) => Some("pass --yes to apply without asking".to_owned()),
             _ => None,
         }
