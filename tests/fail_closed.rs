@@ -508,3 +508,19 @@ fn masks_never_reach_the_report_nor_a_file() {
         );
     }
 }
+
+#[test]
+fn secrets_verify_keeps_its_frame_when_a_value_equals_a_name() {
+    let fixture = Fixture::new("secrets-verify/missing.in");
+    let mut command = fixture.command(env!("CARGO_BIN_EXE_secrets-verify"), &[]);
+    command.envs([
+        ("API_INGRESS_TOKEN", "production"),
+        ("SESSION_SIGNING_KEY", "canary-session-2b8e64d1f9a07c35"),
+        ("SUPABASE_URL", "https://canary-project.supabase.invalid"),
+    ]);
+    let out = run(command, "", false);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{}", printed(&out));
+    assert!(text.starts_with("environment production\n"), "{text}");
+    assert!(!text.contains("canary-session"), "{text}");
+}
