@@ -178,12 +178,10 @@ impl Redactor {
         self.redact(&text).into_owned()
     }
 
+    /// The automaton, or `None` if it could not be built (see [`Redactor::spans`]).
     fn automaton(&self) -> Option<&AhoCorasick> {
         self.automaton
             .get_or_init(|| {
-                if self.needles.is_empty() {
-                    return None;
-                }
                 let patterns = self
                     .needles
                     .iter()
@@ -203,14 +201,33 @@ impl Redactor {
     /// The byte ranges to replace in `text`: sorted, merged where they overlap or touch,
     /// without the ones inside a kept text or, for a short form, inside a word.
     fn spans(&self, text: &str) -> Vec<(usize, usize)> {
-        let Some(automaton) = self.automaton() else {
+        if self.needles.is_empty() {
             return Vec::new();
+        }
+        // (pattern index, start, end) of every occurrence of every form and kept text.
+        let hits: Vec<(usize, usize, usize)> = match self.automaton() {
+            Some(automaton) => automaton
+                .find_overlapping_iter(text)
+                .map(|hit| (hit.pattern().as_usize(), hit.start(), hit.end()))
+                .collect(),
+            // No automaton (one too large to build): the same search, one form at a
+            // time, rather than no redaction at all.
+            None => self
+                .needles
+                .iter()
+                .map(|needle| needle.as_str())
+                .chain(self.kept.iter().map(String::as_str))
+                .enumerate()
+                .flat_map(|(index, pattern)| {
+                    text.match_indices(pattern)
+                        .map(move |(start, found)| (index, start, start + found.len()))
+                })
+                .collect(),
         };
         let mut found = Vec::new();
         let mut kept = Vec::new();
-        for hit in automaton.find_overlapping_iter(text) {
-            let (start, end) = (hit.start(), hit.end());
-            if hit.pattern().as_usize() >= self.needles.len() {
+        for (pattern, start, end) in hits {
+            if pattern >= self.needles.len() {
                 kept.push((start, end));
             } else if end - start >= MIN_REDACTABLE_LEN || is_whole_word(text, start, end) {
                 found.push((start, end));
@@ -676,6 +693,29 @@ mod tests {
         assert_eq!(out, "line 2: [redacted]: bad base64");
         let one_line = STANDARD.encode("MIIcAnaryPemLine2f6e5d4c3b2a");
         assert_nothing_recoverable(&redactor.redact(&format!("got {one_line}")), SHAPED[3]);
+    }
+
+    #[test]
+    fn without_an_automaton_the_same_spans_are_found() {
+        let mut redactor = shaped();
+        redactor.add_value("abcdef-canary");
+        redactor.add_value("canary-ghijkl");
+        redactor.add_value("e");
+        redactor.keep("production");
+        redactor.add_value("production");
+        let text = format!(
+            "plan for production: <abcdef-canary-ghijkl> e schema {}",
+            STANDARD.encode(format!(
+                "{{\"A\":\"{}\"}}",
+                *json_escape(SHAPED[1], JsonStyle::Serde)
+            ))
+        );
+        let with = redactor.redact(&text).into_owned();
+        assert!(with.starts_with("plan for production: <[redacted]> [redacted] schema "));
+        // Force the fallback: an automaton that failed to build.
+        redactor.automaton = OnceLock::new();
+        redactor.automaton.set(None).expect("unset");
+        assert_eq!(redactor.redact(&text), with);
     }
 
     #[test]
