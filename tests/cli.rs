@@ -28,6 +28,7 @@ mod secrets_sync_cli;
 #[path = "../bins/secrets-verify/cli.rs"]
 mod secrets_verify;
 
+mod fail_closed;
 mod generated;
 mod runbook;
 mod workflow;
@@ -79,7 +80,7 @@ mod secrets_sync {
         "canary-sync-multi-31b7",
     ];
 
-    fn copy_dir(from: &Path, to: &Path) {
+    pub(crate) fn copy_dir(from: &Path, to: &Path) {
         std::fs::create_dir_all(to).expect("mkdir");
         for entry in std::fs::read_dir(from).expect("readable fixture") {
             let entry = entry.expect("entry");

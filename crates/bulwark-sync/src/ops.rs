@@ -214,6 +214,12 @@ fn edit_loop(
         );
         match Dotenv::parse(&text) {
             Ok(document) => {
+                if let Err(err) = crate::check_document(&document) {
+                    if (session.retry)(&format!("the edited file is not valid: {err}")) {
+                        continue;
+                    }
+                    return Err(err);
+                }
                 store.replace(document);
                 return store.save(recipients, false);
             }
