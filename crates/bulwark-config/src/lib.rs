@@ -8,6 +8,7 @@
 mod bulwark;
 mod document;
 mod fly;
+mod standards;
 mod wrangler;
 
 use std::fmt;
@@ -21,6 +22,7 @@ pub use bulwark::{
 };
 pub use document::{Document, Location};
 pub use fly::FlyConfig;
+pub use standards::{CompatibilityDate, Disabled, NAMING_KINDS, Standards, is_iso_date};
 pub use wrangler::{
     D1Database, DEFAULT_MIGRATIONS_DIR, DEFAULT_MIGRATIONS_TABLE, WRANGLER_CONFIG_NAMES,
     WranglerConfig, WranglerEnv,
