@@ -16,6 +16,9 @@ mod common;
 #[path = "../bins/db-backup/cli.rs"]
 mod db_backup;
 #[expect(dead_code, reason = "compiled for its clap types only")]
+#[path = "../bins/deploy-lint/cli.rs"]
+mod deploy_lint;
+#[expect(dead_code, reason = "compiled for its clap types only")]
 #[path = "../bins/leak-scan/cli.rs"]
 mod leak_scan;
 #[expect(dead_code, reason = "compiled for its clap types only")]

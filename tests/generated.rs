@@ -59,6 +59,7 @@ fn man_pages_and_completions_are_up_to_date() {
         crate::migrate_dryrun::Cli::command(),
     ));
     files.extend(render("db-backup", crate::db_backup::Cli::command()));
+    files.extend(render("deploy-lint", crate::deploy_lint::Cli::command()));
     let mut stale = Vec::new();
     for (path, content) in &files {
         let full = root.join(path);

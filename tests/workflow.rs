@@ -6,7 +6,8 @@ use clap::Parser as _;
 use yaml_rust2::{Yaml, YamlLoader};
 
 const WORKFLOW: &str = include_str!("../docs/ci/github-actions.yml");
-const TOOLS: [&str; 5] = [
+const TOOLS: [&str; 6] = [
+    "deploy-lint",
     "secrets-verify",
     "secrets-sync",
     "leak-scan",
@@ -76,6 +77,7 @@ fn every_bulwark_command_in_the_workflow_parses_with_the_real_flags() {
     for (job, script) in run_scripts(doc) {
         for args in tool_commands(&script) {
             let result = match args[0].as_str() {
+                "deploy-lint" => crate::deploy_lint::Cli::try_parse_from(&args).map(drop),
                 "secrets-verify" => crate::secrets_verify::Cli::try_parse_from(&args).map(drop),
                 "secrets-sync" => crate::secrets_sync_cli::Cli::try_parse_from(&args).map(drop),
                 "leak-scan" => crate::leak_scan::Cli::try_parse_from(&args).map(drop),
@@ -90,6 +92,7 @@ fn every_bulwark_command_in_the_workflow_parses_with_the_real_flags() {
         }
     }
     for (job, tool) in [
+        ("deploy-lint", "deploy-lint"),
         ("secrets-verify", "secrets-verify"),
         ("leak-scan", "leak-scan"),
         ("migrate-dryrun", "migrate-dryrun"),
