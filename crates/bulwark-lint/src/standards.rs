@@ -529,9 +529,34 @@ fn naming(config: &WranglerConfig, standards: &Standards, env: Option<&str>) -> 
     lints
 }
 
+/// Lowercase words (letters and digits) joined by single `-`.
+fn is_purpose(text: &str) -> bool {
+    !text.is_empty()
+        && text.split('-').all(|word| {
+            !word.is_empty()
+                && word
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
 /// Whether `value` is `pattern` with `{env}` = `env`, `{project}` = `project` and
 /// `{purpose}` one or more lowercase words joined by `-`.
 fn name_matches(pattern: &str, project: Option<&str>, env: &str, value: &str) -> bool {
+    let expanded = pattern
+        .replace("{env}", env)
+        .replace("{project}", project.unwrap_or_default());
+    // The usual case, one {purpose}, without compiling a regex per name.
+    if let Some((before, after)) = expanded.split_once("{purpose}")
+        && !after.contains("{purpose}")
+        && !before.contains('{')
+        && !after.contains('{')
+    {
+        return value.len() > before.len() + after.len()
+            && value.starts_with(before)
+            && value.ends_with(after)
+            && is_purpose(&value[before.len()..value.len() - after.len()]);
+    }
     let mut regex = String::from("^");
     let mut rest = pattern;
     while let Some(start) = rest.find('{') {
