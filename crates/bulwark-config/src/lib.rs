@@ -52,6 +52,16 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
+    /// A wrangler environment that the file does not define, in wrangler's own words.
+    #[error("{}: No environment found in configuration with name \"{name}\".\nThe available configured environment names are: {known}", path.display())]
+    NoEnvironment {
+        /// The wrangler file.
+        path: PathBuf,
+        /// The environment asked for.
+        name: String,
+        /// The ones it defines, as a JSON list (as wrangler prints them).
+        known: String,
+    },
     /// The file is not valid, at a place in it.
     #[error("{}{location}: {message}", path.display())]
     Invalid {
@@ -92,6 +102,9 @@ impl Failure for ConfigError {
                 "pass the wrangler config with --wrangler-config FILE".to_owned()
             }
             Self::Read { .. } => "check that the file exists and is readable".to_owned(),
+            Self::NoEnvironment { name, .. } => format!(
+                "add an `env.{name}` section to that file, or name an environment it defines"
+            ),
             Self::Invalid { path, .. } if path.ends_with(CONFIG_FILE_NAME) => {
                 "fix the place named above; docs/config.md lists every key".to_owned()
             }

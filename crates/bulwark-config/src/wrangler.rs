@@ -182,6 +182,20 @@ impl WranglerConfig {
         }
     }
 
+    /// Refuses `--env NAME` as wrangler does when the file defines environments but not
+    /// this one (with none defined, wrangler only warns and deploys the top level).
+    pub fn require_env(&self, name: &str) -> Result<(), ConfigError> {
+        let defined: Vec<&String> = self.envs.keys().chain(self.broken_envs.keys()).collect();
+        if defined.iter().any(|env| *env == name) || self.document.pointer("/env").is_none() {
+            return Ok(());
+        }
+        Err(ConfigError::NoEnvironment {
+            path: self.path().to_owned(),
+            name: name.to_owned(),
+            known: serde_json::to_string(&defined).unwrap_or_default(),
+        })
+    }
+
     /// The worker name wrangler deploys `--env NAME` as: the environment's own `name`,
     /// or else `<top name>-<env>`.
     #[must_use]
@@ -427,6 +441,19 @@ migrations_table = "schema_migrations"
         assert!(message.contains("needs a `binding`"), "{message}");
         let err = WranglerConfig::parse(Path::new("w.jsonc"), text).expect_err("strict");
         assert!(err.to_string().starts_with("w.jsonc:4:"), "{err}");
+    }
+
+    #[test]
+    fn an_undefined_environment_is_refused_as_wrangler_refuses_it() {
+        let config = WranglerConfig::parse(Path::new("w.jsonc"), JSONC).expect("valid");
+        assert!(config.require_env("production").is_ok());
+        let err = config.require_env("prod").expect_err("not defined");
+        assert_eq!(
+            err.to_string(),
+            "w.jsonc: No environment found in configuration with name \"prod\".\nThe available configured environment names are: [\"production\",\"staging\"]"
+        );
+        let bare = WranglerConfig::parse(Path::new("w.jsonc"), "{}").expect("valid");
+        assert!(bare.require_env("prod").is_ok(), "wrangler only warns");
     }
 
     #[test]

@@ -60,18 +60,6 @@ pub enum DeployLintError {
         /// Where deploy-lint looked.
         dir: PathBuf,
     },
-    /// `--env` names an environment a worker does not define (wrangler's own message).
-    #[error(
-        "{file}: No environment found in configuration with name \"{name}\".\nThe available configured environment names are: {known}"
-    )]
-    NoEnvironment {
-        /// The wrangler file.
-        file: String,
-        /// The name given.
-        name: String,
-        /// The environments it defines, as wrangler lists them.
-        known: String,
-    },
     /// A `[[standards.disable]]` entry names an unknown lint or worker.
     #[error("bulwark.toml{location}: {message}")]
     BadDisable {
@@ -96,9 +84,6 @@ impl Failure for DeployLintError {
             Self::NoWorkers { .. } => Some(
                 "set `workers` in [standards], or run deploy-lint inside the repository".to_owned(),
             ),
-            Self::NoEnvironment { name, .. } => Some(format!(
-                "add an `env.{name}` section to that file, or pass an --env it defines"
-            )),
             Self::BadDisable { .. } => Some(format!(
                 "lint ids: {}; worker: its top-level `name`",
                 LINT_IDS.join(", ")
@@ -405,18 +390,7 @@ fn deployed_envs(
                 Vec::new()
             });
         }
-        if has_env_table {
-            let known: Vec<&String> = config
-                .envs
-                .keys()
-                .chain(config.broken_envs.keys())
-                .collect();
-            return Err(DeployLintError::NoEnvironment {
-                file: bulwark_core::display_path(config.path()),
-                name: name.to_owned(),
-                known: serde_json::to_string(&known).unwrap_or_default(),
-            });
-        }
+        config.require_env(name)?;
         // wrangler only warns here and deploys the top level.
         return Ok(vec![None]);
     }

@@ -240,6 +240,9 @@ impl WranglerChecks {
             self.configs.insert(path.clone(), loaded);
         }
         let wrangler = &self.configs[&path];
+        if let Some(environment) = environment {
+            wrangler.require_env(environment)?;
+        }
         if let Some(env_table) = wrangler.env(environment) {
             for name in &env_table.secrets_required {
                 if let Some(requirement) = Requirement::parse(name)
