@@ -1,13 +1,6 @@
 //! `db-backup`: encrypted, verified, pruned backups of a SQLite or D1 database, made for
 //! an unattended cron.
-#![expect(
-    clippy::doc_markdown,
-    reason = "doc comments in cli.rs are clap's --help text, where backticks would print literally"
-)]
-
-mod cli;
-#[path = "../common/mod.rs"]
-mod common;
+#![expect(clippy::doc_markdown, reason = "SQLite is a name in prose, not code")]
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -15,15 +8,19 @@ use std::process::ExitCode;
 use bulwark_backup::{
     BackupError, D1Source, Encryption, ExportRequest, ExportSource, Lazy, Policy, RestoreRequest,
 };
+use bulwark_cli::shared::IdentityArg;
 use bulwark_config::{Config, ConfigError, Recipients};
 use bulwark_core::{Exit, Failure, Output, Report};
 use bulwark_vault::{IdentityLookup, Recipient, load_recipients_file, parse_recipient_list};
 
-use crate::cli::{Cli, Command, IdentityArgs, RecipientArgs};
+use bulwark_cli::db_backup::{Cli, Command, RecipientArgs};
 
 fn main() -> ExitCode {
     let cli = Cli::parse_args();
-    let out = common::start("db-backup", cli.common.output_options(cli.format.into()));
+    let out = bulwark_cli::start(
+        "db-backup",
+        cli.common.output_options(cli.format.format.into()),
+    );
     let config = match load_config(cli.common.config.as_deref()) {
         Ok(config) => config,
         Err(err) => return out.fail(&err),
@@ -305,7 +302,7 @@ fn resolve_recipients(
 /// The identity lookup, run only when an encrypted backup needs it. The keyring user is
 /// the config's default (or only) environment, else `default`.
 fn lazy_identities(
-    args: IdentityArgs,
+    args: IdentityArg,
     config: Option<&Config>,
 ) -> Lazy<impl FnMut() -> Result<bulwark_vault::Identities, BackupError>> {
     let user = config

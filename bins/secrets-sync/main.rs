@@ -1,30 +1,24 @@
 //! `secrets-sync`: the age-encrypted dotenv store is the source of truth; plan and apply
 //! it to wrangler, Secrets Store, Fly and GitHub, values on the CLIs' stdin only.
-#![expect(
-    clippy::doc_markdown,
-    reason = "doc comments in cli.rs are clap's --help text, where backticks would print literally"
-)]
-
-mod cli;
-#[path = "../common/mod.rs"]
-mod common;
 
 use std::io::{self, BufRead as _, IsTerminal as _, Read as _, Write as _};
 use std::process::ExitCode;
-use std::time::Duration;
 
+use bulwark_cli::secrets_sync::{Cli, Command, IdentityCommand};
 use bulwark_config::Config;
 use bulwark_core::{Exit, Output, Report, Styles};
 use bulwark_secret::Secret;
 use bulwark_sync::{DigestKey, EditSession, Store, Sync, SyncError, SyncState};
 use bulwark_targets::{ApplyOptions, Runner};
 use bulwark_vault::{Identities, IdentityLookup, IdentitySource, Keyring};
-use cli::{Command, IdentityCommand};
 use serde::Serialize;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse_args();
-    let mut out = common::start("secrets-sync", cli.common.output_options(cli.format.into()));
+    let cli = Cli::parse_args();
+    let mut out = bulwark_cli::start(
+        "secrets-sync",
+        cli.common.output_options(cli.format.format.into()),
+    );
     match run(&cli, &mut out) {
         Ok(code) => code,
         Err(err) => out.fail(&err),
@@ -59,13 +53,14 @@ impl Report for StoreReport {
     }
 }
 
-fn run(cli: &cli::Cli, out: &mut Output) -> Result<ExitCode, SyncError> {
+fn run(cli: &Cli, out: &mut Output) -> Result<ExitCode, SyncError> {
     let config = Config::load_or_discover(cli.common.config.as_deref())?;
     let env = config.environment(cli.env.as_deref())?;
     if let Command::Identity(verb) = &cli.command {
         return identity(verb, &env.name, out);
     }
-    let identities = IdentityLookup::from_process(cli.identity.clone(), Some(&env.name)).find()?;
+    let identities =
+        IdentityLookup::from_process(cli.identity.identity.clone(), Some(&env.name)).find()?;
     let path = Store::path_of(&config, env)?;
     match &cli.command {
         Command::Plan { .. } | Command::Apply { .. } => {
@@ -77,7 +72,7 @@ fn run(cli: &cli::Cli, out: &mut Output) -> Result<ExitCode, SyncError> {
 
 /// The verbs that work on the store alone: names, set, unset, rotate, edit, exec.
 fn store_verb(
-    cli: &cli::Cli,
+    cli: &Cli,
     out: &mut Output,
     env: &bulwark_config::Environment,
     path: &std::path::Path,
@@ -205,7 +200,7 @@ fn edit_verb(
 
 /// `plan` and `apply`.
 fn plan_or_apply(
-    cli: &cli::Cli,
+    cli: &Cli,
     out: &mut Output,
     config: &Config,
     env: &bulwark_config::Environment,
@@ -296,7 +291,7 @@ fn plan_or_apply(
     reason = "one call site; the pieces are the run's state"
 )]
 fn sync(
-    cli: &cli::Cli,
+    cli: &Cli,
     out: &mut Output,
     config: &Config,
     env: &bulwark_config::Environment,
@@ -305,7 +300,7 @@ fn sync(
     targets: &[String],
     then: impl FnOnce(&Sync<'_>, &mut SyncState, &Output) -> Result<ExitCode, SyncError>,
 ) -> Result<ExitCode, SyncError> {
-    let mut runner = Runner::new(config.dir(), Duration::from_secs(cli.timeout));
+    let mut runner = Runner::new(config.dir(), cli.timeout.duration());
     for (_, value) in store.document().entries() {
         runner.hide(value);
         out.redactor_mut().add(value);
