@@ -5,12 +5,18 @@ mod dotenv;
 mod error;
 mod ops;
 mod plan;
+mod session;
 mod state;
 mod store;
+mod verbs;
 
 pub use dotenv::{Dotenv, DotenvError};
 pub use error::SyncError;
 pub use ops::{EditSession, check_name, edit, edit_base_dir, exec, value_from_input};
 pub use plan::{Action, NamePlan, Plan, Refused, Sync, TargetPlan, chosen_targets};
+pub use session::Session;
 pub use state::{DigestKey, SyncState};
 pub use store::{DEFAULT_RECIPIENTS_FILE, Store, recipients_of, write_atomic};
+pub use verbs::{
+    StoreReport, StoreVerbs, forget_identity, print_masks, read_value, store_identity,
+};
