@@ -123,15 +123,66 @@ pub struct RecipientArgs {
 }
 
 impl Command {
-    /// The verb as typed, for messages.
+    /// The library's plain-data view of this command line.
     #[must_use]
-    pub fn verb(&self) -> &'static str {
+    pub fn into_inputs(self) -> bulwark_backup::Inputs {
+        use bulwark_backup::{ExportInputs, Inputs, Policy, RestoreRequest};
         match self {
-            Self::Export { .. } => "export",
-            Self::Verify { .. } => "verify",
-            Self::List { .. } => "list",
-            Self::Prune { .. } => "prune",
-            Self::Restore { .. } => "restore",
+            Self::Export {
+                sqlite,
+                d1,
+                remote,
+                env,
+                out,
+                name,
+                recipients,
+                no_encrypt,
+                upload,
+            } => Inputs::Export(ExportInputs {
+                sqlite,
+                d1,
+                remote,
+                env,
+                out,
+                name,
+                recipients: recipients.recipients,
+                recipients_file: recipients.recipients_file,
+                no_encrypt,
+                upload,
+            }),
+            Self::Verify { path, identity } => Inputs::Verify {
+                path,
+                identity: identity.identity,
+            },
+            Self::List { dir } => Inputs::List { dir },
+            Self::Prune {
+                dir,
+                keep_last,
+                keep_daily,
+                keep_weekly,
+                keep_monthly,
+                dry_run,
+                yes,
+            } => Inputs::Prune {
+                dir,
+                keep: Policy {
+                    last: keep_last,
+                    daily: keep_daily,
+                    weekly: keep_weekly,
+                    monthly: keep_monthly,
+                },
+                dry_run,
+                yes,
+            },
+            Self::Restore {
+                file,
+                to,
+                force,
+                identity,
+            } => Inputs::Restore {
+                request: RestoreRequest { file, to, force },
+                identity: identity.identity,
+            },
         }
     }
 }

@@ -12,7 +12,7 @@ pub mod harden;
 mod output;
 mod progress;
 
-pub use error::{Failure, NotImplemented, render_error, render_error_line};
+pub use error::{Failure, NotImplemented, render_error, render_error_chain, render_error_line};
 pub use exit::Exit;
 pub use output::{ColorChoice, Format, Output, OutputOptions, Report, Styles, color_enabled};
 pub use progress::{NoProgress, Progress};
