@@ -22,8 +22,10 @@ use gix::hashtable::{HashMap as IdMap, HashSet as IdSet};
 use gix::objs::tree::EntryRef;
 use gix::objs::{CommitRef, TreeRefIter};
 
+use crate::error::ScanError;
 use crate::report::{CommitInfo, Finding, ScanReport};
-use crate::{Rules, ScanError};
+use crate::rules::{Match, Rules};
+use crate::time::rfc3339;
 
 /// How to scan a repository's history.
 #[derive(Debug, Clone, Default)]
@@ -257,7 +259,7 @@ struct Job {
 }
 
 /// What the workers found: (blob index, matches) for blobs with matches.
-type BlobMatches = Vec<(usize, Vec<crate::Match>)>;
+type BlobMatches = Vec<(usize, Vec<Match>)>;
 
 /// Steps 2 and 3: the tree diff on this thread, feeding a pool of scanning workers.
 fn diff_and_scan(
@@ -649,7 +651,7 @@ fn scan_blob(
     rules: &Rules,
     options: &GitOptions,
     stats: &BlobStats,
-) -> Result<Vec<crate::Match>, ScanError> {
+) -> Result<Vec<Match>, ScanError> {
     if rules.path_allowed(path) {
         stats.allowlisted.fetch_add(1, Ordering::Relaxed);
         return Ok(Vec::new());
@@ -689,7 +691,7 @@ fn commit_info(repo: &gix::Repository, id: ObjectId) -> Result<CommitInfo, ScanE
         id: id.to_string(),
         author: author.name.to_string().trim().to_owned(),
         email: author.email.to_string().trim().to_owned(),
-        date: crate::time::rfc3339(time.seconds, time.offset),
+        date: rfc3339(time.seconds, time.offset),
         message: commit.message.to_string().trim_end().to_owned(),
     })
 }

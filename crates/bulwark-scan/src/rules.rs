@@ -6,8 +6,8 @@ use std::sync::Arc;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 
-use crate::ScanError;
 use crate::checks::{bech32_ok, github_checksum_ok, jwt_header_ok, shannon_entropy};
+use crate::error::ScanError;
 
 /// The inline comment that silences a finding on its line (as in gitleaks).
 pub const INLINE_ALLOW: &str = "gitleaks:allow";
@@ -300,21 +300,6 @@ impl Rules {
             by_keyword,
             unconditional,
         })
-    }
-
-    /// Bulwark's built-in rules (see `docs/leak-scan.md` for the list), written from the
-    /// public token formats, with the default allow-list for placeholders, documented
-    /// example keys and lock files.
-    #[must_use]
-    pub fn default_rules() -> Self {
-        crate::defaults::default_rules()
-    }
-
-    /// Loads a gitleaks-format TOML config (`[[rules]]`, `[allowlist]`,
-    /// `[[allowlists]]`, `[extend] useDefault`/`disabledRules`). `useDefault` extends
-    /// Bulwark's own default rules, not gitleaks'.
-    pub fn from_gitleaks_toml(text: &str) -> Result<Self, ScanError> {
-        crate::gitleaks::parse_config(text)
     }
 
     /// The rules, in order.
