@@ -24,13 +24,24 @@
 //!
 //! # Sources
 //!
-//! [`scan_git`] walks a repository's history (every unique blob once, on all cores, each
-//! finding attributed to the earliest commit that introduced it; see `git.rs` for the
-//! algorithm), [`scan_dir`] the files under a directory, [`scan_staged`] the index
-//! against HEAD, [`scan_reader`] standard input. [`run`] does what `leak-scan` does: picks
-//! the rules and `.gitleaksignore`, scans, applies the baseline and redacts. A
+//! [`scan_git`] walks a repository's history: every unique blob once, on all cores, from
+//! its content alone; path rules and allow-lists are then decided per commit and path
+//! that introduced it, and each finding is attributed to the earliest introduction where
+//! it stands (see `git.rs` for the algorithm). [`scan_dir`] reads the files under a
+//! directory, [`scan_staged`] the index against HEAD, [`scan_reader`] standard input;
+//! each file is one place, decided the same way. [`run`] does what `leak-scan` does:
+//! picks the rules and `.gitleaksignore`, scans, applies the baseline and redacts. A
 //! [`ScanReport`] renders as human text or JSON through `bulwark-core`, and as SARIF
 //! ([`SarifReport`]).
+//!
+//! # Modules
+//!
+//! In the order they build on each other: `error` ([`ScanError`]), `checks` (format
+//! checksums, entropy), `time`, `rules` (the engine: [`Rule`], [`Allowlist`], [`Rules`],
+//! [`Match`]), `defaults` ([`Rules::default_rules`]), `gitleaks`
+//! ([`Rules::from_gitleaks_toml`], [`IgnoreList`]), `report` ([`Finding`],
+//! [`ScanReport`], [`Baseline`]), `sarif` ([`SarifReport`]), `git` and `sources` (the
+//! sources), `run`. No module uses one that comes after it.
 
 mod checks;
 mod defaults;
