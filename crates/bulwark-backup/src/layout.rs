@@ -7,6 +7,7 @@ use std::fs::{File, OpenOptions};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use bulwark_core::fs::AtomicFile;
 use jiff::Timestamp;
 use jiff::civil;
 use jiff::tz::TimeZone;
@@ -262,8 +263,8 @@ pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<O
     }
 }
 
-/// A file in `dir` that becomes its final name only when complete: created 0600 with a
-/// `prefix` ([`TEMP_PREFIX`] or [`WORK_PREFIX`]) name, then [`persist`]ed.
+/// A scratch file in `dir` (mode 0600) with a `prefix` ([`TEMP_PREFIX`] or
+/// [`WORK_PREFIX`]) name, removed on drop.
 pub(crate) fn temp_file(dir: &Path, prefix: &str) -> Result<tempfile::NamedTempFile, BackupError> {
     tempfile::Builder::new()
         .prefix(prefix)
@@ -271,53 +272,45 @@ pub(crate) fn temp_file(dir: &Path, prefix: &str) -> Result<tempfile::NamedTempF
         .map_err(BackupError::io("create a temp file in", dir))
 }
 
-/// Syncs `temp` and renames it to `final_path`; with `replace` false an existing file
-/// there is an error, checked atomically (link, then unlink the temp name).
-pub(crate) fn persist(
-    temp: tempfile::NamedTempFile,
-    final_path: &Path,
-    replace: bool,
-) -> Result<(), BackupError> {
-    temp.as_file()
-        .sync_all()
-        .map_err(BackupError::io("sync", temp.path()))?;
+/// A file that becomes `final_path` only when complete: created 0600 next to it with a
+/// `prefix` ([`TEMP_PREFIX`] or [`WORK_PREFIX`]) name, then [`persist`]ed.
+pub(crate) fn atomic_file(final_path: &Path, prefix: &str) -> Result<AtomicFile, BackupError> {
+    AtomicFile::with_prefix(final_path, prefix).map_err(BackupError::io(
+        "create a temp file in",
+        final_path.parent().unwrap_or(Path::new(".")),
+    ))
+}
+
+/// Syncs `temp`, renames it to its final path and syncs the directory; with `replace`
+/// false an existing file there is an error, checked atomically.
+pub(crate) fn persist(temp: AtomicFile, replace: bool) -> Result<(), BackupError> {
+    let final_path = temp.path().to_owned();
     let result = if replace {
-        temp.persist(final_path).map(drop)
+        temp.commit()
     } else {
-        temp.persist_noclobber(final_path).map(drop)
+        temp.commit_new()
     };
-    if let Err(err) = result {
-        return Err(if err.error.kind() == std::io::ErrorKind::AlreadyExists {
-            BackupError::Exists {
-                path: final_path.to_owned(),
-            }
+    result.map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AlreadyExists {
+            BackupError::Exists { path: final_path }
         } else {
             BackupError::Io {
                 action: "rename a temp file to",
-                path: final_path.to_owned(),
-                source: err.error,
+                path: final_path,
+                source,
             }
-        });
-    }
-    sync_dir(final_path.parent().unwrap_or(Path::new(".")))
+        }
+    })
 }
 
 /// fsyncs a directory, so a rename or unlink in it survives a crash.
 pub(crate) fn sync_dir(dir: &Path) -> Result<(), BackupError> {
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(BackupError::io("sync the directory", dir))
+    bulwark_core::fs::sync_dir(dir).map_err(BackupError::io("sync the directory", dir))
 }
 
 /// Writes `value` as pretty JSON to `path`, atomically.
 pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), BackupError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut temp = temp_file(dir, WORK_PREFIX)?;
+    let mut temp = atomic_file(path, WORK_PREFIX)?;
     let mut bytes = serde_json::to_vec_pretty(value).map_err(|err| BackupError::Io {
         action: "serialize",
         path: path.to_owned(),
@@ -325,8 +318,8 @@ pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), Bac
     })?;
     bytes.push(b'\n');
     temp.write_all(&bytes)
-        .map_err(BackupError::io("write", temp.path()))?;
-    persist(temp, path, true)
+        .map_err(BackupError::io("write", temp.temp_path()))?;
+    persist(temp, true)
 }
 
 /// An exclusive lock on a backup directory, held until dropped (or the process dies: the

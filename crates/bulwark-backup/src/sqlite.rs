@@ -9,13 +9,10 @@ use sha2::{Digest as _, Sha256};
 use crate::BackupError;
 use crate::layout::{TableRows, hex};
 
-/// Pages per backup step: 16384 pages is 64 MiB at the default page size. Large steps, as
-/// SQLite's own `.backup` does; the source stays in one read transaction across steps, so
-/// the copy is one consistent snapshot and a writer never makes it restart.
-const PAGES_PER_STEP: i32 = 16_384;
-
-/// Copies `source` into a new database at `dest` with SQLite's online backup API. In WAL
-/// mode writers go on during the copy; in rollback mode they wait for it (busy timeout).
+/// Copies `source` into a new database at `dest` with SQLite's online backup API, in
+/// large steps; the source stays in one read transaction across steps, so the copy is one
+/// consistent snapshot and a writer never makes it restart. In WAL mode writers go on
+/// during the copy; in rollback mode they wait for it (busy timeout).
 pub(crate) fn snapshot(
     source: &Path,
     dest: &Path,
@@ -45,23 +42,10 @@ pub(crate) fn snapshot(
     // no journal (a cache spill would fsync it), no syncs, a 64 MiB cache per step.
     to.execute_batch("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536;")
         .map_err(BackupError::sqlite("configure", dest))?;
-    {
-        let backup = rusqlite::backup::Backup::new(&from, &mut to)
-            .map_err(BackupError::sqlite("back up", source))?;
-        loop {
-            let step = backup
-                .step(PAGES_PER_STEP)
-                .map_err(BackupError::sqlite("back up", source))?;
-            let state = backup.progress();
-            let done = state.pagecount.saturating_sub(state.remaining);
-            progress.set_message(&format!("snapshot {done}/{} pages", state.pagecount));
-            match step {
-                rusqlite::backup::StepResult::Done => break,
-                rusqlite::backup::StepResult::More => {}
-                _ => std::thread::sleep(std::time::Duration::from_millis(50)),
-            }
-        }
-    }
+    bulwark_sqlite::copy(&from, &mut to, |step| {
+        progress.set_message(&format!("snapshot {}/{} pages", step.copied, step.pages));
+    })
+    .map_err(BackupError::sqlite("back up", source))?;
     to.close()
         .map_err(|(_, err)| BackupError::sqlite("close", dest)(err))?;
     Ok(SourceSnapshot {
@@ -89,35 +73,12 @@ impl SourceSnapshot {
     }
 }
 
-/// Shadow-table suffixes of FTS3/4/5 and R*Tree virtual tables.
-const SHADOW_SUFFIXES: [&str; 11] = [
-    "_data",
-    "_idx",
-    "_content",
-    "_docsize",
-    "_config",
-    "_segments",
-    "_segdir",
-    "_stat",
-    "_node",
-    "_rowid",
-    "_parent",
-];
-
 /// Whether `sql` defines a virtual table (FTS5, R*Tree, …).
 pub(crate) fn is_virtual(sql: Option<&str>) -> bool {
-    sql.and_then(|s| s.trim_start().get(..20))
-        .is_some_and(|head| head.eq_ignore_ascii_case("CREATE VIRTUAL TABLE"))
+    sql.is_some_and(bulwark_sqlite::is_virtual)
 }
 
-/// Whether `name` is a shadow table of one of `virtual_tables`: its content belongs to
-/// the virtual table and is rebuilt with it.
-pub(crate) fn is_shadow(name: &str, virtual_tables: &[&str]) -> bool {
-    virtual_tables.iter().any(|v| {
-        name.strip_prefix(v)
-            .is_some_and(|suffix| SHADOW_SUFFIXES.contains(&suffix))
-    })
-}
+pub(crate) use bulwark_sqlite::is_shadow;
 
 /// Tables with their row counts, and the schema hash, of an open database.
 pub(crate) fn table_stats(
@@ -125,53 +86,21 @@ pub(crate) fn table_stats(
     path: &Path,
 ) -> Result<(Vec<TableRows>, String), BackupError> {
     let err = BackupError::sqlite;
-    let mut schema = conn
-        .prepare(
-            "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master \
-             WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
-        )
-        .map_err(err("read the schema of", path))?;
-    let rows = schema
-        .query_map([], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-            ))
-        })
-        .map_err(err("read the schema of", path))?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(err("read the schema of", path))?;
+    let rows = bulwark_sqlite::schema_rows(conn).map_err(err("read the schema of", path))?;
     let mut hasher = Sha256::new();
-    let mut tables = Vec::new();
-    let virtual_tables: Vec<&str> = rows
-        .iter()
-        .filter(|(_, _, _, sql)| is_virtual(Some(sql)))
-        .map(|(_, name, _, _)| name.as_str())
-        .collect();
-    for (kind, name, table, sql) in &rows {
-        for part in [kind, name, table, sql] {
+    for row in &rows {
+        for part in [&row.kind, &row.name, &row.table, &row.sql] {
             hasher.update(part.as_bytes());
             hasher.update([0]);
         }
-        if kind == "table"
-            && !name.starts_with("_cf_")
-            && !is_virtual(Some(sql))
-            && !is_shadow(name, &virtual_tables)
-        {
-            let count: i64 = conn
-                .query_row(
-                    &format!("SELECT count(*) FROM \"{}\"", name.replace('"', "\"\"")),
-                    [],
-                    |row| row.get(0),
-                )
-                .map_err(err("count the rows of", path))?;
-            tables.push(TableRows {
-                name: name.clone(),
-                rows: u64::try_from(count).unwrap_or(0),
-            });
-        }
+    }
+    let mut tables = Vec::new();
+    for row in bulwark_sqlite::data_tables(&rows) {
+        tables.push(TableRows {
+            name: row.name.clone(),
+            rows: bulwark_sqlite::count_rows(conn, &row.name)
+                .map_err(err("count the rows of", path))?,
+        });
     }
     Ok((tables, hex(&hasher.finalize())))
 }

@@ -367,13 +367,13 @@ pub fn restore(
         None
     };
     let write_dump = kind == Kind::Sql && request.to.extension().is_some_and(|e| e == "sql");
-    let temp = layout::temp_file(&dir, WORK_PREFIX)?;
+    let temp = layout::atomic_file(&request.to, WORK_PREFIX)?;
     progress.set_total(manifest.as_ref().map_or(0, |m| m.plaintext.size));
     let digest = if kind == Kind::Sqlite || write_dump {
         let mut writer = BufWriter::with_capacity(1 << 20, temp.as_file());
-        pipeline::open(file, keys, &mut writer, temp.path(), progress)?
+        pipeline::open(file, keys, &mut writer, temp.temp_path(), progress)?
     } else {
-        build_from_dump(file, keys, &dir, temp.path(), progress)?
+        build_from_dump(file, keys, &dir, temp.temp_path(), progress)?
     };
     if let Some(manifest) = &manifest
         && digest != manifest.plaintext
@@ -387,23 +387,23 @@ pub fn restore(
         });
     }
     if kind == Kind::Sqlite {
-        let conn = Connection::open(temp.path())
-            .map_err(BackupError::sqlite("open the restored", temp.path()))?;
-        if let Some(report) = sqlite::integrity_check(&conn, temp.path())? {
+        let conn = Connection::open(temp.temp_path())
+            .map_err(BackupError::sqlite("open the restored", temp.temp_path()))?;
+        if let Some(report) = sqlite::integrity_check(&conn, temp.temp_path())? {
             return Err(BackupError::Unrestorable {
                 path: file.clone(),
                 reason: format!("integrity_check: {report}"),
             });
         }
         conn.close()
-            .map_err(|(_, err)| BackupError::sqlite("close", temp.path())(err))?;
+            .map_err(|(_, err)| BackupError::sqlite("close", temp.temp_path())(err))?;
     }
     let size = temp
         .as_file()
         .metadata()
-        .map_err(BackupError::io("read", temp.path()))?
+        .map_err(BackupError::io("read", temp.temp_path()))?
         .len();
-    layout::persist(temp, &request.to, request.force)?;
+    layout::persist(temp, request.force)?;
     progress.finish();
     Ok(RestoreReport {
         file: file.clone(),

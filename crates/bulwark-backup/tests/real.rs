@@ -79,7 +79,6 @@ fn request(source: ExportSource, out: &Path, encryption: Encryption) -> ExportRe
         name: "app".to_owned(),
         encryption,
         upload: None,
-        wrangler: PathBuf::from("wrangler"),
     }
 }
 
@@ -489,11 +488,19 @@ fn kill_9_in_the_middle_of_an_export_leaves_no_partial_file_under_the_final_name
     assert_eq!(temps, 0);
 }
 
+/// Installs `wrangler` as the project in `dir` would have it: in its
+/// `node_modules/.bin`, where the lookup finds it before PATH.
+fn install_wrangler(dir: &Path) -> PathBuf {
+    let bin = dir.join("node_modules/.bin");
+    fs::create_dir_all(&bin).expect("node_modules/.bin");
+    bin.join("wrangler")
+}
+
 /// A stand-in `wrangler`: records argv, answers the schema pre-flight with a D1 schema
 /// that holds an FTS5 table, writes a dump for `d1 export`, accepts `r2 object put`.
 fn recording_wrangler(dir: &Path) -> (PathBuf, PathBuf) {
     let log = dir.join("wrangler-argv.log");
-    let script = dir.join("wrangler");
+    let script = install_wrangler(dir);
     let body = format!(
         r#"#!/bin/sh
 printf '%s\n' "$*" >> '{log}'
@@ -534,7 +541,7 @@ esac
 fn d1_export_around_fts5_and_upload_with_recording_wrangler_standin() {
     let dir = tempfile::tempdir().expect("tempdir");
     let key = Key::new();
-    let (wrangler, log) = recording_wrangler(dir.path());
+    let (_, log) = recording_wrangler(dir.path());
     let out = dir.path().join("out");
     let mut req = request(
         ExportSource::D1(D1Source {
@@ -547,7 +554,6 @@ fn d1_export_around_fts5_and_upload_with_recording_wrangler_standin() {
         &out,
         Encryption::To(vec![key.identity.recipient().clone()]),
     );
-    req.wrangler = wrangler;
     req.upload = Some("r2://backups/prod/db".to_owned());
     let report = bulwark_backup::export(&req, &NoProgress).expect("export");
     let m = &report.manifest;
@@ -650,7 +656,7 @@ fn restores_as_dump_and_as_database(report: &ExportReport, key: &Key, dir: &Path
 #[test]
 fn a_failing_wrangler_is_an_operational_error_with_its_stderr() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let script = dir.path().join("wrangler");
+    let script = install_wrangler(dir.path());
     fs::write(
         &script,
         "#!/bin/sh\necho 'You are not logged in.' >&2\nexit 1\n",
@@ -658,7 +664,7 @@ fn a_failing_wrangler_is_an_operational_error_with_its_stderr() {
     .expect("write");
     fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).expect("chmod");
     let key = Key::new();
-    let mut req = request(
+    let req = request(
         ExportSource::D1(D1Source {
             database: "demo-db".to_owned(),
             remote: false,
@@ -669,7 +675,6 @@ fn a_failing_wrangler_is_an_operational_error_with_its_stderr() {
         &dir.path().join("out"),
         Encryption::To(vec![key.identity.recipient().clone()]),
     );
-    req.wrangler = script;
     let err = bulwark_backup::export(&req, &NoProgress).expect_err("wrangler fails");
     key.assert_absent(&format!("{err} {err:?}"));
     assert_eq!(err.exit(), bulwark_core::Exit::Operational);
@@ -844,7 +849,7 @@ fn d1_local_export_around_fts5_with_the_real_wrangler() {
         String::from_utf8_lossy(&seed.stderr)
     );
     let key = Key::new();
-    let mut req = request(
+    let req = request(
         ExportSource::D1(D1Source {
             database: "bk-db".to_owned(),
             remote: false,
@@ -855,7 +860,7 @@ fn d1_local_export_around_fts5_with_the_real_wrangler() {
         &dir.path().join("out"),
         Encryption::To(vec![key.identity.recipient().clone()]),
     );
-    req.wrangler = wrangler;
+    std::os::unix::fs::symlink(&wrangler, install_wrangler(dir.path())).expect("symlink");
     let report = bulwark_backup::export(&req, &NoProgress).expect("export around fts5");
     let tables: Vec<(&str, u64)> = report
         .manifest

@@ -13,10 +13,32 @@ pub trait Failure: Error {
     /// [`Exit::Usage`] for bad input, [`Exit::Operational`] for a failed operation.
     fn exit(&self) -> Exit;
 
-    /// One sentence on what to do next, shown after the error.
+    /// One sentence on what to do next, shown after the error. A wrapper need not repeat
+    /// its cause's hint: [`hint_of`] looks along [`Failure::wrapped`] when this is `None`.
     fn hint(&self) -> Option<String> {
         None
     }
+
+    /// The failure this one wraps, if its source is one, so that a hint given deeper in
+    /// the chain still reaches the user. `Error::source` cannot tell: it yields a plain
+    /// `&dyn Error`.
+    fn wrapped(&self) -> Option<&dyn Failure> {
+        None
+    }
+}
+
+/// The hint to show for `err`: the outermost one along `err` and the failures it wraps
+/// ([`Failure::wrapped`]).
+#[must_use]
+pub fn hint_of(err: &dyn Failure) -> Option<String> {
+    let mut current = Some(err);
+    while let Some(failure) = current {
+        if let Some(advice) = failure.hint() {
+            return Some(advice);
+        }
+        current = failure.wrapped();
+    }
+    None
 }
 
 /// A command that is planned but not built yet. It exits 3, so no script mistakes it for
@@ -63,7 +85,7 @@ pub fn render_error(err: &dyn Failure, styles: &Styles, redactor: &Redactor) -> 
         previous = message;
         source = cause.source();
     }
-    if let Some(advice) = err.hint() {
+    if let Some(advice) = hint_of(err) {
         let _ = write!(text, "\n{hint}hint:{hint:#} {}\n", redactor.redact(&advice));
     }
     text
@@ -73,7 +95,7 @@ pub fn render_error(err: &dyn Failure, styles: &Styles, redactor: &Redactor) -> 
 /// in place (a target row, a store column) rather than ending the run with them.
 #[must_use]
 pub fn render_error_line(err: &dyn Failure) -> String {
-    match err.hint() {
+    match hint_of(err) {
         Some(hint) => format!("{err} (hint: {hint})"),
         None => err.to_string(),
     }
@@ -145,6 +167,95 @@ mod tests {
             render_error_line(&err),
             "failed to read secrets/production.env.age (hint: check the file's permissions)"
         );
+    }
+
+    /// A library error that adds context to another crate's failure, with or without a
+    /// hint of its own.
+    #[derive(Debug)]
+    struct Wrapper<E> {
+        inner: E,
+        hint: Option<&'static str>,
+    }
+
+    impl<E> fmt::Display for Wrapper<E> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("could not list secrets")
+        }
+    }
+
+    impl<E: Failure + 'static> Error for Wrapper<E> {
+        fn source(&self) -> Option<&(dyn Error + 'static)> {
+            Some(&self.inner)
+        }
+    }
+
+    impl<E: Failure + 'static> Failure for Wrapper<E> {
+        fn exit(&self) -> Exit {
+            self.inner.exit()
+        }
+        fn hint(&self) -> Option<String> {
+            self.hint.map(str::to_owned)
+        }
+        fn wrapped(&self) -> Option<&dyn Failure> {
+            Some(&self.inner)
+        }
+    }
+
+    fn wrap<E>(inner: E, hint: Option<&'static str>) -> Wrapper<E> {
+        Wrapper { inner, hint }
+    }
+
+    /// A failure with no hint and no cause.
+    #[derive(Debug, thiserror::Error)]
+    #[error("gone")]
+    struct Leaf;
+
+    impl Failure for Leaf {
+        fn exit(&self) -> Exit {
+            Exit::Operational
+        }
+    }
+
+    fn denied() -> Outer {
+        Outer {
+            inner: std::io::Error::other("permission denied"),
+        }
+    }
+
+    #[test]
+    fn a_hint_deeper_in_the_chain_is_shown() {
+        let err = wrap(wrap(denied(), None), None);
+        assert_eq!(
+            hint_of(&err).as_deref(),
+            Some("check the file's permissions")
+        );
+        assert_eq!(
+            render_error(&err, &Styles::plain(), &Redactor::new()),
+            "error: could not list secrets\n  caused by: failed to read secrets/production.env.age\n  caused by: permission denied\n\nhint: check the file's permissions\n"
+        );
+        assert_eq!(
+            render_error_line(&err),
+            "could not list secrets (hint: check the file's permissions)"
+        );
+    }
+
+    #[test]
+    fn the_outermost_hint_wins() {
+        let outer_first = wrap(wrap(denied(), Some("log in first")), None);
+        assert_eq!(hint_of(&outer_first).as_deref(), Some("log in first"));
+        let outermost = wrap(wrap(denied(), Some("log in first")), Some("retry later"));
+        assert_eq!(
+            render_error_line(&outermost),
+            "could not list secrets (hint: retry later)"
+        );
+    }
+
+    #[test]
+    fn no_hint_anywhere_renders_none() {
+        let err = wrap(wrap(Leaf, None), None);
+        assert_eq!(hint_of(&err), None);
+        assert_eq!(render_error_line(&err), "could not list secrets");
+        assert!(!render_error(&err, &Styles::plain(), &Redactor::new()).contains("hint:"));
     }
 
     #[test]

@@ -7,8 +7,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::Write as _;
-
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
@@ -75,27 +73,20 @@ impl Lock {
         Ok(Self { entries })
     }
 
-    /// Writes the lock atomically (temp file in the same directory, fsync, rename).
+    /// Writes the lock atomically ([`bulwark_core::fs::write_atomic`]).
     pub fn write(&self, path: &Path) -> Result<(), MigrateError> {
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let io_err = |source| MigrateError::WriteFile {
-            path: path.to_owned(),
-            source,
-        };
-        let mut file = tempfile::NamedTempFile::new_in(dir).map_err(io_err)?;
         let mut text = String::from(
             "# migrate-dryrun lock: SHA-256 of each applied migration file (sha256sum format).\n# A file must not change after it was applied: wrangler never runs it again.\n",
         );
         for (name, sum) in &self.entries {
             let _ = writeln!(text, "{sum}  {name}");
         }
-        file.write_all(text.as_bytes()).map_err(io_err)?;
-        file.as_file().sync_all().map_err(io_err)?;
-        file.persist(path).map_err(|e| io_err(e.error))?;
-        Ok(())
+        bulwark_core::fs::write_atomic(path, text.as_bytes()).map_err(|source| {
+            MigrateError::WriteFile {
+                path: path.to_owned(),
+                source,
+            }
+        })
     }
 }
 

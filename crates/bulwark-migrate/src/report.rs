@@ -35,6 +35,45 @@ impl Status {
     }
 }
 
+/// The outcome of the whole dry run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Every pending migration applies and nothing else fails the run.
+    Ok,
+    /// A migration fails.
+    Failed,
+    /// `--strict` and a lint error.
+    LintFailed,
+    /// The migrated copy is larger than D1 allows.
+    TooLarge,
+}
+
+impl Verdict {
+    /// The verdict the counts imply, the most serious first.
+    #[must_use]
+    pub fn of(summary: &Summary, size_bytes: u64, size_limit_bytes: u64, strict: bool) -> Self {
+        if summary.failed > 0 {
+            Self::Failed
+        } else if size_bytes > size_limit_bytes {
+            Self::TooLarge
+        } else if strict && summary.lint_errors > 0 {
+            Self::LintFailed
+        } else {
+            Self::Ok
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Failed => "failed",
+            Self::LintFailed => "lint-failed",
+            Self::TooLarge => "too-large",
+        }
+    }
+}
+
 /// Why a migration would fail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MigrationError {
@@ -220,7 +259,7 @@ pub struct DryRunReport {
     /// Whether lint errors fail the run.
     pub strict: bool,
     /// `ok`, `failed` (a migration fails), `lint-failed` (strict), `too-large`.
-    pub verdict: String,
+    pub verdict: Verdict,
     /// Every migration file, applied ones first, then pending ones in run order.
     pub migrations: Vec<MigrationReport>,
     /// Schema before the pending migrations vs after the last one that applied.
@@ -241,25 +280,9 @@ pub struct DryRunReport {
     pub summary: Summary,
 }
 
-impl DryRunReport {
-    /// The verdict the numbers imply.
-    #[must_use]
-    pub fn decide_verdict(&self) -> &'static str {
-        if self.summary.failed > 0 {
-            "failed"
-        } else if self.size_bytes > self.size_limit_bytes {
-            "too-large"
-        } else if self.strict && self.summary.lint_errors > 0 {
-            "lint-failed"
-        } else {
-            "ok"
-        }
-    }
-}
-
 impl Report for DryRunReport {
     fn exit(&self) -> Exit {
-        if self.verdict == "ok" {
+        if self.verdict == Verdict::Ok {
             Exit::Ok
         } else {
             Exit::Problem
@@ -424,18 +447,22 @@ impl Report for DryRunReport {
             writeln!(out, "lock file updated: {lock}")?;
         }
         let s = &self.summary;
-        let verdict_style = if self.verdict == "ok" { ok } else { error };
+        let verdict_style = if self.verdict == Verdict::Ok {
+            ok
+        } else {
+            error
+        };
         writeln!(
             out,
             "\n{verdict_style}{}{verdict_style:#}: {} pending ok, {} failed, {} not run, {} already applied; {} lint errors, {} warnings{}",
-            self.verdict,
+            self.verdict.label(),
             s.ok,
             s.failed,
             s.not_run,
             s.already_applied,
             s.lint_errors,
             s.lint_warnings,
-            if self.verdict == "too-large" {
+            if self.verdict == Verdict::TooLarge {
                 format!(
                     "; the database would exceed D1's {} byte limit",
                     self.size_limit_bytes
@@ -496,5 +523,41 @@ impl Report for ListReport {
         } else {
             writeln!(out, "{pending} migration(s) to apply")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdicts_print_as_the_documented_strings() {
+        for verdict in [
+            Verdict::Ok,
+            Verdict::Failed,
+            Verdict::LintFailed,
+            Verdict::TooLarge,
+        ] {
+            let json = serde_json::to_string(&verdict).expect("serialize");
+            assert_eq!(json, format!("\"{}\"", verdict.label()));
+        }
+        assert_eq!(
+            serde_json::to_string(&Verdict::LintFailed).expect("serialize"),
+            "\"lint-failed\""
+        );
+    }
+
+    #[test]
+    fn the_most_serious_verdict_wins() {
+        let mut summary = Summary {
+            failed: 1,
+            lint_errors: 1,
+            ..Summary::default()
+        };
+        assert_eq!(Verdict::of(&summary, 2, 1, true), Verdict::Failed);
+        summary.failed = 0;
+        assert_eq!(Verdict::of(&summary, 2, 1, true), Verdict::TooLarge);
+        assert_eq!(Verdict::of(&summary, 1, 1, true), Verdict::LintFailed);
+        assert_eq!(Verdict::of(&summary, 1, 1, false), Verdict::Ok);
     }
 }

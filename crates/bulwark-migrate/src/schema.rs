@@ -46,50 +46,31 @@ pub struct Schema {
 impl Schema {
     /// Reads the schema of `conn`, leaving out `migrations_table`.
     pub fn read(conn: &Connection, migrations_table: &str) -> rusqlite::Result<Self> {
-        let mut statement = conn.prepare(
-            "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_schema \
-             WHERE type IN ('table', 'index', 'view', 'trigger') ORDER BY name",
-        )?;
-        let rows = statement.query_map([], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-            ))
-        })?;
-        let mut raw = Vec::new();
-        for row in rows {
-            raw.push(row?);
-        }
-        let virtual_tables: Vec<String> = raw
+        let raw = bulwark_sqlite::schema_rows(conn)?;
+        let virtual_tables: Vec<&str> = raw
             .iter()
-            .filter(|(kind, _, _, sql)| {
-                kind == "table" && sql.to_ascii_uppercase().starts_with("CREATE VIRTUAL")
-            })
-            .map(|(_, name, _, _)| name.clone())
+            .filter(|row| row.is_virtual())
+            .map(|row| row.name.as_str())
             .collect();
         let mut objects = BTreeMap::new();
-        for (kind, name, table, sql) in raw {
-            let lower = name.to_ascii_lowercase();
-            if lower.starts_with("sqlite_")
-                || lower.starts_with("_cf_")
-                || table.eq_ignore_ascii_case(migrations_table)
-                || is_shadow_table(&name, &virtual_tables)
+        for row in &raw {
+            if row.name.to_ascii_lowercase().starts_with("_cf_")
+                || row.table.eq_ignore_ascii_case(migrations_table)
+                || bulwark_sqlite::is_shadow(&row.name, &virtual_tables)
             {
                 continue;
             }
-            let columns = if kind == "table" || kind == "view" {
-                table_columns(conn, &name)?
+            let columns = if row.kind == "table" || row.kind == "view" {
+                table_columns(conn, &row.name)?
             } else {
                 Vec::new()
             };
             objects.insert(
-                name,
+                row.name.clone(),
                 Object {
-                    kind,
-                    table,
-                    sql: normalise(&sql),
+                    kind: row.kind.clone(),
+                    table: row.table.clone(),
+                    sql: normalise(&row.sql),
                     columns,
                 },
             );
@@ -104,15 +85,6 @@ impl Schema {
             .filter(|(_, o)| o.kind == "table")
             .map(|(name, _)| name.as_str())
     }
-}
-
-fn is_shadow_table(name: &str, virtual_tables: &[String]) -> bool {
-    virtual_tables.iter().any(|vt| {
-        name.len() > vt.len() + 1
-            && name[..vt.len()].eq_ignore_ascii_case(vt)
-            && name.as_bytes()[vt.len()] == b'_'
-            && ["data", "idx", "content", "docsize", "config"].contains(&&name[vt.len() + 1..])
-    })
 }
 
 fn table_columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<Column>> {
@@ -314,14 +286,9 @@ impl DataAtRisk {
     pub fn count(before: &Connection, diff: &SchemaDiff) -> rusqlite::Result<Self> {
         let mut risk = Self::default();
         for dropped in diff.dropped.iter().filter(|o| o.kind == "table") {
-            let rows: i64 = before.query_row(
-                &format!("SELECT count(*) FROM {}", quote(&dropped.name)),
-                [],
-                |row| row.get(0),
-            )?;
             risk.tables.push(TableAtRisk {
                 table: dropped.name.clone(),
-                rows: u64::try_from(rows).unwrap_or(0),
+                rows: bulwark_sqlite::count_rows(before, &dropped.name)?,
             });
         }
         for changed in diff.changed.iter().filter(|o| o.kind == "table") {
@@ -352,11 +319,7 @@ impl DataAtRisk {
     }
 }
 
-/// Quotes an identifier for SQLite.
-#[must_use]
-pub fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
+pub use bulwark_sqlite::quote;
 
 #[cfg(test)]
 mod tests {

@@ -70,29 +70,17 @@ pub use sarif::SarifReport;
 pub use sources::{PRE_COMMIT_HOOK, install_hook, scan_dir, scan_reader, scan_staged};
 pub use time::{parse_date, rfc3339};
 
-/// Writes `bytes` to `path` atomically: a temp file in the same directory, fsync,
-/// permissions `mode`, rename.
+/// Writes `bytes` to `path` atomically ([`bulwark_core::fs::AtomicFile`]) with
+/// permissions `mode`.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), ScanError> {
-    let error = |source| ScanError::Write {
+    let write = || {
+        let mut file = bulwark_core::fs::AtomicFile::new(path)?;
+        file.write_all(bytes)?;
+        file.set_mode(mode)?;
+        file.commit()
+    };
+    write().map_err(|source| ScanError::Write {
         path: path.to_owned(),
         source,
-    };
-    let dir = path
-        .parent()
-        .filter(|dir| !dir.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(error)?;
-    file.write_all(bytes).map_err(error)?;
-    file.as_file().sync_all().map_err(error)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        file.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))
-            .map_err(error)?;
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
-    file.persist(path).map_err(|err| error(err.error))?;
-    Ok(())
+    })
 }

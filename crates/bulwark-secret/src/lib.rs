@@ -4,16 +4,21 @@
 //! `Debug` and `Display` print [`REDACTED`]. The only way to read it is
 //! [`Secret::expose`], which makes every use of the plaintext easy to find in review.
 //!
+//! [`SecretBuf`] builds text that holds values (a request body, a dotenv document) and,
+//! unlike a growing `String`, wipes each buffer it outgrows.
+//!
 //! [`Redactor`] knows a set of values and replaces each of them, and the encoded forms a
 //! tool might print them in (base64, base64url, percent-encoding, JSON escapes), in any
 //! text before that text reaches a terminal, a log or a report.
 
+mod buf;
 mod redactor;
 
 use std::fmt;
 
 use zeroize::Zeroizing;
 
+pub use buf::SecretBuf;
 pub use redactor::Redactor;
 
 /// What a secret value prints as, everywhere.

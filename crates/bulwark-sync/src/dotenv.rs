@@ -19,7 +19,7 @@
 
 use std::fmt;
 
-use bulwark_secret::Secret;
+use bulwark_secret::{Secret, SecretBuf};
 use zeroize::Zeroizing;
 
 /// A dotenv document: its lines in order, entries parsed, everything else verbatim.
@@ -151,10 +151,24 @@ impl Dotenv {
         before != self.lines.len()
     }
 
-    /// The document as text, in a zeroizing buffer.
+    /// The document as text, in a buffer that wipes every copy of it. Sized for values
+    /// written as they are; escapes grow it.
     #[must_use]
-    pub fn to_text(&self) -> Zeroizing<String> {
-        let mut out = Zeroizing::new(String::new());
+    pub fn to_text(&self) -> SecretBuf {
+        let size = self
+            .lines
+            .iter()
+            .map(|line| match line {
+                Line::Other(text) => text.len(),
+                Line::Entry {
+                    written: Some(text),
+                    ..
+                } => text.len(),
+                // `NAME="value"` and a newline.
+                Line::Entry { name, value, .. } => name.len() + value.len() + 4,
+            })
+            .sum();
+        let mut out = SecretBuf::with_capacity(size);
         for line in &self.lines {
             match line {
                 Line::Other(text) => out.push_str(text),
@@ -176,7 +190,7 @@ impl Dotenv {
 
 /// Writes a value so that [`Dotenv::parse`] reads it back exactly: bare when it is made
 /// of safe characters, double-quoted with escapes otherwise.
-fn write_value(out: &mut String, value: &str) {
+fn write_value(out: &mut SecretBuf, value: &str) {
     let bare = !value.is_empty()
         && value
             .bytes()
@@ -242,14 +256,14 @@ fn parse_line(text: &str, line_no: usize) -> Result<(Line, usize, usize), Dotenv
     let after_eq = &text[value_start..];
     let leading = after_eq.len() - after_eq.trim_start_matches([' ', '\t']).len();
     let value_text = &after_eq[leading..];
-    let (mut value, used) = match value_text.chars().next() {
+    let (value, used) = match value_text.chars().next() {
         Some('"') => parse_double(value_text, line_no)?,
         Some('\'') => {
             let line_rest = &value_text[1..value_text.find('\n').unwrap_or(value_text.len())];
             let close = line_rest
                 .find('\'')
                 .ok_or_else(|| error(line_no, "a single-quoted value must end on the same line"))?;
-            (Zeroizing::new(line_rest[..close].to_owned()), close + 2)
+            (Secret::new(line_rest[..close].to_owned()), close + 2)
         }
         _ => {
             let line_end = value_text.find('\n').unwrap_or(value_text.len());
@@ -259,7 +273,7 @@ fn parse_line(text: &str, line_no: usize) -> Result<(Line, usize, usize), Dotenv
                 .or_else(|| raw.find("\t#"))
                 .map_or(raw, |at| &raw[..at]);
             let raw = raw.trim_end_matches([' ', '\t', '\r']);
-            (Zeroizing::new(raw.to_owned()), raw.len())
+            (Secret::new(raw.to_owned()), raw.len())
         }
     };
     // After a quoted value: only blanks and an optional comment, up to the newline.
@@ -277,7 +291,7 @@ fn parse_line(text: &str, line_no: usize) -> Result<(Line, usize, usize), Dotenv
     Ok((
         Line::Entry {
             name: name.to_owned(),
-            value: Secret::new(std::mem::take(&mut *value)),
+            value,
             written: Some(Zeroizing::new(consumed.to_owned())),
         },
         tail_end,
@@ -287,12 +301,13 @@ fn parse_line(text: &str, line_no: usize) -> Result<(Line, usize, usize), Dotenv
 
 /// A double-quoted value starting at `text[0] == '"'`: escapes, and literal newlines
 /// for multi-line values. Returns the value and the bytes used, quotes included.
-fn parse_double(text: &str, line_no: usize) -> Result<(Zeroizing<String>, usize), DotenvError> {
-    let mut value = Zeroizing::new(String::new());
+fn parse_double(text: &str, line_no: usize) -> Result<(Secret, usize), DotenvError> {
+    // It grows as it is read: a `SecretBuf` wipes each buffer it outgrows.
+    let mut value = SecretBuf::new();
     let mut chars = text.char_indices().skip(1);
     while let Some((at, ch)) = chars.next() {
         match ch {
-            '"' => return Ok((value, at + 1)),
+            '"' => return Ok((value.into_secret(), at + 1)),
             '\\' => match chars.next().map(|(_, c)| c) {
                 Some('n') => value.push('\n'),
                 Some('r') => value.push('\r'),
@@ -351,11 +366,13 @@ mod tests {
         assert_eq!(value(&doc, "E"), "");
         assert_eq!(value(&doc, "F"), "spaced value");
         assert_eq!(value(&doc, "G"), "x=y");
+        let written = doc.to_text();
         assert_eq!(
-            *doc.to_text(),
+            written.expose(),
             text,
             "an untouched document is written back as is"
         );
+        assert_eq!(written.capacity(), text.len(), "in one buffer, never grown");
     }
 
     #[test]
@@ -374,11 +391,11 @@ mod tests {
             !doc.set("A", Secret::new("1".to_owned())),
             "same value: no change"
         );
-        assert_eq!(*doc.to_text(), text);
+        assert_eq!(doc.to_text().expose(), text);
         assert!(doc.set("B", Secret::new("new \"value\"\n2".to_owned())));
         assert!(doc.set("C", Secret::new("plain-3".to_owned())));
         assert_eq!(
-            *doc.to_text(),
+            doc.to_text().expose(),
             "# header\nA=1 # keep me\nB=\"new \\\"value\\\"\\n2\"\nC=plain-3\n"
         );
         assert!(doc.remove("A") && !doc.remove("A"));
@@ -410,7 +427,7 @@ mod tests {
                 value(&back, "V"),
                 text,
                 "{text:?} written as {:?}",
-                *doc.to_text()
+                doc.to_text().expose()
             );
         }
     }
@@ -419,7 +436,7 @@ mod tests {
     fn appending_after_a_last_line_without_newline_starts_a_new_line() {
         let mut doc = parse("A=1");
         doc.set("B", Secret::new("2".to_owned()));
-        assert_eq!(*doc.to_text(), "A=1\nB=2\n");
+        assert_eq!(doc.to_text().expose(), "A=1\nB=2\n");
     }
 
     #[test]

@@ -1,13 +1,13 @@
 //! Plans (names and actions, never values) and applying them.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 
 use bulwark_config::{Environment, Target, TargetSpec};
 use bulwark_core::{Exit, Progress, Report, Styles};
 use bulwark_secret::Secret;
-use bulwark_targets::{ApplyOptions, Runner, apply, list_names, refusal};
-use serde::Serialize;
+use bulwark_targets::{ApplyOptions, Change, Runner, apply, list_names, refusal};
+use serde::{Serialize, Serializer};
 
 use crate::{DigestKey, Store, SyncError, SyncState};
 
@@ -67,6 +67,30 @@ impl Action {
     }
 }
 
+/// What applying did to one name; it reads (and serializes) as `done` or `failed: …`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    /// The target took the change.
+    Done,
+    /// It did not; why (scrubbed, never a value).
+    Failed(String),
+}
+
+impl fmt::Display for Applied {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Done => f.write_str("done"),
+            Self::Failed(why) => write!(f, "failed: {why}"),
+        }
+    }
+}
+
+impl Serialize for Applied {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 /// One name in a target's plan.
 #[derive(Debug, Clone, Serialize)]
 pub struct NamePlan {
@@ -76,7 +100,7 @@ pub struct NamePlan {
     pub action: Action,
     /// After `apply`: `done`, or `failed: …`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub result: Option<String>,
+    pub result: Option<Applied>,
 }
 
 /// A value that cannot be sent to a target as it is.
@@ -103,11 +127,30 @@ pub struct TargetPlan {
     pub error: Option<String>,
 }
 
+/// Whether a [`Plan`] was only planned or also applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Compared only; nothing was sent.
+    Plan,
+    /// Performed.
+    Apply,
+}
+
+impl Mode {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Plan => "plan",
+            Self::Apply => "apply",
+        }
+    }
+}
+
 /// The whole plan for one environment.
 #[derive(Debug, Serialize)]
 pub struct Plan {
     /// `plan` or `apply`.
-    pub mode: &'static str,
+    pub mode: Mode,
     /// The environment.
     pub environment: String,
     /// The store file.
@@ -212,7 +255,7 @@ fn plan(sync: &Sync<'_>, state: &SyncState, prune: bool, progress: &dyn Progress
             error: None,
         };
         match list_names(target, runner) {
-            Err(err) => target_plan.error = Some(err.to_string()),
+            Err(err) => target_plan.error = Some(bulwark_core::render_error_line(&err)),
             Ok(listed) => {
                 for (name, value) in store.document().entries() {
                     let action = if listed.names.contains(name) {
@@ -228,6 +271,7 @@ fn plan(sync: &Sync<'_>, state: &SyncState, prune: bool, progress: &dyn Progress
                     };
                     if action.is_change()
                         && let Some(reason) = refusal(&target.spec, value.expose())
+                            .or_else(|| crate::too_short(value.expose()))
                     {
                         target_plan.refused.push(Refused {
                             name: name.to_owned(),
@@ -261,7 +305,7 @@ fn plan(sync: &Sync<'_>, state: &SyncState, prune: bool, progress: &dyn Progress
     }
     progress.finish();
     Plan {
-        mode: "plan",
+        mode: Mode::Plan,
         environment: env.name.clone(),
         store: bulwark_core::display_path(store.path()),
         targets: plans,
@@ -296,7 +340,7 @@ fn apply_plan(
             details: refused.join("; "),
         });
     }
-    plan.mode = "apply";
+    plan.mode = Mode::Apply;
     progress.set_total(targets.len() as u64);
     for (target, target_plan) in targets.iter().zip(plan.targets.iter_mut()) {
         progress.set_message(target.name());
@@ -326,7 +370,7 @@ fn apply_plan(
             let done = outcome.error.is_none();
             if done {
                 match store.document().get(&outcome.name) {
-                    Some(value) if outcome.action == "set" => {
+                    Some(value) if outcome.action == Change::Set => {
                         state.record(key, target.name(), &outcome.name, value);
                     }
                     _ => state.forget(key, target.name(), &outcome.name),
@@ -338,8 +382,8 @@ fn apply_plan(
                 .find(|n| n.name == outcome.name)
             {
                 entry.result = Some(match outcome.error {
-                    None => "done".to_owned(),
-                    Some(err) => format!("failed: {err}"),
+                    None => Applied::Done,
+                    Some(err) => Applied::Failed(err),
                 });
             }
         }
@@ -356,7 +400,7 @@ impl Report for Plan {
             t.error.is_some()
                 || t.names
                     .iter()
-                    .any(|n| n.result.as_deref().is_some_and(|r| r != "done"))
+                    .any(|n| matches!(n.result, Some(Applied::Failed(_))))
         });
         if failed {
             Exit::Operational
@@ -378,7 +422,9 @@ impl Report for Plan {
         writeln!(
             out,
             "{bold}{} for {}{bold:#} {dim}({}){dim:#}",
-            self.mode, self.environment, self.store
+            self.mode.label(),
+            self.environment,
+            self.store
         )?;
         let mut counts = std::collections::BTreeMap::new();
         for target in &self.targets {
@@ -406,8 +452,8 @@ impl Report for Plan {
                     entry.name,
                     entry.action.label()
                 )?;
-                match entry.result.as_deref() {
-                    Some("done") => write!(out, "  {ok}done{ok:#}")?,
+                match &entry.result {
+                    Some(Applied::Done) => write!(out, "  {ok}done{ok:#}")?,
                     Some(failure) => write!(out, "  {bad}{failure}{bad:#}")?,
                     None => {}
                 }
@@ -442,14 +488,17 @@ impl Report for Plan {
             let sep = if summary.is_empty() { "" } else { "; " };
             let _ = write!(summary, "{sep}{unlisted} target(s) could not be listed");
         }
-        let results: Vec<&str> = self
+        let results: Vec<&Applied> = self
             .targets
             .iter()
             .flat_map(|t| &t.names)
-            .filter_map(|n| n.result.as_deref())
+            .filter_map(|n| n.result.as_ref())
             .collect();
         if !results.is_empty() {
-            let done = results.iter().filter(|r| **r == "done").count();
+            let done = results
+                .iter()
+                .filter(|r| matches!(r, Applied::Done))
+                .count();
             let failed = results.len() - done;
             let _ = write!(summary, "; {done} done, {failed} failed");
         }

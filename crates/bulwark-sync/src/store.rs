@@ -1,14 +1,13 @@
 //! The encrypted store: one age-encrypted (ASCII-armored) dotenv file per environment.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use bulwark_config::{Config, Environment, Recipients};
+use bulwark_secret::SecretBuf;
 use bulwark_vault::{
     Armor, Identities, Recipient, decrypt_bytes, encrypt_bytes, load_recipients_file,
     parse_recipient_list,
 };
-use zeroize::Zeroizing;
 
 use crate::{Dotenv, SyncError};
 
@@ -21,7 +20,7 @@ pub struct Store {
     path: PathBuf,
     document: Dotenv,
     /// The plaintext as loaded, to tell whether anything changed.
-    loaded: Zeroizing<String>,
+    loaded: SecretBuf,
     exists: bool,
 }
 
@@ -46,7 +45,7 @@ impl Store {
             Err(source) => return Err(SyncError::io("read", path, source)),
         };
         let plain = decrypt_bytes(identities, &sealed)?;
-        let text = Zeroizing::new(
+        let text = SecretBuf::from(
             std::str::from_utf8(&plain)
                 .map_err(|_| SyncError::NotUtf8 {
                     path: path.to_owned(),
@@ -71,7 +70,7 @@ impl Store {
             Err(SyncError::MissingStore { .. }) => Ok(Self {
                 path: path.to_owned(),
                 document: Dotenv::default(),
-                loaded: Zeroizing::new(String::new()),
+                loaded: SecretBuf::new(),
                 exists: false,
             }),
             other => other,
@@ -103,7 +102,7 @@ impl Store {
     /// Whether the plaintext differs from what was loaded.
     #[must_use]
     pub fn changed(&self) -> bool {
-        !self.exists || *self.document.to_text() != *self.loaded
+        !self.exists || self.document.to_text().expose() != self.loaded.expose()
     }
 
     /// Encrypts the plaintext to `recipients` and replaces the file atomically, if it
@@ -113,7 +112,7 @@ impl Store {
             return Ok(false);
         }
         let text = self.document.to_text();
-        let sealed = encrypt_bytes(recipients, Armor::Armored, text.as_bytes())?;
+        let sealed = encrypt_bytes(recipients, Armor::Armored, text.expose_bytes())?;
         write_atomic(&self.path, &sealed)?;
         self.loaded = text;
         self.exists = true;
@@ -147,24 +146,8 @@ pub fn recipients_of(env: &Environment, store: &Path) -> Result<Vec<Recipient>, 
 }
 
 /// Writes `bytes` to `path` so that readers see the old file or the new one, never a
-/// part: a temp file in the same directory, fsync, rename, fsync of the directory.
+/// part ([`bulwark_core::fs::write_atomic`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SyncError> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut temp = tempfile::Builder::new()
-        .prefix(".bulwark-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|source| SyncError::io("create a temp file in", dir, source))?;
-    temp.write_all(bytes)
-        .and_then(|()| temp.as_file().sync_all())
-        .map_err(|source| SyncError::io("write", temp.path(), source))?;
-    temp.persist(path)
-        .map_err(|err| SyncError::io("replace", path, err.error))?;
-    if let Ok(dir) = std::fs::File::open(dir) {
-        let _ = dir.sync_all();
-    }
-    Ok(())
+    bulwark_core::fs::write_atomic(path, bytes)
+        .map_err(|source| SyncError::io("replace", path, source))
 }

@@ -4,12 +4,11 @@
 use std::ffi::OsString;
 
 use bulwark_config::{Target, TargetSpec};
-use bulwark_secret::Secret;
-use zeroize::Zeroizing;
+use bulwark_secret::{Secret, SecretBuf};
 
 use crate::TargetError;
 use crate::list::{push_flag, secrets_store_ids, wrangler_flags};
-use crate::runner::{Runner, Tool, describe};
+use bulwark_process::{Runner, Tool, describe};
 
 /// Largest value each target takes, in bytes (the Secrets Store counts characters).
 const WORKERS_MAX: usize = 5 * 1024;
@@ -24,13 +23,22 @@ pub struct ApplyOptions {
     pub stage_only: bool,
 }
 
+/// What [`apply`] asked a target to do with one name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Create or update it.
+    Set,
+    /// Delete it.
+    Deleted,
+}
+
 /// What happened to one name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     /// The secret's name.
     pub name: String,
-    /// `set` or `deleted`.
-    pub action: &'static str,
+    /// Set or deleted.
+    pub action: Change,
     /// `None` when done; else why it failed (scrubbed).
     pub error: Option<String>,
 }
@@ -103,7 +111,7 @@ pub fn apply(
         }
         TargetSpec::Env => {
             let result = Err("the process environment is not a sync target".to_owned());
-            each(upserts.iter().map(|(n, _)| *n), "set", &result)
+            each(upserts.iter().map(|(n, _)| *n), Change::Set, &result)
         }
     }
 }
@@ -119,13 +127,13 @@ fn apply_wrangler(
         // A JSON object, not dotenv: wrangler 4.86 corrupts dotenv read from stdin.
         let body = json_object(upserts);
         let args = args_with(&["secret", "bulk"], common);
-        let result = run_checked(runner, Tool::Wrangler, &args, Some(body.as_bytes()));
-        outcomes.extend(each(upserts.iter().map(|(n, _)| *n), "set", &result));
+        let result = run_checked(runner, Tool::Wrangler, &args, Some(body.expose_bytes()));
+        outcomes.extend(each(upserts.iter().map(|(n, _)| *n), Change::Set, &result));
     }
     for name in deletes {
         let args = args_with(&["secret", "delete", name], common);
         let result = run_checked(runner, Tool::Wrangler, &args, None);
-        outcomes.extend(each([*name], "deleted", &result));
+        outcomes.extend(each([*name], Change::Deleted, &result));
     }
     outcomes
 }
@@ -141,8 +149,8 @@ fn apply_secrets_store(
         Ok(ids) => ids,
         Err(err) => {
             let result = Err(err.to_string());
-            outcomes.extend(each(upserts.iter().map(|(n, _)| *n), "set", &result));
-            outcomes.extend(each(deletes.iter().copied(), "deleted", &result));
+            outcomes.extend(each(upserts.iter().map(|(n, _)| *n), Change::Set, &result));
+            outcomes.extend(each(deletes.iter().copied(), Change::Deleted, &result));
             return outcomes;
         }
     };
@@ -176,7 +184,7 @@ fn apply_secrets_store(
             .to_vec(),
         };
         let result = run_checked(runner, Tool::Wrangler, &args, Some(value.expose_bytes()));
-        outcomes.extend(each([*name], "set", &result));
+        outcomes.extend(each([*name], Change::Set, &result));
     }
     for name in deletes {
         let result = match ids.get(*name) {
@@ -195,7 +203,7 @@ fn apply_secrets_store(
             }
             None => Ok(()),
         };
-        outcomes.extend(each([*name], "deleted", &result));
+        outcomes.extend(each([*name], Change::Deleted, &result));
     }
     outcomes
 }
@@ -211,13 +219,13 @@ fn apply_fly(
     if !upserts.is_empty() {
         let body = fly_import_body(upserts);
         let args = ["secrets", "import", "-a", app, "--stage"].map(OsString::from);
-        let result = run_checked(runner, Tool::Fly, &args, Some(body.as_bytes()));
-        outcomes.extend(each(upserts.iter().map(|(n, _)| *n), "set", &result));
+        let result = run_checked(runner, Tool::Fly, &args, Some(body.expose_bytes()));
+        outcomes.extend(each(upserts.iter().map(|(n, _)| *n), Change::Set, &result));
     }
     for name in deletes {
         let args = ["secrets", "unset", name, "-a", app, "--stage"].map(OsString::from);
         let result = run_checked(runner, Tool::Fly, &args, None);
-        outcomes.extend(each([*name], "deleted", &result));
+        outcomes.extend(each([*name], Change::Deleted, &result));
     }
     let staged_any = outcomes.iter().any(|o| o.error.is_none());
     if staged_any && !options.stage_only {
@@ -242,12 +250,12 @@ fn apply_github(
         // The body on stdin, never `-f`: gh expands `$VAR` inside dotenv files.
         let args = args_with(&["secret", "set", name], common);
         let result = run_checked(runner, Tool::Gh, &args, Some(value.expose_bytes()));
-        outcomes.extend(each([*name], "set", &result));
+        outcomes.extend(each([*name], Change::Set, &result));
     }
     for name in deletes {
         let args = args_with(&["secret", "delete", name], common);
         let result = run_checked(runner, Tool::Gh, &args, None);
-        outcomes.extend(each([*name], "deleted", &result));
+        outcomes.extend(each([*name], Change::Deleted, &result));
     }
     outcomes
 }
@@ -261,7 +269,7 @@ fn args_with(head: &[&str], tail: &[OsString]) -> Vec<OsString> {
 
 fn each<'a>(
     names: impl IntoIterator<Item = &'a str>,
-    action: &'static str,
+    action: Change,
     result: &Result<(), String>,
 ) -> Vec<Outcome> {
     names
@@ -286,17 +294,23 @@ fn run_checked(
         Ok(finished) => Err(TargetError::Failed {
             command: describe(tool, args),
             status: finished.status.to_string(),
-            detail: crate::list::last_lines(&finished.stderr),
+            detail: finished.summary(),
         }
         .to_string()),
         Err(err) => Err(err.to_string()),
     }
 }
 
-/// A JSON object of names to values in a zeroizing buffer (`serde_json` would leave
-/// copies behind).
-fn json_object(entries: &[(&str, &Secret)]) -> Zeroizing<String> {
-    let mut out = Zeroizing::new(String::from("{"));
+/// A JSON object of names to values in a [`SecretBuf`] (`serde_json` would leave copies
+/// behind). Sized for the values as they are; escapes grow it, wiping as it goes.
+fn json_object(entries: &[(&str, &Secret)]) -> SecretBuf {
+    // `"name":"value"` each, commas between, braces around.
+    let size: usize = entries
+        .iter()
+        .map(|(name, value)| name.len() + value.len() + 5)
+        .sum();
+    let mut out = SecretBuf::with_capacity(size + entries.len().saturating_sub(1) + 2);
+    out.push('{');
     for (index, (name, value)) in entries.iter().enumerate() {
         if index > 0 {
             out.push(',');
@@ -309,7 +323,7 @@ fn json_object(entries: &[(&str, &Secret)]) -> Zeroizing<String> {
     out
 }
 
-fn push_json_string(out: &mut String, text: &str) {
+fn push_json_string(out: &mut SecretBuf, text: &str) {
     use std::fmt::Write as _;
     out.push('"');
     for ch in text.chars() {
@@ -328,9 +342,14 @@ fn push_json_string(out: &mut String, text: &str) {
     out.push('"');
 }
 
-/// `NAME="""value"""` lines for `fly secrets import` (triple quotes keep newlines).
-fn fly_import_body(entries: &[(&str, &Secret)]) -> Zeroizing<String> {
-    let mut out = Zeroizing::new(String::new());
+/// `NAME="""value"""` lines for `fly secrets import` (triple quotes keep newlines), in
+/// a [`SecretBuf`] of exactly their size.
+fn fly_import_body(entries: &[(&str, &Secret)]) -> SecretBuf {
+    let size = entries
+        .iter()
+        .map(|(name, value)| name.len() + value.len() + 8)
+        .sum();
+    let mut out = SecretBuf::with_capacity(size);
     for (name, value) in entries {
         out.push_str(name);
         out.push_str("=\"\"\"");
@@ -401,9 +420,17 @@ mod tests {
         let b = Secret::new("plain".to_owned());
         let json = json_object(&[("A", &a), ("B", &b)]);
         let parsed: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+        let plain = json_object(&[("A", &b), ("B", &b)]);
+        assert_eq!(plain.expose(), r#"{"A":"plain","B":"plain"}"#);
+        assert_eq!(
+            plain.capacity(),
+            plain.len(),
+            "sized for values without escapes"
+        );
         assert_eq!(parsed["A"], a.expose());
         assert_eq!(parsed["B"], "plain");
         let fly = fly_import_body(&[("A", &b), ("M", &Secret::new("x\ny".to_owned()))]);
-        assert_eq!(*fly, "A=\"\"\"plain\"\"\"\nM=\"\"\"x\ny\"\"\"\n");
+        assert_eq!(fly.expose(), "A=\"\"\"plain\"\"\"\nM=\"\"\"x\ny\"\"\"\n");
+        assert_eq!(fly.capacity(), fly.len(), "exactly sized");
     }
 }

@@ -29,6 +29,7 @@ pub use lints::{
 pub use placeholder::placeholder_reason;
 pub use report::{
     Check, CheckStatus, EnvironmentReport, Placeholder, TargetReport, TargetStatus, VerifyReport,
+    VerifyStatus,
 };
 
 /// What to check.
@@ -73,13 +74,20 @@ impl Failure for VerifyError {
 
     fn hint(&self) -> Option<String> {
         match self {
-            Self::Config(err) => err.hint(),
+            Self::Config(_) => None,
             Self::BadRequirement(_) => {
                 Some("a name is letters, digits and `_`; a pattern ends in `*`".to_owned())
             }
             Self::UnknownTarget { .. } => {
                 Some("a target's name is its `label`, or else its `kind`".to_owned())
             }
+        }
+    }
+
+    fn wrapped(&self) -> Option<&dyn Failure> {
+        match self {
+            Self::Config(err) => Some(err),
+            _ => None,
         }
     }
 }

@@ -16,11 +16,33 @@ use crate::{Lint, placeholder_reason};
 pub struct VerifyReport {
     /// `ok`, `problem` (something missing or a lint) or `error` (a target could not be
     /// listed).
-    pub status: &'static str,
+    pub status: VerifyStatus,
     /// One entry per checked environment.
     pub environments: Vec<EnvironmentReport>,
     /// Problems in config files, each with its file and line.
     pub lints: Vec<Lint>,
+}
+
+/// The verdict of a whole verify run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VerifyStatus {
+    /// Every requirement met, no lint.
+    Ok,
+    /// Something missing, a placeholder or a lint.
+    Problem,
+    /// A target could not be listed.
+    Error,
+}
+
+impl VerifyStatus {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Problem => "problem",
+            Self::Error => "error",
+        }
+    }
 }
 
 /// One environment's results.
@@ -215,11 +237,11 @@ impl VerifyReport {
     pub(crate) fn new(environments: Vec<EnvironmentReport>, lints: Vec<Lint>) -> Self {
         let targets = || environments.iter().flat_map(|env| &env.targets);
         let status = if targets().any(|t| t.status == TargetStatus::Error) {
-            "error"
+            VerifyStatus::Error
         } else if targets().any(|t| t.status == TargetStatus::Missing) || !lints.is_empty() {
-            "problem"
+            VerifyStatus::Problem
         } else {
-            "ok"
+            VerifyStatus::Ok
         };
         Self {
             status,
@@ -288,9 +310,9 @@ fn escape_property(text: &str) -> String {
 impl Report for VerifyReport {
     fn exit(&self) -> Exit {
         match self.status {
-            "ok" => Exit::Ok,
-            "problem" => Exit::Problem,
-            _ => Exit::Operational,
+            VerifyStatus::Ok => Exit::Ok,
+            VerifyStatus::Problem => Exit::Problem,
+            VerifyStatus::Error => Exit::Operational,
         }
     }
 
@@ -317,8 +339,12 @@ impl Report for VerifyReport {
             plural(self.lints.len()),
             plural(failed)
         );
-        let style = if self.status == "ok" { ok } else { bad };
-        writeln!(out, "{style}{}{style:#}: {summary}", self.status)
+        let style = if self.status == VerifyStatus::Ok {
+            ok
+        } else {
+            bad
+        };
+        writeln!(out, "{style}{}{style:#}: {summary}", self.status.label())
     }
 }
 

@@ -1,0 +1,213 @@
+//! Why a dry run could not be done, and what to do about it.
+
+use std::path::PathBuf;
+
+use bulwark_config::ConfigError;
+use bulwark_core::{Exit, Failure};
+
+/// Why a dry run could not be done (exit 2 for bad input, 3 for a failed operation).
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    /// A config file is missing or wrong.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// No D1 binding matches.
+    #[error("no D1 database {wanted} in {}{}", config.display(), env.as_deref().map(|e| format!(" (env.{e})")).unwrap_or_default())]
+    NoDatabase {
+        /// The wrangler config.
+        config: PathBuf,
+        /// `--env`.
+        env: Option<String>,
+        /// What was asked for.
+        wanted: String,
+        /// The bindings there are.
+        known: Vec<String>,
+    },
+    /// `--local` or `--export-remote` need a wrangler config.
+    #[error("{flag} needs the wrangler config that declares the D1 binding")]
+    NeedsWranglerConfig {
+        /// The flag.
+        flag: &'static str,
+    },
+    /// The migrations directory could not be read.
+    #[error("failed to read the migrations directory {}", path.display())]
+    ReadDir {
+        /// The directory.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A migration file's name is not UTF-8.
+    #[error("the file name of {} is not UTF-8", path.display())]
+    NonUtf8Name {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A file could not be read.
+    #[error("failed to read {}", path.display())]
+    ReadFile {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file could not be written.
+    #[error("failed to write {}", path.display())]
+    WriteFile {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The snapshot file does not exist.
+    #[error("no database file at {}", path.display())]
+    NoSnapshot {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// Wrangler has no local state for the binding.
+    #[error("no local D1 state at {}", path.display())]
+    NoLocalState {
+        /// Where wrangler would keep it.
+        path: PathBuf,
+    },
+    /// The snapshot is not a SQLite database, or a damaged one.
+    #[error("{} is not a usable SQLite database", path.display())]
+    BadSnapshot {
+        /// The file.
+        path: PathBuf,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The dump could not be loaded.
+    #[error("failed to load the SQL dump {}", path.display())]
+    BadDump {
+        /// The dump.
+        path: PathBuf,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The lock file is malformed.
+    #[error("{}:{line}: expected `<sha256>  <file name>`", path.display())]
+    BadLock {
+        /// The lock file.
+        path: PathBuf,
+        /// The line.
+        line: usize,
+    },
+    /// `--keep` would overwrite a file.
+    #[error("{} already exists; --keep never overwrites a file", path.display())]
+    KeepExists {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// A SQLite operation on a file failed.
+    #[error("failed to {action} {}", path.display())]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// What was being done.
+        action: &'static str,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The migrations table exists but cannot be read as wrangler's.
+    #[error("cannot read the migrations table {table}")]
+    MigrationsTable {
+        /// The table.
+        table: String,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// `wrangler d1 export --remote` failed.
+    #[error("{detail}")]
+    Wrangler {
+        /// What happened.
+        detail: String,
+    },
+    /// Another I/O failure.
+    #[error("failed to {action}")]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Failure for MigrateError {
+    fn exit(&self) -> Exit {
+        match self {
+            Self::Config(err) => err.exit(),
+            Self::NoDatabase { .. }
+            | Self::NeedsWranglerConfig { .. }
+            | Self::ReadDir { .. }
+            | Self::NonUtf8Name { .. }
+            | Self::ReadFile { .. }
+            | Self::NoSnapshot { .. }
+            | Self::NoLocalState { .. }
+            | Self::BadSnapshot { .. }
+            | Self::BadDump { .. }
+            | Self::BadLock { .. }
+            | Self::KeepExists { .. }
+            | Self::MigrationsTable { .. } => Exit::Usage,
+            Self::WriteFile { .. }
+            | Self::Sqlite { .. }
+            | Self::Wrangler { .. }
+            | Self::Io { .. } => Exit::Operational,
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        Some(match self {
+            Self::Config(err) => return err.hint(),
+            Self::NoDatabase { known, .. } if known.is_empty() => {
+                "declare the database under d1_databases, or pass --migrations DIR".to_owned()
+            }
+            Self::NoDatabase { known, .. } => {
+                format!("pass --database with one of: {}", known.join(", "))
+            }
+            Self::NeedsWranglerConfig { .. } => {
+                "pass --wrangler-config FILE, or run from the directory that holds it".to_owned()
+            }
+            Self::ReadDir { .. } => {
+                "check --migrations, or migrations_dir in the wrangler config".to_owned()
+            }
+            Self::NonUtf8Name { .. } => "rename the file with a UTF-8 name".to_owned(),
+            Self::ReadFile { .. } => "check that the file exists and is readable".to_owned(),
+            Self::NoSnapshot { .. } => {
+                "pass a SQLite file to --snapshot, or a `wrangler d1 export` file to --dump".to_owned()
+            }
+            Self::NoLocalState { .. } => {
+                "run `wrangler d1 migrations apply --local` or `wrangler dev` first, or use --snapshot".to_owned()
+            }
+            Self::BadSnapshot { .. } => {
+                "pass a SQLite database file (for a `wrangler d1 export` .sql file, use --dump)".to_owned()
+            }
+            Self::BadDump { .. } => {
+                "make the dump with `wrangler d1 export DB --remote --output FILE.sql`".to_owned()
+            }
+            Self::BadLock { .. } => {
+                "fix the line, or delete the lock file and rebuild it with --update-lock".to_owned()
+            }
+            Self::KeepExists { .. } => "choose a new file name for --keep".to_owned(),
+            Self::MigrationsTable { .. } => {
+                "check --table, or migrations_table in the wrangler config".to_owned()
+            }
+            Self::Wrangler { .. } => {
+                "check `wrangler whoami` and the database name; or export yourself and pass --dump".to_owned()
+            }
+            Self::Sqlite { .. } | Self::WriteFile { .. } | Self::Io { .. } => {
+                "check free space and permissions of the temporary directory".to_owned()
+            }
+        })
+    }
+}

@@ -1,0 +1,454 @@
+//! The dry run: copy, read what is applied, apply what is pending, check, keep, lock.
+
+use std::path::Path;
+
+use bulwark_core::Progress;
+
+use crate::checks::{FULL_CHECK_BYTES, run_checks};
+use crate::d1::{self, D1Connection};
+use crate::discover::{self, MigrationFile};
+use crate::lint::{self, Finding};
+use crate::list::applied_names;
+use crate::report::{self, DryRunReport, MigrationReport, Status, Summary, Verdict};
+use crate::schema::{self, DataAtRisk, Schema, SchemaDiff};
+use crate::{MigrateError, Request, lock, snapshot, split};
+
+fn sqlite_err(path: &Path, action: &'static str) -> impl FnOnce(rusqlite::Error) -> MigrateError {
+    let path = path.to_owned();
+    move |source| MigrateError::Sqlite {
+        path,
+        action,
+        source,
+    }
+}
+
+/// Applies the pending migrations of `request` to a private copy and reports.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the dry run's phases in order: copy, applied, pending, checks, keep, lock"
+)]
+pub fn run(request: &Request, progress: &dyn Progress) -> Result<DryRunReport, MigrateError> {
+    if let Some(keep) = &request.keep
+        && keep.exists()
+    {
+        return Err(MigrateError::KeepExists { path: keep.clone() });
+    }
+    let files = discover::list_migrations(&request.migrations_dir)?;
+    let lock = match &request.lock {
+        Some(path) => Some(lock::Lock::read(path)?),
+        None => None,
+    };
+    progress.set_message("copying the database");
+    let work = snapshot::prepare(&request.source, progress)?;
+    let db = D1Connection::open(&work.copy).map_err(sqlite_err(&work.copy, "open"))?;
+    // wrangler creates the table first, in a batch of its own.
+    db.trusted(|conn| {
+        conn.execute_batch(&format!(
+            "CREATE TABLE IF NOT EXISTS {}(\n\t\tid         INTEGER PRIMARY KEY AUTOINCREMENT,\n\t\tname       TEXT UNIQUE,\n\t\tapplied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL\n);",
+            request.table
+        ))
+    })
+    .map_err(|source| MigrateError::MigrationsTable {
+        table: request.table.clone(),
+        source,
+    })?;
+    let applied = db.trusted(|conn| applied_names(conn, &request.table))?;
+    let schema_before = db
+        .trusted(|conn| Schema::read(conn, &request.table))
+        .map_err(sqlite_err(&work.copy, "read the schema of"))?;
+
+    let mut reports = Vec::new();
+    let mut pending: Vec<MigrationFile> = Vec::new();
+    let mut new_lock = lock.clone();
+    for file in &files {
+        if applied.contains(&file.name) {
+            let mut findings = Vec::new();
+            if let Some(lock) = &lock {
+                let bytes = read_file(&file.path)?;
+                let sum = lock::checksum(&bytes);
+                match lock.entries.get(&file.name) {
+                    Some(recorded) if *recorded != sum => findings.push(Finding::new(
+                        "changed-after-apply",
+                        format!("{} changed after it was applied (lock has {}…, file is {}…); wrangler will not run it again", file.name, &recorded[..12], &sum[..12]),
+                        None,
+                    )),
+                    Some(_) => {}
+                    None => {
+                        if let Some(new_lock) = &mut new_lock {
+                            new_lock.entries.insert(file.name.clone(), sum);
+                        }
+                    }
+                }
+            }
+            reports.push(MigrationReport::new(
+                &file.name,
+                Status::AlreadyApplied,
+                findings,
+            ));
+        } else {
+            pending.push(file.clone());
+        }
+    }
+    discover::apply_order(&mut pending);
+
+    let mut failed = false;
+    let mut current = schema_before.clone();
+    for file in &pending {
+        let bytes = read_file(&file.path)?;
+        // Node reads the file as UTF-8, replacing invalid bytes.
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let mut findings = lint::lint_file(&text);
+        if failed {
+            reports.push(MigrationReport::new(&file.name, Status::NotRun, findings));
+            continue;
+        }
+        progress.set_message(&file.name);
+        let sent = split::with_migration_record(&text, &request.table, &file.name);
+        let mut report = MigrationReport::new(&file.name, Status::Ok, Vec::new());
+        match db.run_batch(&sent) {
+            Ok(stats) => {
+                report.statements = stats.statements;
+                report.rows_changed = stats.rows_changed;
+                report.duration_ms = stats.duration.as_secs_f64() * 1000.0;
+                let after = db
+                    .trusted(|conn| Schema::read(conn, &request.table))
+                    .map_err(sqlite_err(&work.copy, "read the schema of"))?;
+                findings.extend(schema_findings(&db, &current, &after));
+                current = after;
+            }
+            Err(err) => {
+                report.status = Status::Failed;
+                report.error = Some(report::MigrationError::new(err, &file.path, &text));
+                failed = true;
+            }
+        }
+        report.findings = findings;
+        reports.push(report);
+    }
+
+    let schema_diff = SchemaDiff::between(&schema_before, &current);
+    let data_at_risk = match &work.before {
+        Some(path) => {
+            let before = snapshot::open_read_only(path)?;
+            DataAtRisk::count(&before, &schema_diff).map_err(sqlite_err(path, "count rows in"))?
+        }
+        None => DataAtRisk::default(),
+    };
+    let size_bytes = std::fs::metadata(&work.copy).map_or(0, |m| m.len());
+    let checks = run_checks(&db, size_bytes, FULL_CHECK_BYTES, &schema_diff)
+        .map_err(sqlite_err(&work.copy, "check"))?;
+    drop(db);
+
+    let kept = match &request.keep {
+        Some(path) => {
+            keep_copy(&work.copy, path)?;
+            Some(path.display().to_string())
+        }
+        None => None,
+    };
+    let summary = Summary::of(&reports);
+    let mut report = DryRunReport {
+        source: request.source.describe(),
+        migrations_dir: request.migrations_dir.display().to_string(),
+        table: request.table.clone(),
+        strict: request.strict,
+        verdict: Verdict::of(&summary, size_bytes, d1::MAX_DATABASE_BYTES, request.strict),
+        migrations: reports,
+        schema_diff,
+        data_at_risk,
+        checks,
+        size_bytes,
+        size_limit_bytes: d1::MAX_DATABASE_BYTES,
+        kept,
+        lock_updated: None,
+        summary,
+    };
+    if request.update_lock
+        && let (Some(path), Some(new_lock)) = (&request.lock, &new_lock)
+        && report.verdict == Verdict::Ok
+        && Some(new_lock) != lock.as_ref()
+    {
+        new_lock.write(path)?;
+        report.lock_updated = Some(path.display().to_string());
+    }
+    Ok(report)
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, MigrateError> {
+    std::fs::read(path).map_err(|source| MigrateError::ReadFile {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Findings only the schema shows: type changes through a rebuild, views that broke.
+fn schema_findings(db: &D1Connection, before: &Schema, after: &Schema) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let diff = SchemaDiff::between(before, after);
+    for change in diff.changed.iter().filter(|c| c.kind == "table") {
+        for column in &change.columns_changed {
+            if !column
+                .before
+                .decl_type
+                .eq_ignore_ascii_case(&column.after.decl_type)
+            {
+                findings.push(Finding::new(
+                    "type-change",
+                    format!(
+                        "{}.{} changes type from {} to {}",
+                        change.name,
+                        column.name,
+                        empty_as(&column.before.decl_type),
+                        empty_as(&column.after.decl_type)
+                    ),
+                    None,
+                ));
+            }
+        }
+    }
+    for name in after
+        .objects
+        .iter()
+        .filter(|(_, o)| o.kind == "view")
+        .map(|(name, _)| name)
+    {
+        let broken = db.trusted(|conn| {
+            conn.prepare(&format!("SELECT * FROM {} LIMIT 0", schema::quote(name)))
+                .err()
+                .map(|err| err.to_string())
+        });
+        if let Some(err) = broken {
+            findings.push(Finding::new(
+                "broken-view",
+                format!("view {name} no longer works: {err}"),
+                None,
+            ));
+        }
+    }
+    findings
+}
+
+fn empty_as(decl: &str) -> &str {
+    if decl.is_empty() { "(none)" } else { decl }
+}
+
+/// Copies the migrated database to `keep` atomically; an existing file there is never
+/// replaced.
+fn keep_copy(copy: &Path, keep: &Path) -> Result<(), MigrateError> {
+    let write = || {
+        let file = bulwark_core::fs::AtomicFile::new(keep)?;
+        std::io::copy(&mut std::fs::File::open(copy)?, &mut file.as_file())?;
+        file.commit_new()
+    };
+    write().map_err(|source| MigrateError::WriteFile {
+        path: keep.to_owned(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use bulwark_core::{Exit, Report as _};
+    use rusqlite::Connection;
+
+    use super::*;
+    use crate::Source;
+    use crate::testing::{dry_run, request, write};
+
+    #[test]
+    fn applies_in_order_stops_at_the_first_failure_and_leaves_the_source_alone() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let migrations = dir.path().join("migrations");
+        std::fs::create_dir(&migrations).expect("mkdir");
+        write(
+            &migrations,
+            "0001_users.sql",
+            "CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT);",
+        );
+        write(
+            &migrations,
+            "0002_seed.sql",
+            "INSERT INTO users(email) VALUES ('a'), ('b');",
+        );
+        write(
+            &migrations,
+            "0003_bad.sql",
+            "CREATE TABLE x(a);\nINSERT INTO nope VALUES (1);",
+        );
+        write(&migrations, "0004_later.sql", "DROP TABLE users;");
+        let source = dir.path().join("prod.sqlite");
+        let conn = Connection::open(&source).expect("create");
+        conn.execute_batch("CREATE TABLE d1_migrations(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL); INSERT INTO d1_migrations(name) VALUES ('0001_users.sql'); CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT);")
+            .expect("fill");
+        drop(conn);
+        let bytes = std::fs::read(&source).expect("read");
+        let mut req = request(&migrations, Source::File(source.clone()));
+        let keep = dir.path().join("kept.sqlite");
+        req.keep = Some(keep.clone());
+        let report = run(&req, &bulwark_core::NoProgress).expect("dry run");
+        let statuses: Vec<_> = report
+            .migrations
+            .iter()
+            .map(|m| (m.name.as_str(), m.status))
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                ("0001_users.sql", Status::AlreadyApplied),
+                ("0002_seed.sql", Status::Ok),
+                ("0003_bad.sql", Status::Failed),
+                ("0004_later.sql", Status::NotRun),
+            ]
+        );
+        let error = report.migrations[2].error.as_ref().expect("error");
+        assert_eq!(error.class, "SQLITE_ERROR");
+        assert_eq!(error.line, Some(2));
+        assert_eq!(report.migrations[1].rows_changed, 2);
+        assert!(
+            report.migrations[3]
+                .findings
+                .iter()
+                .any(|f| f.rule == "drop-table")
+        );
+        assert_eq!(report.exit(), Exit::Problem);
+        assert_eq!(
+            std::fs::read(&source).expect("read"),
+            bytes,
+            "source untouched"
+        );
+        let kept = Connection::open(&keep).expect("kept copy");
+        let names: Vec<String> = kept
+            .prepare("SELECT name FROM d1_migrations ORDER BY id")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(
+            names,
+            ["0001_users.sql", "0002_seed.sql"],
+            "0003 left nothing behind"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_kept_copy_is_private() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let migrations = dir.path().join("migrations");
+        std::fs::create_dir(&migrations).expect("mkdir");
+        write(&migrations, "0001_a.sql", "CREATE TABLE a(x);");
+        let keep = dir.path().join("kept.sqlite");
+        let mut req = request(&migrations, Source::Empty);
+        req.keep = Some(keep.clone());
+        run(&req, &bulwark_core::NoProgress).expect("dry run");
+        let mode = std::fs::metadata(&keep).expect("kept").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the copy may hold production data");
+        let entries = std::fs::read_dir(dir.path()).expect("read dir").count();
+        assert_eq!(entries, 2, "migrations/ and kept.sqlite, no temp file");
+    }
+
+    #[test]
+    fn schema_findings_type_changes_and_broken_views() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let migrations = dir.path().join("migrations");
+        std::fs::create_dir(&migrations).expect("mkdir");
+        let users = "CREATE TABLE users (id INTEGER PRIMARY KEY, age TEXT, mail TEXT);\nCREATE VIEW mails AS SELECT id, mail FROM users;";
+        let rebuild = "CREATE TABLE users_new (id INTEGER PRIMARY KEY, age INTEGER);\nINSERT INTO users_new SELECT id, CAST(age AS INTEGER) FROM users;\nDROP TABLE users;\nALTER TABLE users_new RENAME TO users;";
+        write(&migrations, "0001_users.sql", users);
+        write(&migrations, "0002_rebuild.sql", rebuild);
+        // SQLite checks views when a table is renamed: the rebuild fails.
+        let report = dry_run(&migrations, Source::Empty);
+        let failed = &report.migrations[1];
+        assert_eq!(failed.status, Status::Failed);
+        let error = failed.error.as_ref().expect("an error");
+        assert_eq!(error.line, Some(4));
+        assert!(
+            error.message.starts_with("error in view mails"),
+            "{}",
+            error.message
+        );
+        // With legacy_alter_table (which D1 allows) it applies, and leaves a broken view.
+        write(
+            &migrations,
+            "0002_rebuild.sql",
+            &format!("PRAGMA legacy_alter_table = ON;\n{rebuild}"),
+        );
+        let report = dry_run(&migrations, Source::Empty);
+        let applied = &report.migrations[1];
+        assert_eq!(applied.status, Status::Ok);
+        let rules: Vec<&str> = applied.findings.iter().map(|f| f.rule).collect();
+        for rule in ["drop-table", "rename-table", "type-change", "broken-view"] {
+            assert!(rules.contains(&rule), "{rule} missing from {rules:?}");
+        }
+    }
+
+    #[test]
+    fn data_at_risk_and_lock_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let migrations = dir.path().join("migrations");
+        std::fs::create_dir(&migrations).expect("mkdir");
+        write(&migrations, "0001_a.sql", "CREATE TABLE a(x, y);");
+        write(
+            &migrations,
+            "0002_b.sql",
+            "-- migrate-dryrun: allow drop-column\nALTER TABLE a DROP COLUMN y;\nDROP TABLE old;",
+        );
+        let source = dir.path().join("prod.sqlite");
+        let conn = Connection::open(&source).expect("create");
+        conn.execute_batch("CREATE TABLE d1_migrations(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL); INSERT INTO d1_migrations(name) VALUES ('0001_a.sql'); CREATE TABLE a(x, y); INSERT INTO a VALUES (1, 2), (3, NULL); CREATE TABLE old(z); INSERT INTO old VALUES (1);")
+            .expect("fill");
+        drop(conn);
+        let lock_path = dir.path().join("migrations.lock");
+        let mut req = request(&migrations, Source::File(source));
+        req.lock = Some(lock_path.clone());
+        req.update_lock = true;
+        req.strict = true;
+        let report = run(&req, &bulwark_core::NoProgress).expect("dry run");
+        assert_eq!(report.data_at_risk.tables[0].rows, 1);
+        assert_eq!(report.data_at_risk.columns[0].non_null_values, 1);
+        let pending = &report.migrations[1];
+        assert!(
+            pending
+                .findings
+                .iter()
+                .any(|f| f.rule == "drop-column" && f.suppressed)
+        );
+        assert!(
+            pending
+                .findings
+                .iter()
+                .any(|f| f.rule == "drop-table" && !f.suppressed)
+        );
+        assert_eq!(
+            report.verdict,
+            Verdict::LintFailed,
+            "strict and an unsuppressed drop-table"
+        );
+        assert!(
+            report.lock_updated.is_none(),
+            "a failing run does not update the lock"
+        );
+
+        req.strict = false;
+        let report = run(&req, &bulwark_core::NoProgress).expect("dry run");
+        assert_eq!(report.verdict, Verdict::Ok);
+        assert!(report.lock_updated.is_some());
+        let lock = lock::Lock::read(&lock_path).expect("lock");
+        assert_eq!(
+            lock.entries.keys().collect::<Vec<_>>(),
+            ["0001_a.sql"],
+            "only applied files are locked: a pending one may still change"
+        );
+
+        write(&migrations, "0001_a.sql", "CREATE TABLE a(x, y, z);");
+        let report = run(&req, &bulwark_core::NoProgress).expect("dry run");
+        assert!(
+            report.migrations[0]
+                .findings
+                .iter()
+                .any(|f| f.rule == "changed-after-apply")
+        );
+    }
+}

@@ -1,0 +1,252 @@
+//! SQLite as migrate-dryrun and db-backup both need it: a copy of a database made with
+//! the online backup API (the source is only read), the rows of its schema, which tables
+//! are virtual or hold a virtual table's content, and row counts.
+//!
+//! Errors are SQLite's own; each caller says which file and what it was doing.
+#![expect(
+    clippy::doc_markdown,
+    reason = "SQLite, FTS5 and R*Tree are names in prose here, not code"
+)]
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::backup::{Backup, StepResult};
+use rusqlite::{Connection, OpenFlags};
+
+/// Pages per backup step: 16,384 pages is 64 MiB at the default page size. Large steps,
+/// as SQLite's own `.backup` does, keep the copy close to a plain file copy while still
+/// letting a progress bar move.
+pub const PAGES_PER_STEP: i32 = 16_384;
+
+/// Shadow-table suffixes of FTS3/4/5 and R*Tree virtual tables.
+const SHADOW_SUFFIXES: [&str; 11] = [
+    "data", "idx", "content", "docsize", "config", "segments", "segdir", "stat", "node", "rowid",
+    "parent",
+];
+
+/// Opens `path` read-only: nothing can write the file through this connection.
+pub fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
+    Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+}
+
+/// How far a [`copy`] is, after each step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CopyProgress {
+    /// Pages in the source.
+    pub pages: u64,
+    /// Pages copied so far.
+    pub copied: u64,
+}
+
+/// Copies the database of `from` into `to` with SQLite's online backup API, in steps of
+/// [`PAGES_PER_STEP`], calling `on_step` after each. When the source is busy or locked
+/// (another process writes it) the copy waits and goes on.
+pub fn copy(
+    from: &Connection,
+    to: &mut Connection,
+    mut on_step: impl FnMut(CopyProgress),
+) -> rusqlite::Result<()> {
+    let backup = Backup::new(from, to)?;
+    loop {
+        let step = backup.step(PAGES_PER_STEP)?;
+        let state = backup.progress();
+        on_step(CopyProgress {
+            pages: u64::try_from(state.pagecount).unwrap_or(0),
+            copied: u64::try_from(state.pagecount.saturating_sub(state.remaining)).unwrap_or(0),
+        });
+        match step {
+            StepResult::Done => return Ok(()),
+            StepResult::More => {}
+            _ => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+}
+
+/// One row of `sqlite_schema`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaRow {
+    /// `table`, `index`, `view` or `trigger`.
+    pub kind: String,
+    /// Name.
+    pub name: String,
+    /// The table it belongs to.
+    pub table: String,
+    /// Its `CREATE` statement; empty for automatic indexes.
+    pub sql: String,
+}
+
+impl SchemaRow {
+    /// Whether this is a virtual table (FTS5, R*Tree, …).
+    #[must_use]
+    pub fn is_virtual(&self) -> bool {
+        self.kind == "table" && is_virtual(&self.sql)
+    }
+}
+
+/// The schema of `conn` without SQLite's own objects, ordered by type, then name.
+pub fn schema_rows(conn: &Connection) -> rusqlite::Result<Vec<SchemaRow>> {
+    let mut statement = conn.prepare(
+        "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_schema \
+         WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok(SchemaRow {
+            kind: row.get(0)?,
+            name: row.get(1)?,
+            table: row.get(2)?,
+            sql: row.get(3)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// Whether `sql` defines a virtual table.
+#[must_use]
+pub fn is_virtual(sql: &str) -> bool {
+    sql.trim_start()
+        .get(..20)
+        .is_some_and(|head| head.eq_ignore_ascii_case("CREATE VIRTUAL TABLE"))
+}
+
+/// Whether `name` is a shadow table of one of `virtual_tables`: its content belongs to
+/// the virtual table and is rebuilt with it.
+#[must_use]
+pub fn is_shadow<S: AsRef<str>>(name: &str, virtual_tables: &[S]) -> bool {
+    virtual_tables.iter().any(|table| {
+        let table = table.as_ref();
+        name.get(..table.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(table))
+            && name[table.len()..]
+                .strip_prefix('_')
+                .is_some_and(|suffix| SHADOW_SUFFIXES.contains(&suffix))
+    })
+}
+
+/// The tables of `rows` that hold rows of their own: not virtual, not a virtual table's
+/// shadow, not D1's (`_cf_`).
+pub fn data_tables(rows: &[SchemaRow]) -> impl Iterator<Item = &SchemaRow> {
+    let virtual_tables: Vec<&str> = rows
+        .iter()
+        .filter(|row| row.is_virtual())
+        .map(|row| row.name.as_str())
+        .collect();
+    rows.iter().filter(move |row| {
+        row.kind == "table"
+            && !row.name.starts_with("_cf_")
+            && !row.is_virtual()
+            && !is_shadow(&row.name, &virtual_tables)
+    })
+}
+
+/// Whether `conn` has a table named `table`.
+pub fn table_exists(conn: &Connection, table: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+        [table],
+        |row| row.get(0),
+    )
+}
+
+/// `SELECT count(*)` of `table`.
+pub fn count_rows(conn: &Connection, table: &str) -> rusqlite::Result<u64> {
+    let count: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM {}", quote(table)),
+        [],
+        |row| row.get(0),
+    )?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}
+
+/// Quotes an identifier for SQLite.
+#[must_use]
+pub fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn database(sql: &str) -> Connection {
+        let conn = Connection::open_in_memory().expect("memory db");
+        conn.execute_batch(sql).expect("setup");
+        conn
+    }
+
+    #[test]
+    fn copies_a_read_only_source_and_reports_each_step() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let source = dir.path().join("source.sqlite");
+        Connection::open(&source)
+            .expect("create")
+            .execute_batch("CREATE TABLE a(x); INSERT INTO a VALUES (1), (2), (3);")
+            .expect("fill");
+        let bytes = std::fs::read(&source).expect("read");
+        let from = open_read_only(&source).expect("open");
+        assert!(from.execute("DELETE FROM a", []).is_err(), "read-only");
+        let mut to = Connection::open(dir.path().join("copy.sqlite")).expect("create");
+        let mut steps = Vec::new();
+        copy(&from, &mut to, |p| steps.push(p)).expect("copy");
+        let last = steps.last().expect("a step");
+        assert_eq!(last.copied, last.pages);
+        assert!(last.pages > 0);
+        assert_eq!(count_rows(&to, "a").expect("count"), 3);
+        assert_eq!(std::fs::read(&source).expect("read"), bytes);
+    }
+
+    #[test]
+    fn schema_rows_leave_out_sqlites_own_and_are_ordered_by_type_then_name() {
+        let conn = database(
+            "CREATE TABLE b(x INTEGER PRIMARY KEY AUTOINCREMENT, y UNIQUE);
+             CREATE TABLE a(x); CREATE INDEX a_x ON a(x); CREATE VIEW v AS SELECT 1;",
+        );
+        let rows = schema_rows(&conn).expect("schema");
+        let names: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r.kind.as_str(), r.name.as_str()))
+            .collect();
+        // sqlite_sequence and sqlite_autoindex_b_1 are SQLite's.
+        assert_eq!(
+            names,
+            [
+                ("index", "a_x"),
+                ("table", "a"),
+                ("table", "b"),
+                ("view", "v")
+            ]
+        );
+        assert_eq!(rows[1].sql, "CREATE TABLE a(x)");
+    }
+
+    #[test]
+    fn data_tables_skip_virtual_shadow_and_d1_tables() {
+        let conn = database(
+            "CREATE TABLE users(id); INSERT INTO users VALUES (1), (2);
+             CREATE TABLE _cf_KV(k); CREATE VIRTUAL TABLE Docs USING fts5(body);",
+        );
+        let rows = schema_rows(&conn).expect("schema");
+        assert!(rows.iter().any(|r| r.name == "Docs_data"));
+        let tables: Vec<&str> = data_tables(&rows).map(|r| r.name.as_str()).collect();
+        assert_eq!(tables, ["users"]);
+        assert!(is_shadow("docs_content", &["Docs"]));
+        assert!(is_shadow("boxes_node", &["boxes"]));
+        assert!(!is_shadow("docs_content", &["doc"]));
+        assert!(!is_shadow("docs_notes", &["docs"]));
+        assert!(!is_shadow("docs", &["docs"]));
+        assert!(is_virtual("  create virtual table x using fts5(y)"));
+        assert!(!is_virtual("CREATE TABLE x(y)"));
+    }
+
+    #[test]
+    fn counts_rows_of_awkward_names() {
+        let conn = database(r#"CREATE TABLE "we""ird"(x); INSERT INTO "we""ird" VALUES (1);"#);
+        assert_eq!(count_rows(&conn, "we\"ird").expect("count"), 1);
+        assert!(table_exists(&conn, "we\"ird").expect("exists"));
+        assert!(!table_exists(&conn, "weird").expect("exists"));
+        assert_eq!(quote("a\"b"), "\"a\"\"b\"");
+    }
+}
