@@ -1,35 +1,5 @@
-//! End-to-end cases for every binary: `tests/cmd/<tool>/<case>.toml` (see STYLE.md §6).
+//! End-to-end cases for every binary: `tests/cmd/<tool>/<case>.toml`.
 //! Update the expected output with `just snap` after a deliberate change.
-#![expect(
-    clippy::doc_markdown,
-    reason = "the binaries' cli modules included below document flags as clap --help text"
-)]
-
-// The binaries' clap definitions, compiled here too so that man pages, completions and
-// the CI workflow's command lines are checked against the very same types
-// (tests/generated.rs, tests/workflow.rs). Only the clap types are used here, so the
-// rest of each module (`parse_args`, `start`) is dead code in this crate.
-#[expect(dead_code, reason = "compiled for its clap types only")]
-#[path = "../bins/common/mod.rs"]
-mod common;
-#[expect(dead_code, reason = "compiled for its clap types only")]
-#[path = "../bins/db-backup/cli.rs"]
-mod db_backup;
-#[expect(dead_code, reason = "compiled for its clap types only")]
-#[path = "../bins/deploy-lint/cli.rs"]
-mod deploy_lint;
-#[expect(dead_code, reason = "compiled for its clap types only")]
-#[path = "../bins/leak-scan/cli.rs"]
-mod leak_scan;
-#[expect(dead_code, reason = "compiled for its clap types only")]
-#[path = "../bins/migrate-dryrun/cli.rs"]
-mod migrate_dryrun;
-#[expect(dead_code, reason = "compiled for its clap types only")]
-#[path = "../bins/secrets-sync/cli.rs"]
-mod secrets_sync_cli;
-#[expect(dead_code, reason = "compiled for its clap types only")]
-#[path = "../bins/secrets-verify/cli.rs"]
-mod secrets_verify;
 
 mod fail_closed;
 mod generated;
@@ -709,7 +679,7 @@ mod children {
         );
     }
 
-    /// What wrangler 4.86.0 prints without CLOUDFLARE_API_TOKEN in CI ends with a log
+    /// What wrangler 4.86.0 prints without `CLOUDFLARE_API_TOKEN` in CI ends with a log
     /// note; migrate-dryrun used to show that note instead of the error above it.
     #[test]
     fn migrate_export_remote_shows_the_real_wrangler_error_replayed_by_a_standin() {

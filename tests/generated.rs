@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use clap::CommandFactory as _;
 use clap_complete::Shell;
 
 /// Every file generated from `command` (the binary `name`): its man page, one per
@@ -45,21 +44,9 @@ fn man_pages_and_completions_are_up_to_date() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let regenerate = std::env::var_os("BULWARK_REGENERATE").is_some();
     let mut files = Vec::new();
-    files.extend(render(
-        "secrets-verify",
-        crate::secrets_verify::Cli::command(),
-    ));
-    files.extend(render(
-        "secrets-sync",
-        crate::secrets_sync_cli::Cli::command(),
-    ));
-    files.extend(render("leak-scan", crate::leak_scan::Cli::command()));
-    files.extend(render(
-        "migrate-dryrun",
-        crate::migrate_dryrun::Cli::command(),
-    ));
-    files.extend(render("db-backup", crate::db_backup::Cli::command()));
-    files.extend(render("deploy-lint", crate::deploy_lint::Cli::command()));
+    for (name, command) in bulwark_cli::commands() {
+        files.extend(render(name, command));
+    }
     let mut stale = Vec::new();
     for (path, content) in &files {
         let full = root.join(path);

@@ -2,6 +2,9 @@
 //! steps is checked against the binary's own argument parser, so the documented workflow
 //! cannot drift from the real flags.
 
+use bulwark_cli::{
+    db_backup, deploy_lint, leak_scan, migrate_dryrun, secrets_sync, secrets_verify,
+};
 use clap::Parser as _;
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -77,12 +80,12 @@ fn every_bulwark_command_in_the_workflow_parses_with_the_real_flags() {
     for (job, script) in run_scripts(doc) {
         for args in tool_commands(&script) {
             let result = match args[0].as_str() {
-                "deploy-lint" => crate::deploy_lint::Cli::try_parse_from(&args).map(drop),
-                "secrets-verify" => crate::secrets_verify::Cli::try_parse_from(&args).map(drop),
-                "secrets-sync" => crate::secrets_sync_cli::Cli::try_parse_from(&args).map(drop),
-                "leak-scan" => crate::leak_scan::Cli::try_parse_from(&args).map(drop),
-                "migrate-dryrun" => crate::migrate_dryrun::Cli::try_parse_from(&args).map(drop),
-                "db-backup" => crate::db_backup::Cli::try_parse_from(&args).map(drop),
+                "deploy-lint" => deploy_lint::Cli::try_parse_from(&args).map(drop),
+                "secrets-verify" => secrets_verify::Cli::try_parse_from(&args).map(drop),
+                "secrets-sync" => secrets_sync::Cli::try_parse_from(&args).map(drop),
+                "leak-scan" => leak_scan::Cli::try_parse_from(&args).map(drop),
+                "migrate-dryrun" => migrate_dryrun::Cli::try_parse_from(&args).map(drop),
+                "db-backup" => db_backup::Cli::try_parse_from(&args).map(drop),
                 other => unreachable!("{other} is not a tool"),
             };
             if let Err(err) = result {
@@ -127,7 +130,7 @@ fn every_bulwark_command_in_the_workflow_parses_with_the_real_flags() {
 #[test]
 fn a_wrong_flag_in_a_workflow_line_is_caught() {
     let args = &tool_commands("secrets-verify --env production --formatt json > out.json")[0];
-    assert!(crate::secrets_verify::Cli::try_parse_from(args).is_err());
+    assert!(secrets_verify::Cli::try_parse_from(args).is_err());
     let ok =
         &tool_commands("migrate-dryrun --env production --export-remote --format json > x.json")[0];
     assert_eq!(
@@ -135,7 +138,7 @@ fn a_wrong_flag_in_a_workflow_line_is_caught() {
         Some("json"),
         "the redirection is removed"
     );
-    assert!(crate::migrate_dryrun::Cli::try_parse_from(ok).is_ok());
+    assert!(migrate_dryrun::Cli::try_parse_from(ok).is_ok());
 }
 
 #[test]
@@ -150,7 +153,7 @@ fn the_pre_commit_hook_runs_leak_scan_staged() {
         "it scans the index, not file names"
     );
     let entry = shlex::split(hook["entry"].as_str().expect("an entry")).expect("valid quoting");
-    let cli = crate::leak_scan::Cli::try_parse_from(&entry).expect("the entry parses");
+    let cli = leak_scan::Cli::try_parse_from(&entry).expect("the entry parses");
     assert!(
         format!("{:?}", cli.command).starts_with("Staged"),
         "{entry:?}"

@@ -1,26 +1,23 @@
 //! `deploy-lint`: checks a team's written deploy standards across every worker of a
 //! repository, offline, as a CI step and in the release runbook.
-#![expect(
-    clippy::doc_markdown,
-    reason = "doc comments in cli.rs are clap's --help text, where backticks would print literally"
-)]
-
-mod cli;
-#[path = "../common/mod.rs"]
-mod common;
 
 use std::process::ExitCode;
 
+use bulwark_cli::deploy_lint::Cli;
 use bulwark_config::Config;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse_args();
-    let out = common::start("deploy-lint", cli.common.output_options(cli.format.into()));
+    let cli = Cli::parse_args();
+    let out = bulwark_cli::start(
+        "deploy-lint",
+        cli.common.output_options(cli.format.format.into()),
+    );
     let config = match Config::load_or_discover(cli.common.config.as_deref()) {
         Ok(config) => config,
         Err(err) => return out.fail(&err),
     };
-    // BULWARK_TODAY pins the date for compatibility_date_max_age_days (tests, replays).
+    // BULWARK_TODAY (YYYY-MM-DD) pins the date compatibility_date_max_age_days counts
+    // from, for replaying an old run; otherwise today in UTC.
     let today = std::env::var("BULWARK_TODAY")
         .ok()
         .and_then(|day| day.parse().ok())

@@ -1,23 +1,18 @@
 //! `leak-scan`: finds secrets in git history, a working tree, the staged changes or
 //! stdin, and names the commit that first leaked each one.
-#![expect(
-    clippy::doc_markdown,
-    reason = "doc comments in cli.rs are clap's --help text, where backticks would print literally"
-)]
-
-mod cli;
-#[path = "../common/mod.rs"]
-mod common;
 
 use std::process::ExitCode;
 
+use bulwark_cli::leak_scan::{Action, Cli, ScanFormat};
 use bulwark_core::{Exit, Output, Report as _};
 use bulwark_scan::{SarifReport, ScanError, ScanReport};
-use cli::{Action, ScanFormat};
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse_args();
-    let out = common::start("leak-scan", cli.common.output_options(cli.format.into()));
+    let cli = Cli::parse_args();
+    let out = bulwark_cli::start(
+        "leak-scan",
+        cli.common.output_options(cli.format.format.into()),
+    );
     match cli.command.into_action() {
         Action::InstallHook { path, force } => match bulwark_scan::install_hook(&path, force) {
             Ok(hook) => {
@@ -32,7 +27,7 @@ fn main() -> ExitCode {
             exit_code,
         } => {
             // Progress only for people: never with JSON or SARIF on stdout.
-            let progress = if cli.format == ScanFormat::Human {
+            let progress = if cli.format.format == ScanFormat::Human {
                 out.progress("scanning", None)
             } else {
                 Box::new(bulwark_core::NoProgress)
@@ -44,7 +39,7 @@ fn main() -> ExitCode {
                         &out,
                         &scan,
                         &rules,
-                        cli.format,
+                        cli.format.format,
                         report.as_deref(),
                         exit_code,
                     )

@@ -1,23 +1,16 @@
 //! `migrate-dryrun`: applies pending D1 migrations to a throw-away copy of the database
 //! and reports what would fail, what data would be lost, and what the schema becomes.
-#![expect(
-    clippy::doc_markdown,
-    reason = "doc comments in cli.rs are clap's --help text, where backticks would print literally"
-)]
-
-mod cli;
-#[path = "../common/mod.rs"]
-mod common;
 
 use std::process::ExitCode;
 
+use bulwark_cli::migrate_dryrun::{Cli, Command};
 use bulwark_migrate::{MigrateError, Request};
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse_args();
-    let out = common::start(
+    let cli = Cli::parse_args();
+    let out = bulwark_cli::start(
         "migrate-dryrun",
-        cli.common.output_options(cli.format.into()),
+        cli.common.output_options(cli.format.format.into()),
     );
     let cwd = match std::env::current_dir() {
         Ok(cwd) => cwd,
@@ -39,7 +32,7 @@ fn main() -> ExitCode {
     request.update_lock = cli.update_lock;
     let progress = out.progress("migrate-dryrun", None);
     match cli.command {
-        Some(cli::Command::List) => match bulwark_migrate::list(&request, progress.as_ref()) {
+        Some(Command::List) => match bulwark_migrate::list(&request, progress.as_ref()) {
             Ok(report) => out.finish(&report),
             Err(err) => out.fail(&err),
         },

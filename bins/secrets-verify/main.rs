@@ -1,20 +1,12 @@
 //! `secrets-verify`: proves before a deploy that every required secret exists in every
 //! target, and that none sits where it would leak.
-#![expect(
-    clippy::doc_markdown,
-    reason = "doc comments in cli.rs are clap's --help text, where backticks would print literally"
-)]
-
-mod cli;
-#[path = "../common/mod.rs"]
-mod common;
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use bulwark_cli::secrets_verify::Cli;
 use bulwark_config::{Config, Environment};
 use bulwark_core::render_error_line;
 use bulwark_scan::Rules;
@@ -24,17 +16,17 @@ use bulwark_vault::IdentityLookup;
 use bulwark_verify::StoreNames;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse_args();
-    let mut out = common::start(
+    let cli = Cli::parse_args();
+    let mut out = bulwark_cli::start(
         "secrets-verify",
-        cli.common.output_options(cli.format.into()),
+        cli.common.output_options(cli.format.format.into()),
     );
     let config = match Config::load_or_discover(cli.common.config.as_deref()) {
         Ok(config) => config,
         Err(err) => return out.fail(&err),
     };
     let request = cli.request();
-    let mut runner = Runner::new(config.dir(), Duration::from_secs(cli.timeout));
+    let mut runner = Runner::new(config.dir(), cli.timeout.duration());
     for value in bulwark_verify::sensitive_env_values(&config, &request) {
         runner.hide(&value);
         out.redactor_mut().add(&value);
@@ -64,7 +56,7 @@ fn main() -> ExitCode {
             .map(|env| {
                 (
                     env.name.clone(),
-                    read_store(&config, env, cli.identity.as_deref()),
+                    read_store(&config, env, cli.identity.identity.as_deref()),
                 )
             })
             .collect()

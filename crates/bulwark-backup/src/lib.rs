@@ -25,6 +25,7 @@ mod export;
 pub mod layout;
 mod pipeline;
 mod retention;
+mod settings;
 mod sqlite;
 mod status;
 mod verify;
@@ -37,6 +38,7 @@ pub use error::{BackupError, ChildOutput};
 pub use export::{D1Source, Encryption, ExportReport, ExportRequest, ExportSource, export};
 pub use layout::{BackupName, Kind, Manifest};
 pub use retention::{Kept, ListReport, Listed, Policy, PruneReport, list, plan, prune};
+pub use settings::{Done, ExportInputs, IdentityFrom, Inputs, Settings, load_config};
 pub use status::{Run, Status, record_status, run_now};
 pub use verify::{
     IdentityProvider, Lazy, RestoreReport, RestoreRequest, Verified, VerifyReport, restore, verify,

@@ -47,6 +47,34 @@ pub struct Environment {
     pub targets: Vec<Target>,
 }
 
+impl Environment {
+    /// The targets `--target NAME…` chooses, in config order: every target when `names`
+    /// is empty. A name is a target's label, or else its kind; one that names no target
+    /// is an error that lists the names there are.
+    pub fn targets_named(&self, names: &[String]) -> Result<Vec<&Target>, ConfigError> {
+        if let Some(unknown) = names
+            .iter()
+            .find(|name| !self.targets.iter().any(|t| t.name() == name.as_str()))
+        {
+            return Err(ConfigError::UnknownTarget {
+                name: unknown.clone(),
+                env: self.name.clone(),
+                known: self
+                    .targets
+                    .iter()
+                    .map(Target::name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+        Ok(self
+            .targets
+            .iter()
+            .filter(|t| names.is_empty() || names.iter().any(|n| n == t.name()))
+            .collect())
+    }
+}
+
 /// Age recipients: listed inline, in a file, or not given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recipients {
@@ -952,6 +980,48 @@ mod tests {
         assert_eq!(single.environment(None).expect("the only one").name, "only");
         let bad_default = "default_env = \"prod\"\n[env.production]\n";
         assert!(error(bad_default).contains(":1:15: `default_env` names `prod`"));
+    }
+
+    #[test]
+    fn targets_are_chosen_by_label_or_kind_and_an_unknown_name_lists_the_known_ones() {
+        let config = parse(
+            "[env.p]\n\
+             [[env.p.targets]]\nkind = \"fly\"\napp = \"a\"\n\
+             [[env.p.targets]]\nkind = \"github\"\nrepo = \"o/r\"\nlabel = \"ci\"\n\
+             [[env.p.targets]]\nkind = \"env\"\n",
+        )
+        .expect("valid");
+        let env = config.environment(None).expect("the only one");
+        let names = |chosen: Vec<&Target>| {
+            chosen
+                .iter()
+                .map(|t| t.name().to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(env.targets_named(&[]).expect("all")),
+            ["fly", "ci", "env"]
+        );
+        let picked = env
+            .targets_named(&["env".to_owned(), "ci".to_owned()])
+            .expect("known");
+        assert_eq!(
+            names(picked),
+            ["ci", "env"],
+            "config order, not argument order"
+        );
+        let err = env
+            .targets_named(&["ci".to_owned(), "github".to_owned()])
+            .expect_err("a labelled target is named by its label only");
+        assert_eq!(
+            err.to_string(),
+            "no target named `github` in environment `p` (targets: fly, ci, env)"
+        );
+        assert_eq!(bulwark_core::Failure::exit(&err), bulwark_core::Exit::Usage);
+        assert_eq!(
+            bulwark_core::Failure::hint(&err).as_deref(),
+            Some("a target's name is its `label`, or else its `kind`")
+        );
     }
 
     #[test]

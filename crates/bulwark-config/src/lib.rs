@@ -72,6 +72,16 @@ pub enum ConfigError {
         /// What is wrong, and where possible what was expected.
         message: String,
     },
+    /// `--target` names no target of the environment.
+    #[error("no target named `{name}` in environment `{env}` (targets: {known})")]
+    UnknownTarget {
+        /// The name given.
+        name: String,
+        /// The environment.
+        env: String,
+        /// The names that exist, joined.
+        known: String,
+    },
 }
 
 impl ConfigError {
@@ -109,6 +119,9 @@ impl Failure for ConfigError {
                 "fix the place named above; docs/config.md lists every key".to_owned()
             }
             Self::Invalid { .. } => "fix the place named above".to_owned(),
+            Self::UnknownTarget { .. } => {
+                "a target's name is its `label`, or else its `kind`".to_owned()
+            }
         })
     }
 }

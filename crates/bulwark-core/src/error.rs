@@ -101,6 +101,21 @@ pub fn render_error_line(err: &dyn Failure) -> String {
     }
 }
 
+/// `err` and each of its causes on one line, `error: cause: cause`, without the hint:
+/// for a record read later, where the root cause is what matters (db-backup's status
+/// file says `failed to write …: No space left on device`).
+#[must_use]
+pub fn render_error_chain(err: &dyn Failure) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use std::fmt;
@@ -256,6 +271,17 @@ mod tests {
         assert_eq!(hint_of(&err), None);
         assert_eq!(render_error_line(&err), "could not list secrets");
         assert!(!render_error(&err, &Styles::plain(), &Redactor::new()).contains("hint:"));
+    }
+
+    #[test]
+    fn chain_rendering_keeps_every_cause_and_leaves_out_the_hint() {
+        let err = Outer {
+            inner: std::io::Error::other("No space left on device"),
+        };
+        assert_eq!(
+            render_error_chain(&err),
+            "failed to read secrets/production.env.age: No space left on device"
+        );
     }
 
     #[test]

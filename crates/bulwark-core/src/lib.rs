@@ -13,7 +13,9 @@ pub mod harden;
 mod output;
 mod progress;
 
-pub use error::{Failure, NotImplemented, hint_of, render_error, render_error_line};
+pub use error::{
+    Failure, NotImplemented, hint_of, render_error, render_error_chain, render_error_line,
+};
 pub use exit::Exit;
 pub use output::{
     ColorChoice, Format, MaskRefused, Output, OutputOptions, Report, StreamKind, Styles,

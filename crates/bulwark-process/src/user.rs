@@ -23,7 +23,7 @@ pub struct UserCommand<'a> {
 impl<'a> UserCommand<'a> {
     /// `program` (looked up on `PATH` as a shell would) with no arguments yet.
     #[must_use]
-    pub fn new(program: impl AsRef<OsStr>) -> Self {
+    pub fn of(program: impl AsRef<OsStr>) -> Self {
         Self {
             program: program.as_ref().to_owned(),
             args: Vec::new(),
@@ -74,12 +74,12 @@ mod tests {
 
     #[test]
     fn exit_codes_and_signals_come_back_as_they_are() {
-        let code = UserCommand::new("sh")
+        let code = UserCommand::of("sh")
             .args(["-c", "exit 7"])
             .status()
             .expect("runs");
         assert_eq!(code.code(), Some(7));
-        let signal = UserCommand::new("sh")
+        let signal = UserCommand::of("sh")
             .args(["-c", "kill -TERM $$"])
             .status()
             .expect("runs");
@@ -91,7 +91,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let dump = dir.path().join("env");
         let value = Secret::new("canary-user-command-value".to_owned());
-        let status = UserCommand::new("sh")
+        let status = UserCommand::of("sh")
             .args(["-c", "env > \"$1\"", "sh"])
             .args([&dump])
             .env("APP_SECRET", &value)
@@ -112,7 +112,7 @@ mod tests {
 
     #[test]
     fn a_missing_program_is_an_error() {
-        let err = UserCommand::new("/nonexistent/bulwark-editor")
+        let err = UserCommand::of("/nonexistent/bulwark-editor")
             .status()
             .expect_err("missing");
         assert_eq!(err.kind(), std::io::ErrorKind::NotFound);

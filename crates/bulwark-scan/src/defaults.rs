@@ -341,16 +341,22 @@ const ALLOWED_SECRETS: &[&str] = &[
     r"^sha(?:1|256|384|512)-",
 ];
 
-/// Builds the default rule set. The patterns are constants covered by tests, so a
-/// failure to compile is a bug, not an input error.
-pub(crate) fn default_rules() -> Rules {
-    let rules = SPECS.iter().map(build).collect::<Vec<_>>();
-    Rules::new(rules, vec![default_allowlist(), default_secret_allowlist()])
-        .expect("the default keywords build an Aho-Corasick automaton")
+impl Rules {
+    /// Bulwark's built-in rules (see `docs/leak-scan.md` for the list), written from the
+    /// public token formats, with the default allow-list for placeholders, documented
+    /// example keys and lock files.
+    #[must_use]
+    pub fn default_rules() -> Self {
+        // The patterns are constants covered by tests, so a failure to compile is a bug,
+        // not an input error.
+        let rules = SPECS.iter().map(build).collect::<Vec<_>>();
+        Self::new(rules, vec![default_allowlist(), default_secret_allowlist()])
+            .expect("the default keywords build an Aho-Corasick automaton")
+    }
 }
 
 /// The default global allow-list (added when a gitleaks config says `useDefault`).
-pub(crate) fn default_allowlist() -> Allowlist {
+fn default_allowlist() -> Allowlist {
     Allowlist {
         description: "Bulwark defaults: lock files, CI secret references, env lookups".to_owned(),
         paths: ALLOWED_PATHS
@@ -365,7 +371,7 @@ pub(crate) fn default_allowlist() -> Allowlist {
 
 /// The default allow-list for secrets (kept apart so that a path-only list still
 /// skips whole files; see [`Rules::path_allowed`]).
-pub(crate) fn default_secret_allowlist() -> Allowlist {
+fn default_secret_allowlist() -> Allowlist {
     Allowlist {
         description: "Bulwark defaults: placeholders and references".to_owned(),
         regexes: ALLOWED_SECRETS

@@ -6,10 +6,21 @@
 //! 2. Walk the commits in that order and diff each commit's tree against all of its
 //!    parents' trees: a blob is *introduced* at a path when no parent has the same blob at
 //!    that path (so a merge's conflict resolution counts, a blob kept unchanged does not).
-//!    Subtrees equal to a parent's are skipped, and so are subtrees already seen in an
-//!    earlier commit: their blobs were introduced there.
-//! 3. Scan every unique blob once, on all cores, then attribute each match to the
-//!    earliest introduction (or, with `all_commits`, to every introduction).
+//!    Every introduction is recorded, also of a blob already seen (a copy, a rename, a
+//!    revert). Subtrees equal to a parent's are skipped, and so are subtrees already seen
+//!    at the same path in an earlier commit: their blobs were introduced there, at the
+//!    same paths. (Without `all_commits`, that is: with it, every commit's own
+//!    introductions are recorded.)
+//! 3. Scan every unique blob once, on all cores, from its content alone: the rules give
+//!    the same hits wherever the blob sits. The one exception is a blob whose first
+//!    introduction is at a path that a global path allow-list skips (a lock file): it is
+//!    put aside, and once the diff is done it is scanned only if one of its later
+//!    introductions is at a path that is not skipped, else counted as allow-listed.
+//! 4. Decide the blobs with hits at their introductions, in commit order: a skipped
+//!    path, a rule's `path` filter and the allow-lists' `paths` and `commits` apply per
+//!    introduction (path and commit), without reading the blob again. Each match is
+//!    attributed to the earliest introduction where it stands (or, with `all_commits`,
+//!    to every introduction where it stands).
 
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::path::Path;
@@ -18,12 +29,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use bulwark_core::Progress;
 use gix::ObjectId;
-use gix::hashtable::{HashMap as IdMap, HashSet as IdSet};
+use gix::hashtable::HashMap as IdMap;
 use gix::objs::tree::EntryRef;
 use gix::objs::{CommitRef, TreeRefIter};
 
+use crate::error::ScanError;
 use crate::report::{CommitInfo, Finding, ScanReport};
-use crate::{Rules, ScanError};
+use crate::rules::{Hit, Rules};
+use crate::time::rfc3339;
 
 /// How to scan a repository's history.
 #[derive(Debug, Clone, Default)]
@@ -111,29 +124,35 @@ pub fn scan_git(
     results.sort_by_key(|(index, _)| *index);
     let mut infos: HashMap<u32, CommitInfo> = HashMap::new();
     let mut findings: Vec<(u32, Finding)> = Vec::new();
-    for (index, matches) in results {
+    for (index, hits) in results {
         let intros = &history.blobs[&history.blob_order[index]];
-        let intros: &[Introduction] = if options.all_commits {
-            intros
-        } else {
-            &intros[..1]
-        };
+        // Each match (rule and range) goes to the first introduction where it stands.
+        let distinct: HashSet<(usize, usize, usize)> = hits
+            .iter()
+            .map(|hit| (hit.found.rule, hit.found.start, hit.found.end))
+            .collect();
+        let mut attributed = HashSet::new();
         for intro in intros {
-            let info = match infos.entry(intro.commit) {
-                std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
-                std::collections::hash_map::Entry::Vacant(entry) => {
-                    entry.insert(commit_info(&repo, history.commits[intro.commit as usize])?)
-                }
-            };
-            for found in &matches {
-                if rules.rules()[found.rule]
-                    .path
-                    .as_ref()
-                    .is_some_and(|filter| !filter.is_match(intro.path.as_bytes()))
+            if !options.all_commits && attributed.len() == distinct.len() {
+                break;
+            }
+            if rules.path_allowed(&intro.path) {
+                continue;
+            }
+            let commit = history.commits[intro.commit as usize];
+            let standing = rules.place(&hits, Some(&intro.path), Some(&commit.to_string()));
+            for found in standing {
+                if !attributed.insert((found.rule, found.start, found.end)) && !options.all_commits
                 {
                     continue;
                 }
-                findings.push((intro.commit, Finding::new(found, &intro.path, Some(info))));
+                let info = match infos.entry(intro.commit) {
+                    std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(entry) => {
+                        entry.insert(commit_info(&repo, commit)?)
+                    }
+                };
+                findings.push((intro.commit, Finding::new(&found, &intro.path, Some(info))));
             }
         }
     }
@@ -206,7 +225,7 @@ fn read_history(
         blobs: IdMap::default(),
         blob_order: Vec::new(),
     };
-    let mut seen_trees: IdSet<ObjectId> = IdSet::default();
+    let mut seen_trees = SeenTrees::default();
     progress.set_message("scanning");
     for &index in &order {
         let node = &nodes[index];
@@ -236,7 +255,6 @@ fn read_history(
             seen_trees: &mut seen_trees,
             blobs: &mut history.blobs,
             blob_order: &mut history.blob_order,
-            commit_id: node.id,
             sender: &sender,
         };
         let mut prefix = Vec::new();
@@ -248,16 +266,15 @@ fn read_history(
 }
 
 /// A blob for the scanning workers: its index in first-introduction order, id, and
-/// the first path and commit that introduced it.
+/// the path that first introduced it.
 struct Job {
     index: usize,
     id: ObjectId,
     path: String,
-    commit: ObjectId,
 }
 
-/// What the workers found: (blob index, matches) for blobs with matches.
-type BlobMatches = Vec<(usize, Vec<crate::Match>)>;
+/// What the workers found: (blob index, hits) for blobs with hits.
+type BlobHits = Vec<(usize, Vec<Hit>)>;
 
 /// Steps 2 and 3: the tree diff on this thread, feeding a pool of scanning workers.
 fn diff_and_scan(
@@ -267,7 +284,7 @@ fn diff_and_scan(
     stats: &BlobStats,
     progress: &dyn Progress,
     warnings: &mut Vec<String>,
-) -> Result<(History, BlobMatches), ScanError> {
+) -> Result<(History, BlobHits), ScanError> {
     let threads = if options.threads == 0 {
         std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
     } else {
@@ -276,7 +293,9 @@ fn diff_and_scan(
     let sync_repo = repo.clone().into_sync();
     let (sender, receiver) = std::sync::mpsc::channel::<Job>();
     let receiver = Mutex::new(receiver);
-    let results: Mutex<BlobMatches> = Mutex::new(Vec::new());
+    let results: Mutex<BlobHits> = Mutex::new(Vec::new());
+    // Blobs first introduced at a skipped path, decided once every introduction is known.
+    let put_aside: Mutex<Vec<usize>> = Mutex::new(Vec::new());
     let first_error: Mutex<Option<ScanError>> = Mutex::new(None);
     let history = std::thread::scope(|scope| {
         for _ in 0..threads {
@@ -285,21 +304,26 @@ fn diff_and_scan(
                 tune(&mut repo);
                 repo.object_cache_size(None);
                 let mut local = Vec::new();
+                let mut aside = Vec::new();
                 loop {
                     // The lock is held only while waiting for the next job.
                     let job = lock(&receiver).recv();
                     let Ok(job) = job else { break };
-                    let commit = job.commit.to_string();
-                    match scan_blob(&repo, job.id, &job.path, &commit, rules, options, stats) {
-                        Ok(matches) if !matches.is_empty() => local.push((job.index, matches)),
+                    progress.advance(1);
+                    if rules.path_allowed(&job.path) {
+                        aside.push(job.index);
+                        continue;
+                    }
+                    match scan_blob(&repo, job.id, &job.path, rules, options, stats) {
+                        Ok(hits) if !hits.is_empty() => local.push((job.index, hits)),
                         Ok(_) => {}
                         Err(err) => {
                             lock(&first_error).get_or_insert(err);
                         }
                     }
-                    progress.advance(1);
                 }
                 lock(&results).extend(local);
+                lock(&put_aside).extend(aside);
             });
         }
         // `sender` moves into the diff and is dropped when it returns, which stops the
@@ -312,9 +336,26 @@ fn diff_and_scan(
     {
         return Err(err);
     }
-    let results = results
+    let mut results = results
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let put_aside = put_aside
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for index in put_aside {
+        let id = history.blob_order[index];
+        let Some(intro) = history.blobs[&id]
+            .iter()
+            .find(|intro| !rules.path_allowed(&intro.path))
+        else {
+            stats.allowlisted.fetch_add(1, Ordering::Relaxed);
+            continue;
+        };
+        let hits = scan_blob(repo, id, &intro.path, rules, options, stats)?;
+        if !hits.is_empty() {
+            results.push((index, hits));
+        }
+    }
     Ok((history, results))
 }
 
@@ -488,15 +529,55 @@ fn tree_of_commit(repo: &gix::Repository, id: ObjectId) -> Option<ObjectId> {
         .map(|commit| commit.tree())
 }
 
+/// The subtrees already diffed, each with the directory path it was diffed at.
+#[derive(Default)]
+struct SeenTrees {
+    /// Directory paths (with their trailing `/`), numbered.
+    directories: HashMap<Vec<u8>, u32>,
+    /// Each tree with the number of the first directory it was seen at.
+    first: IdMap<ObjectId, u32>,
+    /// Trees seen at more directories than one (a directory copied or moved).
+    more: HashSet<(ObjectId, u32)>,
+}
+
+impl SeenTrees {
+    fn directory(&mut self, path: &[u8]) -> u32 {
+        if let Some(&number) = self.directories.get(path) {
+            return number;
+        }
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "fewer than 4 billion directories"
+        )]
+        let number = self.directories.len() as u32;
+        self.directories.insert(path.to_vec(), number);
+        number
+    }
+
+    fn contains(&self, tree: ObjectId, directory: u32) -> bool {
+        self.first.get(&tree) == Some(&directory) || self.more.contains(&(tree, directory))
+    }
+
+    fn insert(&mut self, tree: ObjectId, directory: u32) {
+        match self.first.get(&tree) {
+            None => {
+                self.first.insert(tree, directory);
+            }
+            Some(&first) if first != directory => {
+                self.more.insert((tree, directory));
+            }
+            Some(_) => {}
+        }
+    }
+}
+
 struct DiffContext<'a> {
     repo: &'a gix::Repository,
     commit: u32,
     all_commits: bool,
-    seen_trees: &'a mut IdSet<ObjectId>,
+    seen_trees: &'a mut SeenTrees,
     blobs: &'a mut IdMap<ObjectId, Vec<Introduction>>,
     blob_order: &'a mut Vec<ObjectId>,
-    /// The commit being diffed.
-    commit_id: ObjectId,
     /// Where new blobs go to be scanned.
     sender: &'a std::sync::mpsc::Sender<Job>,
 }
@@ -575,20 +656,21 @@ impl<'a> DiffContext<'a> {
                 continue;
             }
             if is_tree {
-                if !self.all_commits && self.seen_trees.contains(&id) {
-                    continue;
-                }
                 let len = prefix.len();
                 prefix.extend_from_slice(entry.filename);
                 prefix.push(b'/');
                 let subtrees = same_path.clone();
-                self.diff(id, &subtrees, prefix)?;
-                prefix.truncate(len);
-                self.seen_trees.insert(id);
-            } else if entry.mode.is_blob_or_symlink() {
-                if !self.all_commits && self.blobs.contains_key(&id) {
-                    continue;
+                if self.all_commits {
+                    self.diff(id, &subtrees, prefix)?;
+                } else {
+                    let directory = self.seen_trees.directory(prefix);
+                    if !self.seen_trees.contains(id, directory) {
+                        self.diff(id, &subtrees, prefix)?;
+                        self.seen_trees.insert(id, directory);
+                    }
                 }
+                prefix.truncate(len);
+            } else if entry.mode.is_blob_or_symlink() {
                 let mut path = prefix.clone();
                 path.extend_from_slice(entry.filename);
                 let intro = Introduction {
@@ -602,7 +684,6 @@ impl<'a> DiffContext<'a> {
                         index: self.blob_order.len(),
                         id,
                         path: intro.path.clone(),
-                        commit: self.commit_id,
                     };
                     self.blobs.insert(id, vec![intro]);
                     self.blob_order.push(id);
@@ -641,19 +722,16 @@ pub(crate) fn is_binary(data: &[u8]) -> bool {
     memchr::memchr(0, &data[..data.len().min(8000)]).is_some()
 }
 
+/// The hits in blob `id` (`path` is one place it sits, for errors), from its content
+/// alone.
 fn scan_blob(
     repo: &gix::Repository,
     id: ObjectId,
     path: &str,
-    commit: &str,
     rules: &Rules,
     options: &GitOptions,
     stats: &BlobStats,
-) -> Result<Vec<crate::Match>, ScanError> {
-    if rules.path_allowed(path) {
-        stats.allowlisted.fetch_add(1, Ordering::Relaxed);
-        return Ok(Vec::new());
-    }
+) -> Result<Vec<Hit>, ScanError> {
     let header = repo
         .find_header(id)
         .map_err(|source| git_error(format!("failed to read blob {id} ({path})"), source))?;
@@ -672,7 +750,7 @@ fn scan_blob(
     stats
         .bytes
         .fetch_add(object.data.len() as u64, Ordering::Relaxed);
-    Ok(rules.scan_bytes(&object.data, Some(path), Some(commit)))
+    Ok(rules.scan_content(&object.data))
 }
 
 fn commit_info(repo: &gix::Repository, id: ObjectId) -> Result<CommitInfo, ScanError> {
@@ -689,7 +767,7 @@ fn commit_info(repo: &gix::Repository, id: ObjectId) -> Result<CommitInfo, ScanE
         id: id.to_string(),
         author: author.name.to_string().trim().to_owned(),
         email: author.email.to_string().trim().to_owned(),
-        date: crate::time::rfc3339(time.seconds, time.offset),
+        date: rfc3339(time.seconds, time.offset),
         message: commit.message.to_string().trim_end().to_owned(),
     })
 }

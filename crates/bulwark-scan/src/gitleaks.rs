@@ -7,10 +7,11 @@
 //! Unknown keys (`tags`, `title`, `version`, …) are ignored, as gitleaks does.
 
 use std::collections::HashSet;
+use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::ScanError;
+use crate::error::ScanError;
 use crate::rules::{Allowlist, RegexTarget, Rule, Rules, compile};
 
 #[derive(Debug, Default, Deserialize)]
@@ -172,73 +173,90 @@ fn build_rule(config: &RuleConfig) -> Result<Rule, ScanError> {
     })
 }
 
-/// Parses a gitleaks TOML config into a rule set.
-pub(crate) fn parse_config(text: &str) -> Result<Rules, ScanError> {
-    let config: Config = toml::from_str(text).map_err(|source| ScanError::ConfigToml {
-        source: Box::new(source),
-    })?;
-    let extend = config.extend.unwrap_or_default();
-    if extend.path.is_some() {
-        return Err(ScanError::Config {
-            message: "[extend] path is not supported; merge the configs into one file, or use \
-                      useDefault = true"
-                .to_owned(),
-        });
-    }
-    let mut rules = Vec::new();
-    let mut global = Vec::new();
-    if extend.use_default {
-        let defaults = Rules::default_rules();
-        let disabled: HashSet<&str> = extend.disabled_rules.iter().map(String::as_str).collect();
-        global.extend(defaults.global_allowlists().iter().cloned());
-        rules.extend(
-            defaults
-                .rules()
-                .iter()
-                .filter(|rule| !disabled.contains(&*rule.id))
-                .cloned(),
-        );
-    }
-    let mut targeted: Vec<(Vec<String>, Allowlist)> = Vec::new();
-    for (index, list) in config
-        .allowlist
-        .iter()
-        .chain(&config.allowlists)
-        .enumerate()
-    {
-        let built = build_allowlist(list, &format!("allowlist {}", index + 1))?;
-        if list.target_rules.is_empty() {
-            global.push(built);
-        } else {
-            targeted.push((list.target_rules.clone(), built));
+impl Rules {
+    /// Loads a gitleaks-format TOML config (`[[rules]]`, `[allowlist]`,
+    /// `[[allowlists]]`, `[extend] useDefault`/`disabledRules`). `useDefault` extends
+    /// Bulwark's own default rules, not gitleaks'.
+    pub fn from_gitleaks_toml(text: &str) -> Result<Self, ScanError> {
+        let config: Config = toml::from_str(text).map_err(|source| ScanError::ConfigToml {
+            source: Box::new(source),
+        })?;
+        let extend = config.extend.unwrap_or_default();
+        if extend.path.is_some() {
+            return Err(ScanError::Config {
+                message: "[extend] path is not supported; merge the configs into one file, or use \
+                          useDefault = true"
+                    .to_owned(),
+            });
         }
-    }
-    for config_rule in &config.rules {
-        let rule = build_rule(config_rule)?;
-        // A config rule with a default rule's id replaces it (gitleaks extends by id).
-        if let Some(existing) = rules.iter_mut().find(|r| r.id == rule.id) {
-            *existing = rule;
-        } else {
-            rules.push(rule);
+        let mut rules = Vec::new();
+        let mut global = Vec::new();
+        if extend.use_default {
+            let defaults = Self::default_rules();
+            let disabled: HashSet<&str> =
+                extend.disabled_rules.iter().map(String::as_str).collect();
+            global.extend(defaults.global_allowlists().iter().cloned());
+            rules.extend(
+                defaults
+                    .rules()
+                    .iter()
+                    .filter(|rule| !disabled.contains(&*rule.id))
+                    .cloned(),
+            );
         }
-    }
-    for (targets, list) in targeted {
-        for target in &targets {
-            let Some(rule) = rules.iter_mut().find(|rule| &*rule.id == target) else {
-                return Err(ScanError::Config {
-                    message: format!("an allowlist targets unknown rule {target:?}"),
-                });
-            };
-            rule.allowlists.push(list.clone());
+        let mut targeted: Vec<(Vec<String>, Allowlist)> = Vec::new();
+        for (index, list) in config
+            .allowlist
+            .iter()
+            .chain(&config.allowlists)
+            .enumerate()
+        {
+            let built = build_allowlist(list, &format!("allowlist {}", index + 1))?;
+            if list.target_rules.is_empty() {
+                global.push(built);
+            } else {
+                targeted.push((list.target_rules.clone(), built));
+            }
         }
+        for config_rule in &config.rules {
+            let rule = build_rule(config_rule)?;
+            // A config rule with a default rule's id replaces it (gitleaks extends by id).
+            if let Some(existing) = rules.iter_mut().find(|r| r.id == rule.id) {
+                *existing = rule;
+            } else {
+                rules.push(rule);
+            }
+        }
+        for (targets, list) in targeted {
+            for target in &targets {
+                let Some(rule) = rules.iter_mut().find(|rule| &*rule.id == target) else {
+                    return Err(ScanError::Config {
+                        message: format!("an allowlist targets unknown rule {target:?}"),
+                    });
+                };
+                rule.allowlists.push(list.clone());
+            }
+        }
+        if rules.is_empty() {
+            return Err(ScanError::Config {
+                message: "the config has no rules; add [[rules]] or [extend] useDefault = true"
+                    .to_owned(),
+            });
+        }
+        Self::new(rules, global)
     }
-    if rules.is_empty() {
-        return Err(ScanError::Config {
-            message: "the config has no rules; add [[rules]] or [extend] useDefault = true"
-                .to_owned(),
-        });
+
+    /// Loads the gitleaks-format TOML config at `path`.
+    pub fn from_gitleaks_file(path: &Path) -> Result<Self, ScanError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ScanError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_gitleaks_toml(&text).map_err(|source| ScanError::RulesFile {
+            path: path.to_owned(),
+            source: Box::new(source),
+        })
     }
-    Rules::new(rules, global)
 }
 
 /// Fingerprints from a `.gitleaksignore` file: one per line, `#` comments and blank
@@ -260,6 +278,16 @@ impl IgnoreList {
                 .map(str::to_owned)
                 .collect(),
         }
+    }
+
+    /// Reads a `.gitleaksignore` file.
+    pub fn load(path: &Path) -> Result<Self, ScanError> {
+        std::fs::read_to_string(path)
+            .map(|text| Self::parse(&text))
+            .map_err(|source| ScanError::Read {
+                path: path.to_owned(),
+                source,
+            })
     }
 
     /// Adds one fingerprint.

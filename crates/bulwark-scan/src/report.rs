@@ -1,4 +1,4 @@
-//! Findings and the scan report: JSON (the documented schema), human text and SARIF.
+//! Findings and the scan report: JSON (the documented schema) and human text.
 
 use std::collections::HashSet;
 use std::io::{self, Write};
@@ -7,8 +7,9 @@ use std::path::Path;
 use bulwark_core::{Exit, Report, Styles};
 use serde::{Deserialize, Serialize};
 
-use crate::ScanError;
+use crate::error::ScanError;
 use crate::gitleaks::IgnoreList;
+use crate::rules::Match;
 
 /// The commit a finding is attributed to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -65,7 +66,7 @@ pub struct Finding {
 impl Finding {
     /// Builds a finding for a match at `path`, in `commit` if any.
     #[must_use]
-    pub fn new(found: &crate::Match, path: &str, commit: Option<&CommitInfo>) -> Self {
+    pub fn new(found: &Match, path: &str, commit: Option<&CommitInfo>) -> Self {
         let fingerprint = match commit {
             Some(commit) => format!(
                 "{}:{path}:{}:{}",
@@ -184,12 +185,6 @@ impl ScanReport {
         let mut seen = HashSet::new();
         self.findings
             .retain(|f| seen.insert((f.fingerprint.clone(), f.start_column, f.secret.clone())));
-    }
-
-    /// The SARIF 2.1.0 document for this report.
-    #[must_use]
-    pub fn to_sarif(&self, rules: &crate::Rules) -> serde_json::Value {
-        crate::sarif::to_sarif(self, rules)
     }
 }
 

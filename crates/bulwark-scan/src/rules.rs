@@ -6,8 +6,8 @@ use std::sync::Arc;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 
-use crate::ScanError;
 use crate::checks::{bech32_ok, github_checksum_ok, jwt_header_ok, shannon_entropy};
+use crate::error::ScanError;
 
 /// The inline comment that silences a finding on its line (as in gitleaks).
 pub const INLINE_ALLOW: &str = "gitleaks:allow";
@@ -94,14 +94,15 @@ pub struct Allowlist {
     pub stopwords: Vec<String>,
 }
 
-/// What an allow-list is asked about one candidate.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Candidate<'a> {
-    pub(crate) secret: &'a [u8],
-    pub(crate) full_match: &'a [u8],
-    pub(crate) line: &'a [u8],
-    pub(crate) path: Option<&'a str>,
-    pub(crate) commit: Option<&'a str>,
+/// What an allow-list says about a match from its content alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    /// Allowed wherever the content sits.
+    Allowed,
+    /// Never allowed by this list.
+    NotAllowed,
+    /// Allowed or not depending on the path and commit (see [`Allowlist::allows_place`]).
+    ByPlace,
 }
 
 impl Allowlist {
@@ -112,14 +113,62 @@ impl Allowlist {
             && self.stopwords.is_empty()
     }
 
-    /// Whether `candidate` is allowed by this list.
-    pub(crate) fn allows(&self, candidate: &Candidate<'_>) -> bool {
+    /// Whether this list names paths or commits.
+    fn has_place(&self) -> bool {
+        !self.commits.is_empty() || !self.paths.is_empty()
+    }
+
+    /// The verdict of the criteria that look at the content (`regexes`, `stopwords`),
+    /// given the secret, the whole regex match and its line; the place criteria
+    /// (`paths`, `commits`) are left to [`Allowlist::allows_place`].
+    fn judge_content(&self, secret: &[u8], full_match: &[u8], line: &[u8]) -> Verdict {
         if self.is_empty() {
-            return false;
+            return Verdict::NotAllowed;
         }
-        let mut results = Vec::with_capacity(4);
+        let mut results = Vec::with_capacity(2);
+        if !self.regexes.is_empty() {
+            let target = match self.regex_target {
+                RegexTarget::Secret => secret,
+                RegexTarget::Match => full_match,
+                RegexTarget::Line => line,
+            };
+            results.push(self.regexes.iter().any(|re| re.is_match(target)));
+        }
+        if !self.stopwords.is_empty() {
+            let secret = String::from_utf8_lossy(secret).to_ascii_lowercase();
+            results.push(
+                self.stopwords
+                    .iter()
+                    .any(|word| secret.contains(word.as_str())),
+            );
+        }
+        let place = if self.has_place() {
+            Verdict::ByPlace
+        } else if self.require_all {
+            // Only content criteria, and (`is_empty` above) at least one.
+            Verdict::Allowed
+        } else {
+            Verdict::NotAllowed
+        };
+        if self.require_all {
+            if results.iter().all(|&hit| hit) {
+                place
+            } else {
+                Verdict::NotAllowed
+            }
+        } else if results.iter().any(|&hit| hit) {
+            Verdict::Allowed
+        } else {
+            place
+        }
+    }
+
+    /// Whether the place criteria (`paths`, `commits`) allow a match at `path` in
+    /// `commit`; asked only when [`Allowlist::judge_content`] left it to them.
+    fn allows_place(&self, path: Option<&str>, commit: Option<&str>) -> bool {
+        let mut results = Vec::with_capacity(2);
         if !self.commits.is_empty() {
-            results.push(candidate.commit.is_some_and(|commit| {
+            results.push(commit.is_some_and(|commit| {
                 self.commits
                     .iter()
                     .any(|allowed| !allowed.is_empty() && commit.starts_with(allowed.as_str()))
@@ -127,25 +176,7 @@ impl Allowlist {
         }
         if !self.paths.is_empty() {
             results.push(
-                candidate
-                    .path
-                    .is_some_and(|path| self.paths.iter().any(|re| re.is_match(path.as_bytes()))),
-            );
-        }
-        if !self.regexes.is_empty() {
-            let target = match self.regex_target {
-                RegexTarget::Secret => candidate.secret,
-                RegexTarget::Match => candidate.full_match,
-                RegexTarget::Line => candidate.line,
-            };
-            results.push(self.regexes.iter().any(|re| re.is_match(target)));
-        }
-        if !self.stopwords.is_empty() {
-            let secret = String::from_utf8_lossy(candidate.secret).to_ascii_lowercase();
-            results.push(
-                self.stopwords
-                    .iter()
-                    .any(|word| secret.contains(word.as_str())),
+                path.is_some_and(|path| self.paths.iter().any(|re| re.is_match(path.as_bytes()))),
             );
         }
         if self.require_all {
@@ -246,6 +277,24 @@ pub struct Match {
     pub entropy: f64,
 }
 
+/// A match found from a content alone, before the decisions that depend on where the
+/// content sits: a rule's path filter, and the allow-lists whose verdict turns on the
+/// path or the commit.
+#[derive(Debug, Clone)]
+pub(crate) struct Hit {
+    /// The match.
+    pub(crate) found: Match,
+    /// The allow-lists that still decide, from the path and commit alone.
+    place_lists: Vec<ListRef>,
+}
+
+/// One of the allow-lists that apply to a match: its rule's or a global one.
+#[derive(Debug, Clone, Copy)]
+enum ListRef {
+    Rule(usize),
+    Global(usize),
+}
+
 /// A compiled rule set with its keyword prefilter and global allow-list.
 #[derive(Debug, Clone)]
 pub struct Rules {
@@ -300,21 +349,6 @@ impl Rules {
             by_keyword,
             unconditional,
         })
-    }
-
-    /// Bulwark's built-in rules (see `docs/leak-scan.md` for the list), written from the
-    /// public token formats, with the default allow-list for placeholders, documented
-    /// example keys and lock files.
-    #[must_use]
-    pub fn default_rules() -> Self {
-        crate::defaults::default_rules()
-    }
-
-    /// Loads a gitleaks-format TOML config (`[[rules]]`, `[allowlist]`,
-    /// `[[allowlists]]`, `[extend] useDefault`/`disabledRules`). `useDefault` extends
-    /// Bulwark's own default rules, not gitleaks'.
-    pub fn from_gitleaks_toml(text: &str) -> Result<Self, ScanError> {
-        crate::gitleaks::parse_config(text)
     }
 
     /// The rules, in order.
@@ -374,9 +408,28 @@ impl Rules {
         })
     }
 
-    /// Every secret in `data` (a file or blob) at `path`, found in `commit`.
+    /// Every secret in `data` (a file or blob) at `path`, found in `commit`: what the
+    /// content holds, decided at that one place.
     #[must_use]
     pub fn scan_bytes(&self, data: &[u8], path: Option<&str>, commit: Option<&str>) -> Vec<Match> {
+        // The place is known: rules whose path filter rejects it need not run.
+        let hits = self.hits(data, |rule| {
+            rule.path
+                .as_ref()
+                .is_none_or(|filter| path.is_some_and(|path| filter.is_match(path.as_bytes())))
+        });
+        self.place(&hits, path, commit)
+    }
+
+    /// Every secret in `data`, found from the content alone: the same content at any path
+    /// and in any commit gives the same hits. [`Rules::place`] then decides which of
+    /// them stand at one place.
+    pub(crate) fn scan_content(&self, data: &[u8]) -> Vec<Hit> {
+        self.hits(data, |_| true)
+    }
+
+    /// The hits of the rules that `run` accepts.
+    fn hits(&self, data: &[u8], run: impl Fn(&Rule) -> bool) -> Vec<Hit> {
         let candidates = self.candidate_rules(data);
         let mut found = Vec::new();
         if candidates.is_empty() {
@@ -387,16 +440,15 @@ impl Rules {
         let lines = || line_index.get_or_init(|| LineIndex::new(data));
         for index in candidates {
             let rule = &self.list[index];
-            if let (Some(filter), Some(path)) = (&rule.path, path) {
-                if !filter.is_match(path.as_bytes()) {
-                    continue;
-                }
-            } else if rule.path.is_some() && path.is_none() {
+            if !run(rule) {
                 continue;
             }
             let Some(regex) = &rule.regex else {
-                // A path-only rule: the file itself is the finding.
-                found.push(self.make_match(index, data, lines(), 0, 0, 0.0));
+                // A path-only rule: the file itself is the finding; no allow-list applies.
+                found.push(Hit {
+                    found: self.make_match(index, data, lines(), 0, 0, 0.0),
+                    place_lists: Vec::new(),
+                });
                 continue;
             };
             for caps in regex.captures_iter(data) {
@@ -431,28 +483,76 @@ impl Rules {
                 if contains_ascii_ci(line, INLINE_ALLOW.as_bytes()) {
                     continue;
                 }
-                let candidate = Candidate {
-                    secret: secret_bytes,
-                    full_match: whole.as_bytes(),
-                    line,
-                    path,
-                    commit,
-                };
-                if rule.allowlists.iter().any(|list| list.allows(&candidate))
-                    || self.global.iter().any(|list| list.allows(&candidate))
-                {
+                let lists = rule
+                    .allowlists
+                    .iter()
+                    .enumerate()
+                    .map(|(i, list)| (ListRef::Rule(i), list))
+                    .chain(
+                        self.global
+                            .iter()
+                            .enumerate()
+                            .map(|(i, list)| (ListRef::Global(i), list)),
+                    );
+                let mut place_lists = Vec::new();
+                let mut allowed = false;
+                for (at, list) in lists {
+                    match list.judge_content(secret_bytes, whole.as_bytes(), line) {
+                        Verdict::Allowed => {
+                            allowed = true;
+                            break;
+                        }
+                        Verdict::ByPlace => place_lists.push(at),
+                        Verdict::NotAllowed => {}
+                    }
+                }
+                if allowed {
                     continue;
                 }
-                found.push(self.make_match(
-                    index,
-                    data,
-                    lines(),
-                    secret.start(),
-                    secret.end(),
-                    entropy,
-                ));
+                found.push(Hit {
+                    found: self.make_match(
+                        index,
+                        data,
+                        lines(),
+                        secret.start(),
+                        secret.end(),
+                        entropy,
+                    ),
+                    place_lists,
+                });
             }
         }
+        found
+    }
+
+    /// The matches among `hits` (of one content) that stand at `path` in `commit`: the
+    /// rules' path filters and the allow-lists' paths and commits decide, then one match
+    /// per rule and range is kept and a generic rule's match that a specific rule also
+    /// found is dropped.
+    pub(crate) fn place(
+        &self,
+        hits: &[Hit],
+        path: Option<&str>,
+        commit: Option<&str>,
+    ) -> Vec<Match> {
+        let mut found: Vec<Match> =
+            hits.iter()
+                .filter(|hit| {
+                    let rule = &self.list[hit.found.rule];
+                    let in_path = rule.path.as_ref().is_none_or(|filter| {
+                        path.is_some_and(|path| filter.is_match(path.as_bytes()))
+                    });
+                    in_path
+                        && !hit.place_lists.iter().any(|&at| {
+                            let list = match at {
+                                ListRef::Rule(i) => &rule.allowlists[i],
+                                ListRef::Global(i) => &self.global[i],
+                            };
+                            list.allows_place(path, commit)
+                        })
+                })
+                .map(|hit| hit.found.clone())
+                .collect();
         found.sort_by_key(|m| (m.start, m.rule));
         found.dedup_by(|later, earlier| {
             later.start == earlier.start && later.end == earlier.end && later.rule == earlier.rule

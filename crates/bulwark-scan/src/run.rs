@@ -1,16 +1,19 @@
 //! One scan from start to finish, as `leak-scan` runs it: pick the rules and ignore file,
 //! read the source, drop ignored and baseline findings, redact.
 
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
-use bulwark_core::{Exit, Progress, Report, SCHEMA_VERSION, Styles};
+use bulwark_core::{Progress, Report, SCHEMA_VERSION, Styles};
 use serde::Serialize;
 
+use crate::error::ScanError;
 use crate::git::{GitOptions, scan_git};
+use crate::gitleaks::IgnoreList;
 use crate::report::{Baseline, ScanReport};
+use crate::rules::Rules;
+use crate::sarif::SarifReport;
 use crate::sources::{scan_dir, scan_reader, scan_staged};
-use crate::{Rules, ScanError, load_ignore, load_rules};
 
 /// Where to look.
 #[derive(Debug, Clone)]
@@ -83,12 +86,15 @@ pub fn run(
         .rules
         .clone()
         .or_else(|| Some(root.join(".gitleaks.toml")).filter(|path| path.is_file()));
-    let rules = load_rules(rules_path.as_deref())?;
+    let rules = match &rules_path {
+        Some(path) => Rules::from_gitleaks_file(path)?,
+        None => Rules::default_rules(),
+    };
     let ignore_path = request
         .ignore_file
         .clone()
         .or_else(|| Some(root.join(".gitleaksignore")).filter(|path| path.is_file()));
-    let ignore = ignore_path.as_deref().map(load_ignore).transpose()?;
+    let ignore = ignore_path.as_deref().map(IgnoreList::load).transpose()?;
     let baseline = request
         .baseline
         .as_deref()
@@ -120,45 +126,6 @@ pub fn run(
         report.redact();
     }
     Ok((report, rules))
-}
-
-/// A SARIF rendering of a report, printed as is (no `schema_version` envelope: SARIF
-/// has its own `version`).
-#[derive(Debug, Serialize)]
-#[serde(transparent)]
-pub struct SarifReport {
-    document: serde_json::Value,
-    #[serde(skip)]
-    exit: Exit,
-}
-
-impl SarifReport {
-    /// The SARIF document for `report`.
-    #[must_use]
-    pub fn new(report: &ScanReport, rules: &Rules) -> Self {
-        Self {
-            document: report.to_sarif(rules),
-            exit: report.exit(),
-        }
-    }
-
-    /// The document.
-    #[must_use]
-    pub fn document(&self) -> &serde_json::Value {
-        &self.document
-    }
-}
-
-impl Report for SarifReport {
-    fn exit(&self) -> Exit {
-        self.exit
-    }
-
-    /// SARIF is printed through the human path so that no envelope wraps it.
-    fn render_human(&self, out: &mut dyn Write, _: &Styles) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, &self.document).map_err(io::Error::other)?;
-        writeln!(out)
-    }
 }
 
 /// The bytes of `report` in a format, for `--report FILE`: `json` (with

@@ -3,14 +3,58 @@
 //! `partialFingerprints`.
 
 use std::fmt::Write as _;
+use std::io::{self, Write};
 
+use bulwark_core::{Exit, Report, Styles};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::report::ScanReport;
+use crate::rules::Rules;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-pub(crate) fn to_sarif(report: &ScanReport, rules: &crate::Rules) -> Value {
+/// A SARIF rendering of a report, printed as is (no `schema_version` envelope: SARIF
+/// has its own `version`).
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct SarifReport {
+    document: serde_json::Value,
+    #[serde(skip)]
+    exit: Exit,
+}
+
+impl SarifReport {
+    /// The SARIF document for `report`.
+    #[must_use]
+    pub fn new(report: &ScanReport, rules: &Rules) -> Self {
+        Self {
+            document: to_sarif(report, rules),
+            exit: report.exit(),
+        }
+    }
+
+    /// The document.
+    #[must_use]
+    pub fn document(&self) -> &serde_json::Value {
+        &self.document
+    }
+}
+
+impl Report for SarifReport {
+    fn exit(&self) -> Exit {
+        self.exit
+    }
+
+    /// SARIF is printed through the human path so that no envelope wraps it.
+    fn render_human(&self, out: &mut dyn Write, _: &Styles) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, &self.document).map_err(io::Error::other)?;
+        writeln!(out)
+    }
+}
+
+/// The SARIF 2.1.0 document for `report`.
+fn to_sarif(report: &ScanReport, rules: &Rules) -> Value {
     let driver_rules: Vec<Value> = rules
         .rules()
         .iter()

@@ -10,9 +10,10 @@ use bulwark_core::Progress;
 use gix::ObjectId;
 use gix::index::entry::Mode;
 
+use crate::error::ScanError;
 use crate::git::{BlobStats, is_binary, lock};
 use crate::report::{Finding, ScanReport};
-use crate::{Rules, ScanError};
+use crate::rules::Rules;
 
 /// Scans the files under `root` (or the single file `root`). `.gitignore`, `.ignore` and
 /// git's exclude files are honoured unless `no_ignore`; `.git` directories are never

@@ -74,14 +74,6 @@ pub enum SyncError {
         "`{0}` is not a valid secret name (letters, digits and `_`, not starting with a digit)"
     )]
     BadName(String),
-    /// `--target` names no target of the environment.
-    #[error("no target named `{name}` in environment `{env}`")]
-    UnknownTarget {
-        /// The name given.
-        name: String,
-        /// The environment.
-        env: String,
-    },
     /// A value cannot be sent to a target as it is.
     #[error("{count} value(s) cannot be sent as they are: {details}")]
     Invalid {

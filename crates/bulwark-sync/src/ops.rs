@@ -49,7 +49,7 @@ pub fn exec(store: &Store, command: &[OsString]) -> Result<ExitStatus, SyncError
     })?;
     // The command gets the store's values, never the key that opens the store
     // (bulwark_process::OWN_KEY_VARS).
-    let mut child = UserCommand::new(program).args(args);
+    let mut child = UserCommand::of(program).args(args);
     for (name, value) in store.document().entries() {
         child = child.env(name, value);
     }
@@ -189,7 +189,7 @@ fn edit_loop(
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "set $VISUAL or $EDITOR"),
         })?;
     loop {
-        let status = UserCommand::new(program)
+        let status = UserCommand::of(program)
             .args(args)
             .args([&plain.path])
             .status()

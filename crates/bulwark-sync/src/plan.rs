@@ -180,26 +180,16 @@ impl Plan {
     }
 }
 
-/// The targets of `env` chosen by `--target` (all when empty), without the process
-/// environment, which is read, never written.
+/// The targets of `env` chosen by `--target` (all when empty, see
+/// [`Environment::targets_named`]), without the process environment, which is read,
+/// never written.
 pub fn chosen_targets<'e>(
     env: &'e Environment,
     names: &[String],
 ) -> Result<Vec<&'e Target>, SyncError> {
-    for name in names {
-        if !env.targets.iter().any(|t| t.name() == name) {
-            return Err(SyncError::UnknownTarget {
-                name: name.clone(),
-                env: env.name.clone(),
-            });
-        }
-    }
-    Ok(env
-        .targets
-        .iter()
-        .filter(|t| !matches!(t.spec, TargetSpec::Env))
-        .filter(|t| names.is_empty() || names.iter().any(|n| n == t.name()))
-        .collect())
+    let mut chosen = env.targets_named(names)?;
+    chosen.retain(|t| !matches!(t.spec, TargetSpec::Env));
+    Ok(chosen)
 }
 
 /// What a plan or an apply works on: one environment's store and chosen targets.

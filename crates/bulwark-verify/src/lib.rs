@@ -54,16 +54,6 @@ pub enum VerifyError {
     /// A `--require` name is not a name or a pattern.
     #[error("`{0}` is not a secret name or a `PREFIX_*` pattern")]
     BadRequirement(String),
-    /// `--target` names no target of the environment.
-    #[error("no target named `{name}` in environment `{env}` (targets: {known})")]
-    UnknownTarget {
-        /// The name given.
-        name: String,
-        /// The environment.
-        env: String,
-        /// The names that exist.
-        known: String,
-    },
 }
 
 impl Failure for VerifyError {
@@ -77,16 +67,13 @@ impl Failure for VerifyError {
             Self::BadRequirement(_) => {
                 Some("a name is letters, digits and `_`; a pattern ends in `*`".to_owned())
             }
-            Self::UnknownTarget { .. } => {
-                Some("a target's name is its `label`, or else its `kind`".to_owned())
-            }
         }
     }
 
     fn wrapped(&self) -> Option<&dyn Failure> {
         match self {
             Self::Config(err) => Some(err),
-            _ => None,
+            Self::BadRequirement(_) => None,
         }
     }
 }
@@ -123,25 +110,7 @@ pub fn verify(
     let mut environments = Vec::new();
     for env_name in &env_names {
         let env = config.environment(Some(env_name))?;
-        let targets: Vec<_> = env
-            .targets
-            .iter()
-            .filter(|t| request.targets.is_empty() || request.targets.iter().any(|n| n == t.name()))
-            .collect();
-        for name in &request.targets {
-            if !env.targets.iter().any(|t| t.name() == name) {
-                return Err(VerifyError::UnknownTarget {
-                    name: name.clone(),
-                    env: env_name.clone(),
-                    known: env
-                        .targets
-                        .iter()
-                        .map(bulwark_config::Target::name)
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                });
-            }
-        }
+        let targets = env.targets_named(&request.targets)?;
         let mut required = env.required.clone();
         for requirement in &extra {
             if !required.contains(requirement) {

@@ -559,3 +559,143 @@ fn sarif_has_the_shape_code_scanning_accepts() {
         "{fingerprint}"
     );
 }
+
+/// (path, commit) of each finding of a history scan with `config` (gitleaks TOML).
+fn places(repo: &Repo, config: &str, all_commits: bool) -> Vec<(String, String)> {
+    let rules = Rules::from_gitleaks_toml(config).expect("valid config");
+    let options = GitOptions {
+        all_commits,
+        ..options()
+    };
+    let report = scan_git(repo.path(), &rules, &options, &NoProgress).expect("scan succeeds");
+    report
+        .findings
+        .iter()
+        .map(|f| (f.path.clone(), f.commit.clone().unwrap_or_default()))
+        .collect()
+}
+
+const FIXTURES_ALLOWED: &str =
+    "[extend]\nuseDefault = true\n\n[allowlist]\npaths = ['''(^|/)fixtures/''']\n";
+
+const FIXTURES_ALLOWED_FOR_THE_RULE: &str = r"
+[[rules]]
+id = 'github-pat'
+regex = '''ghp_[0-9A-Za-z]{36}'''
+keywords = ['ghp_']
+[[rules.allowlists]]
+paths = ['''(^|/)fixtures/''']
+";
+
+#[test]
+fn a_blob_copied_from_an_allowlisted_path_is_reported_at_the_copy() {
+    let mut repo = Repo::new();
+    let content = format!("TOKEN={}\n", github_token("ghp_", 117));
+    repo.write("fixtures/x.txt", &content);
+    repo.commit("add a fixture");
+    repo.write("README.md", "# app\n");
+    repo.commit("docs");
+    repo.write("src/config.env", &content);
+    let copied = repo.commit("copy the fixture into the config");
+    repo.write("deploy/prod.env", &content);
+    let again = repo.commit("and into the deploy config");
+    for config in [FIXTURES_ALLOWED, FIXTURES_ALLOWED_FOR_THE_RULE] {
+        // The earliest introduction at a path that is not allow-listed.
+        assert_eq!(
+            places(&repo, config, false),
+            [("src/config.env".to_owned(), copied.clone())],
+            "config:\n{config}"
+        );
+        assert_eq!(
+            places(&repo, config, true),
+            [
+                ("src/config.env".to_owned(), copied.clone()),
+                ("deploy/prod.env".to_owned(), again.clone())
+            ],
+            "config:\n{config}"
+        );
+    }
+    // A whole directory copied (the same tree at a new path) counts too.
+    let mut tree_copy = Repo::new();
+    tree_copy.write("fixtures/x.txt", &content);
+    tree_copy.commit("add a fixture");
+    tree_copy.write("config/x.txt", &content);
+    let copied = tree_copy.commit("copy the fixtures directory");
+    assert_eq!(
+        places(&tree_copy, FIXTURES_ALLOWED, false),
+        [("config/x.txt".to_owned(), copied)]
+    );
+    // A blob only ever at allow-listed paths is still skipped unread.
+    let mut only_allowed = Repo::new();
+    only_allowed.write("fixtures/x.txt", &content);
+    only_allowed.commit("add a fixture");
+    only_allowed.write("web/fixtures/y.txt", &content);
+    only_allowed.commit("copy it to another fixture");
+    let rules = Rules::from_gitleaks_toml(FIXTURES_ALLOWED).expect("valid config");
+    let report = scan_git(only_allowed.path(), &rules, &options(), &NoProgress).expect("scan");
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    assert_eq!(
+        (report.stats.scanned, report.stats.skipped_allowlisted),
+        (0, 1)
+    );
+}
+
+#[test]
+fn a_blob_copied_to_an_allowlisted_path_is_reported_where_it_was_first() {
+    let mut repo = Repo::new();
+    let content = format!("TOKEN={}\n", github_token("ghp_", 118));
+    repo.write("src/config.env", &content);
+    let first = repo.commit("add the config");
+    repo.write("fixtures/x.txt", &content);
+    repo.commit("copy the config into a fixture");
+    for config in [FIXTURES_ALLOWED, FIXTURES_ALLOWED_FOR_THE_RULE] {
+        for all_commits in [false, true] {
+            assert_eq!(
+                places(&repo, config, all_commits),
+                [("src/config.env".to_owned(), first.clone())],
+                "all_commits: {all_commits}, config:\n{config}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_rule_path_is_decided_at_each_place_a_blob_appears() {
+    let mut repo = Repo::new();
+    let content = "key = canary_0123456789abcdef\n";
+    repo.write("notes.txt", content);
+    repo.commit("notes");
+    repo.write("src/config.env", content);
+    let copied = repo.commit("copy the notes into the config");
+    let config =
+        "[[rules]]\nid = 'env-canary'\nregex = '''canary_[a-z0-9]{16}'''\npath = '''\\.env$'''\n";
+    for all_commits in [false, true] {
+        assert_eq!(
+            places(&repo, config, all_commits),
+            [("src/config.env".to_owned(), copied.clone())],
+            "all_commits: {all_commits}"
+        );
+    }
+}
+
+#[test]
+fn a_commit_allowlist_is_decided_at_each_commit_a_blob_appears() {
+    let mut repo = Repo::new();
+    let content = format!("TOKEN={}\n", github_token("ghp_", 119));
+    repo.write("a.env", &content);
+    let allowed = repo.commit("add a, allowed by commit");
+    repo.write("b.env", &content);
+    let copied = repo.commit("copy a to b");
+    let config = format!(
+        "[[rules]]\nid = 'github-pat'\nregex = '''ghp_[0-9A-Za-z]{{36}}'''\n\
+         [[rules.allowlists]]\ncommits = ['{}']\n",
+        &allowed[..12]
+    );
+    for all_commits in [false, true] {
+        assert_eq!(
+            places(&repo, &config, all_commits),
+            [("b.env".to_owned(), copied.clone())],
+            "all_commits: {all_commits}"
+        );
+    }
+}

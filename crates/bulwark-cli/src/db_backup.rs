@@ -1,8 +1,10 @@
+//! `db-backup`'s command line.
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::common::{Common, FormatArg};
+use crate::shared::{Common, FormatFlag, IdentityArg};
 
 /// Export a SQLite or D1 database as a zstd-compressed, age-encrypted file with a
 /// manifest (checksums, row counts), verify backups by restoring them, prune by a
@@ -12,25 +14,24 @@ use crate::common::{Common, FormatArg};
 /// Exit codes: 0 ok, 1 a backup failed verification, 2 bad input, 3 I/O or wrangler failed.
 #[derive(Debug, Parser)]
 #[command(name = "db-backup", version, max_term_width = 100)]
-pub(crate) struct Cli {
+pub struct Cli {
     #[command(subcommand)]
-    pub(crate) command: Command,
+    pub command: Command,
 
-    /// Output format
-    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Human)]
-    pub(crate) format: FormatArg,
+    #[command(flatten)]
+    pub format: FormatFlag,
 
     /// JSON status file (last success, last failure, reason) that export, verify and prune
     /// update, for monitoring
     #[arg(long, global = true, value_name = "FILE")]
-    pub(crate) status_file: Option<PathBuf>,
+    pub status_file: Option<PathBuf>,
 
     #[command(flatten)]
-    pub(crate) common: Common,
+    pub common: Common,
 }
 
 #[derive(Debug, Subcommand)]
-pub(crate) enum Command {
+pub enum Command {
     /// Take a consistent snapshot, compress, encrypt and write it with its manifest
     Export {
         /// SQLite database file to back up
@@ -65,7 +66,7 @@ pub(crate) enum Command {
         /// A backup file, or a directory of backups
         path: PathBuf,
         #[command(flatten)]
-        identity: IdentityArgs,
+        identity: IdentityArg,
     },
     /// List backups with time, size and verification state
     List {
@@ -106,56 +107,90 @@ pub(crate) enum Command {
         #[arg(long)]
         force: bool,
         #[command(flatten)]
-        identity: IdentityArgs,
+        identity: IdentityArg,
     },
 }
 
 /// Who a backup is encrypted to.
 #[derive(Debug, Args)]
-pub(crate) struct RecipientArgs {
+pub struct RecipientArgs {
     /// age recipient (age1…); repeatable
     #[arg(long = "recipient", value_name = "AGE1…")]
-    pub(crate) recipients: Vec<String>,
+    pub recipients: Vec<String>,
     /// File of recipients, one per line
     #[arg(long, value_name = "FILE")]
-    pub(crate) recipients_file: Option<PathBuf>,
-}
-
-/// How to find the identity that decrypts a backup.
-#[derive(Debug, Args)]
-pub(crate) struct IdentityArgs {
-    /// age identity file [default: $BULWARK_AGE_IDENTITY, the OS keyring, then
-    /// ~/.config/bulwark/identity.txt]
-    #[arg(long, value_name = "FILE")]
-    pub(crate) identity: Option<PathBuf>,
+    pub recipients_file: Option<PathBuf>,
 }
 
 impl Command {
-    /// The verb as typed, for messages.
-    pub(crate) fn verb(&self) -> &'static str {
+    /// The library's plain-data view of this command line.
+    #[must_use]
+    pub fn into_inputs(self) -> bulwark_backup::Inputs {
+        use bulwark_backup::{ExportInputs, Inputs, Policy, RestoreRequest};
         match self {
-            Self::Export { .. } => "export",
-            Self::Verify { .. } => "verify",
-            Self::List { .. } => "list",
-            Self::Prune { .. } => "prune",
-            Self::Restore { .. } => "restore",
+            Self::Export {
+                sqlite,
+                d1,
+                remote,
+                env,
+                out,
+                name,
+                recipients,
+                no_encrypt,
+                upload,
+            } => Inputs::Export(ExportInputs {
+                sqlite,
+                d1,
+                remote,
+                env,
+                out,
+                name,
+                recipients: recipients.recipients,
+                recipients_file: recipients.recipients_file,
+                no_encrypt,
+                upload,
+            }),
+            Self::Verify { path, identity } => Inputs::Verify {
+                path,
+                identity: identity.identity,
+            },
+            Self::List { dir } => Inputs::List { dir },
+            Self::Prune {
+                dir,
+                keep_last,
+                keep_daily,
+                keep_weekly,
+                keep_monthly,
+                dry_run,
+                yes,
+            } => Inputs::Prune {
+                dir,
+                keep: Policy {
+                    last: keep_last,
+                    daily: keep_daily,
+                    weekly: keep_weekly,
+                    monthly: keep_monthly,
+                },
+                dry_run,
+                yes,
+            },
+            Self::Restore {
+                file,
+                to,
+                force,
+                identity,
+            } => Inputs::Restore {
+                request: RestoreRequest { file, to, force },
+                identity: identity.identity,
+            },
         }
     }
 }
 
 impl Cli {
     /// Parses argv; a bad flag exits 2 (clap's usage error), `--help` exits 0.
-    pub(crate) fn parse_args() -> Self {
+    #[must_use]
+    pub fn parse_args() -> Self {
         Self::parse()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use clap::CommandFactory as _;
-
-    #[test]
-    fn cli_is_well_formed() {
-        super::Cli::command().debug_assert();
     }
 }

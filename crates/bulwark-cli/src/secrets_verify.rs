@@ -1,8 +1,8 @@
-use std::path::PathBuf;
+//! `secrets-verify`'s command line.
 
 use clap::Parser;
 
-use crate::common::{Common, FormatArg};
+use crate::shared::{Common, EditArg as _, FormatFlag, IdentityArg, TimeoutArg};
 
 /// Check that every required secret exists in every deploy target, with no empty or
 /// placeholder value and none in wrangler `vars`. Needs no decryption key.
@@ -11,48 +11,50 @@ use crate::common::{Common, FormatArg};
 /// config or flags, 3 a target could not be listed.
 #[derive(Debug, Parser)]
 #[command(name = "secrets-verify", version, max_term_width = 100)]
-pub(crate) struct Cli {
+#[command(edit_arg("identity", |arg| arg.help("age identity file, for --names-from-store")))]
+#[command(edit_arg("timeout", |arg| arg
+    .help("Stop a target CLI that has not answered after this many seconds")
+    .default_value("120")))]
+pub struct Cli {
     /// Environment(s) from bulwark.toml to check [default: default_env, else every one]
     #[arg(long = "env", value_name = "NAME")]
-    pub(crate) envs: Vec<String>,
+    pub envs: Vec<String>,
 
     /// Only check the target with this name (its label, or its kind)
     #[arg(long = "target", value_name = "NAME")]
-    pub(crate) targets: Vec<String>,
+    pub targets: Vec<String>,
 
     /// Require this secret name (or PREFIX_* pattern) in addition to bulwark.toml's list
     #[arg(long = "require", value_name = "NAME")]
-    pub(crate) require: Vec<String>,
+    pub require: Vec<String>,
 
     /// Also check the encrypted store: every required name in it, no placeholder value
     /// (needs the identity: --identity, $BULWARK_AGE_IDENTITY, the OS keyring, or
     /// ~/.config/bulwark/identity.txt)
     #[arg(long)]
-    pub(crate) names_from_store: bool,
+    pub names_from_store: bool,
 
-    /// age identity file, for --names-from-store
-    #[arg(long, value_name = "FILE")]
-    pub(crate) identity: Option<PathBuf>,
+    #[command(flatten)]
+    pub identity: IdentityArg,
 
     /// Values shorter than this count as placeholders
     #[arg(long, value_name = "CHARS", default_value_t = 8)]
-    pub(crate) min_length: usize,
-
-    /// Stop a target CLI that has not answered after this many seconds
-    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
-    pub(crate) timeout: u64,
-
-    /// Output format
-    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
-    pub(crate) format: FormatArg,
+    pub min_length: usize,
 
     #[command(flatten)]
-    pub(crate) common: Common,
+    pub timeout: TimeoutArg,
+
+    #[command(flatten)]
+    pub format: FormatFlag,
+
+    #[command(flatten)]
+    pub common: Common,
 }
 
 impl Cli {
     /// The library request these flags describe.
-    pub(crate) fn request(&self) -> bulwark_verify::Request {
+    #[must_use]
+    pub fn request(&self) -> bulwark_verify::Request {
         bulwark_verify::Request {
             envs: self.envs.clone(),
             targets: self.targets.clone(),
@@ -62,17 +64,8 @@ impl Cli {
     }
 
     /// Parses argv; a bad flag exits 2 (clap's usage error), `--help` exits 0.
-    pub(crate) fn parse_args() -> Self {
+    #[must_use]
+    pub fn parse_args() -> Self {
         Self::parse()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use clap::CommandFactory as _;
-
-    #[test]
-    fn cli_is_well_formed() {
-        super::Cli::command().debug_assert();
     }
 }

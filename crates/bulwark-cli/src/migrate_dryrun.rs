@@ -1,8 +1,10 @@
+//! `migrate-dryrun`'s command line.
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::common::{Common, FormatArg};
+use crate::shared::{Common, FormatFlag};
 
 /// Apply pending D1 migrations, in wrangler's order and with D1's rules, to a throw-away
 /// copy of the database, and report what would fail, what data would be lost and what the
@@ -17,78 +19,78 @@ use crate::common::{Common, FormatArg};
     max_term_width = 100,
     args_conflicts_with_subcommands = true
 )]
-pub(crate) struct Cli {
+pub struct Cli {
     #[command(subcommand)]
-    pub(crate) command: Option<Command>,
+    pub command: Option<Command>,
 
     #[command(flatten)]
-    pub(crate) source: Source,
+    pub source: Source,
 
     /// Lint errors fail the run
     #[arg(long)]
-    pub(crate) strict: bool,
+    pub strict: bool,
 
     /// Keep the migrated copy at this path for inspection (never overwrites a file)
     #[arg(long, value_name = "FILE")]
-    pub(crate) keep: Option<PathBuf>,
+    pub keep: Option<PathBuf>,
 
     /// Lock file of applied migrations' SHA-256 sums: flags files changed after they ran
     #[arg(long, value_name = "FILE")]
-    pub(crate) lock: Option<PathBuf>,
+    pub lock: Option<PathBuf>,
 
     /// Add the sums of applied migrations missing from --lock (only when the run is clean)
     #[arg(long, requires = "lock")]
-    pub(crate) update_lock: bool,
-
-    /// Output format
-    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Human)]
-    pub(crate) format: FormatArg,
+    pub update_lock: bool,
 
     #[command(flatten)]
-    pub(crate) common: Common,
+    pub format: FormatFlag,
+
+    #[command(flatten)]
+    pub common: Common,
 }
 
 #[derive(Debug, Subcommand)]
-pub(crate) enum Command {
+pub enum Command {
     /// List applied and pending migrations, like `wrangler d1 migrations list`
     List,
 }
 
 /// Where the migrations and the database snapshot come from.
 #[derive(Debug, Args)]
-pub(crate) struct Source {
+pub struct Source {
     /// Wrangler config that declares the D1 binding [default: wrangler.json(c)/.toml here]
     #[arg(long, global = true, value_name = "FILE")]
-    pub(crate) wrangler_config: Option<PathBuf>,
+    pub wrangler_config: Option<PathBuf>,
     /// Wrangler environment whose binding to use
     #[arg(long = "env", global = true, value_name = "NAME")]
-    pub(crate) env: Option<String>,
+    pub env: Option<String>,
     /// D1 binding or database name [default: the only one]
     #[arg(long, global = true, value_name = "BINDING|NAME")]
-    pub(crate) database: Option<String>,
+    pub database: Option<String>,
     /// Migrations directory, instead of the binding's migrations_dir
     #[arg(long, global = true, value_name = "DIR")]
-    pub(crate) migrations: Option<PathBuf>,
+    pub migrations: Option<PathBuf>,
     /// Migrations table, instead of the binding's migrations_table
     #[arg(long, global = true, value_name = "NAME")]
-    pub(crate) table: Option<String>,
+    pub table: Option<String>,
     /// Snapshot: a SQLite file (opened read-only)
     #[arg(long, global = true, value_name = "FILE", group = "snapshot_source")]
-    pub(crate) snapshot: Option<PathBuf>,
+    pub snapshot: Option<PathBuf>,
     /// Snapshot: a `wrangler d1 export` SQL dump
     #[arg(long, global = true, value_name = "FILE", group = "snapshot_source")]
-    pub(crate) dump: Option<PathBuf>,
+    pub dump: Option<PathBuf>,
     /// Snapshot: wrangler's local state for the binding (.wrangler/state)
     #[arg(long, global = true, group = "snapshot_source")]
-    pub(crate) local: bool,
+    pub local: bool,
     /// Snapshot: run `wrangler d1 export --remote` into a private temp file
     #[arg(long, global = true, group = "snapshot_source")]
-    pub(crate) export_remote: bool,
+    pub export_remote: bool,
 }
 
 impl Source {
     /// The library's plain-data view of these flags.
-    pub(crate) fn inputs(&self, bulwark_config: Option<PathBuf>) -> bulwark_migrate::Inputs {
+    #[must_use]
+    pub fn inputs(&self, bulwark_config: Option<PathBuf>) -> bulwark_migrate::Inputs {
         bulwark_migrate::Inputs {
             bulwark_config,
             wrangler_config: self.wrangler_config.clone(),
@@ -106,17 +108,8 @@ impl Source {
 
 impl Cli {
     /// Parses argv; a bad flag exits 2 (clap's usage error), `--help` exits 0.
-    pub(crate) fn parse_args() -> Self {
+    #[must_use]
+    pub fn parse_args() -> Self {
         Self::parse()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use clap::CommandFactory as _;
-
-    #[test]
-    fn cli_is_well_formed() {
-        super::Cli::command().debug_assert();
     }
 }

@@ -1,9 +1,10 @@
+//! `secrets-sync`'s command line.
+
 use std::ffi::OsString;
-use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::common::{Common, FormatArg};
+use crate::shared::{Common, EditArg as _, FormatFlag, IdentityArg, TimeoutArg};
 
 /// Keep deploy targets in step with an age-encrypted dotenv store, without ever showing
 /// a value: plans print names only, values travel on the target CLI's stdin.
@@ -15,32 +16,30 @@ use crate::common::{Common, FormatArg};
 /// failed.
 #[derive(Debug, Parser)]
 #[command(name = "secrets-sync", version, max_term_width = 100)]
-pub(crate) struct Cli {
+#[command(edit_arg("identity", |arg| arg.help("age identity file that decrypts the store")))]
+pub struct Cli {
     #[command(subcommand)]
-    pub(crate) command: Command,
+    pub command: Command,
 
     /// Environment from bulwark.toml [default: default_env]
     #[arg(long = "env", global = true, value_name = "NAME")]
-    pub(crate) env: Option<String>,
-
-    /// age identity file that decrypts the store
-    #[arg(long, global = true, value_name = "FILE")]
-    pub(crate) identity: Option<PathBuf>,
-
-    /// Stop a target CLI that has not finished after this many seconds
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 300)]
-    pub(crate) timeout: u64,
-
-    /// Output format
-    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Human)]
-    pub(crate) format: FormatArg,
+    pub env: Option<String>,
 
     #[command(flatten)]
-    pub(crate) common: Common,
+    pub identity: IdentityArg,
+
+    #[command(flatten)]
+    pub timeout: TimeoutArg,
+
+    #[command(flatten)]
+    pub format: FormatFlag,
+
+    #[command(flatten)]
+    pub common: Common,
 }
 
 #[derive(Debug, Subcommand)]
-pub(crate) enum Command {
+pub enum Command {
     /// Show what apply would add, update or remove in each target (names only)
     Plan {
         /// Only this target (its label, or its kind)
@@ -99,7 +98,7 @@ pub(crate) enum Command {
 }
 
 #[derive(Debug, Subcommand)]
-pub(crate) enum IdentityCommand {
+pub enum IdentityCommand {
     /// Store an identity (read from stdin) in the OS keyring for --env
     Store,
     /// Remove the identity for --env from the OS keyring
@@ -108,17 +107,8 @@ pub(crate) enum IdentityCommand {
 
 impl Cli {
     /// Parses argv; a bad flag exits 2 (clap's usage error), `--help` exits 0.
-    pub(crate) fn parse_args() -> Self {
+    #[must_use]
+    pub fn parse_args() -> Self {
         Self::parse()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use clap::CommandFactory as _;
-
-    #[test]
-    fn cli_is_well_formed() {
-        super::Cli::command().debug_assert();
     }
 }

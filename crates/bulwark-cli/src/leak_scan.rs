@@ -1,10 +1,12 @@
+//! `leak-scan`'s command line.
+
 use std::path::PathBuf;
 
 use bulwark_core::Format;
 use bulwark_scan::{GitOptions, ScanRequest, Source};
 use clap::{Args, Parser, Subcommand};
 
-use crate::common::Common;
+use crate::shared::{Common, FormatFlag};
 
 /// Find leaked secrets in git history (every unique blob once, attributed to the commit
 /// that introduced it), a directory, the staged changes, or stdin. Reads gitleaks
@@ -13,22 +15,22 @@ use crate::common::Common;
 /// Exit codes: 0 clean, 1 leaks found (see --exit-code), 2 bad input, 3 I/O failure.
 #[derive(Debug, Parser)]
 #[command(name = "leak-scan", version, max_term_width = 100)]
-pub(crate) struct Cli {
+pub struct Cli {
     #[command(subcommand)]
-    pub(crate) command: Command,
-
-    /// Output format
-    #[arg(long, global = true, value_enum, default_value_t = ScanFormat::Human)]
-    pub(crate) format: ScanFormat,
+    pub command: Command,
 
     #[command(flatten)]
-    pub(crate) common: Common,
+    pub format: FormatFlag<ScanFormat>,
+
+    #[command(flatten)]
+    pub common: Common,
 }
 
 /// `--format`: leak-scan also writes SARIF for code scanning.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum ScanFormat {
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScanFormat {
     /// Text for people, coloured on a terminal.
+    #[default]
     Human,
     /// One JSON document on stdout (see docs/leak-scan.md).
     Json,
@@ -49,7 +51,8 @@ impl From<ScanFormat> for Format {
 
 impl ScanFormat {
     /// The name `bulwark_scan::render_to_bytes` takes.
-    pub(crate) fn name(self) -> &'static str {
+    #[must_use]
+    pub fn name(self) -> &'static str {
         match self {
             Self::Human => "human",
             Self::Json => "json",
@@ -59,7 +62,7 @@ impl ScanFormat {
 }
 
 #[derive(Debug, Subcommand)]
-pub(crate) enum Command {
+pub enum Command {
     /// Scan git history: all refs by default (branches, tags, remotes, stash)
     Git {
         /// Repository (a work tree or a bare repository)
@@ -120,29 +123,29 @@ pub(crate) enum Command {
 
 /// Settings shared by every scan.
 #[derive(Debug, Args)]
-pub(crate) struct ScanArgs {
+pub struct ScanArgs {
     /// Rules: a gitleaks-format TOML config [default: .gitleaks.toml if present, else
     /// the built-in rules]
     #[arg(long, value_name = "FILE")]
-    pub(crate) rules: Option<PathBuf>,
+    pub rules: Option<PathBuf>,
     /// Fingerprints to ignore [default: .gitleaksignore if present]
     #[arg(long, value_name = "FILE")]
-    pub(crate) ignore_file: Option<PathBuf>,
+    pub ignore_file: Option<PathBuf>,
     /// Ignore findings already in this earlier JSON report
     #[arg(long, value_name = "FILE")]
-    pub(crate) baseline: Option<PathBuf>,
+    pub baseline: Option<PathBuf>,
     /// Also write the report to this file
     #[arg(long, value_name = "FILE")]
-    pub(crate) report: Option<PathBuf>,
+    pub report: Option<PathBuf>,
     /// Show found secrets in full
     #[arg(long)]
-    pub(crate) no_redact: bool,
+    pub no_redact: bool,
     /// Exit code when leaks are found
     #[arg(long, value_name = "N", default_value_t = 1)]
-    pub(crate) exit_code: u8,
+    pub exit_code: u8,
     /// Skip files and blobs larger than this many bytes
     #[arg(long, value_name = "BYTES", default_value_t = 10 * 1024 * 1024)]
-    pub(crate) max_size: u64,
+    pub max_size: u64,
 }
 
 fn parse_since(text: &str) -> Result<i64, String> {
@@ -164,7 +167,8 @@ impl ScanArgs {
 }
 
 /// What `main` does.
-pub(crate) enum Action {
+#[derive(Debug)]
+pub enum Action {
     /// Run a scan.
     Scan {
         request: ScanRequest,
@@ -177,7 +181,8 @@ pub(crate) enum Action {
 
 impl Command {
     /// The library request this command line asks for.
-    pub(crate) fn into_action(self) -> Action {
+    #[must_use]
+    pub fn into_action(self) -> Action {
         let (source, scan) = match self {
             Self::InstallHook { path, force } => return Action::InstallHook { path, force },
             Self::Git {
@@ -219,17 +224,8 @@ impl Command {
 
 impl Cli {
     /// Parses argv; a bad flag exits 2 (clap's usage error), `--help` exits 0.
-    pub(crate) fn parse_args() -> Self {
+    #[must_use]
+    pub fn parse_args() -> Self {
         Self::parse()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use clap::CommandFactory as _;
-
-    #[test]
-    fn cli_is_well_formed() {
-        super::Cli::command().debug_assert();
     }
 }
