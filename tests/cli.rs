@@ -30,6 +30,7 @@ fn cli() {
             trycmd::cargo::cargo_bin!("migrate-dryrun"),
         )
         .register_bin("db-backup", trycmd::cargo::cargo_bin!("db-backup"))
+        .register_bin("deploy-lint", trycmd::cargo::cargo_bin!("deploy-lint"))
         .case("tests/cmd/*/*.toml");
 }
 

@@ -183,17 +183,22 @@ const BAD_MIGRATION: (&str, &str) = (
 );
 
 #[test]
-fn release_check_runs_secrets_leaks_and_migrations_in_order() {
+fn release_check_runs_standards_secrets_leaks_and_migrations_in_order() {
     let demo = Demo::released_with(GOOD_MIGRATION);
     let out = demo.just(&["release-check", "production"]);
     let output = text(&out);
     assert!(out.status.success(), "{output}");
-    let (one, two, three) = (
-        line_of(&output, "1/3: secrets-verify"),
-        line_of(&output, "2/3: leak-scan"),
-        line_of(&output, "3/3: migrate-dryrun"),
+    let (one, two, three, four) = (
+        line_of(&output, "1/4: deploy-lint"),
+        line_of(&output, "2/4: secrets-verify"),
+        line_of(&output, "3/4: leak-scan"),
+        line_of(&output, "4/4: migrate-dryrun"),
     );
-    assert!(one < two && two < three, "{output}");
+    assert!(one < two && two < three && three < four, "{output}");
+    assert!(
+        output.contains("ok: 1 worker, 0 lints, 0 disabled"),
+        "{output}"
+    );
     assert!(
         output.contains("(commits since the last release tag, v1.0.0)"),
         "{output}"
@@ -201,7 +206,7 @@ fn release_check_runs_secrets_leaks_and_migrations_in_order() {
     assert!(output.contains("0004_add_user_name.sql"), "{output}");
     assert!(
         output.trim_end().ends_with(
-            "release-check production: secrets present, no new leak, migrations apply cleanly"
+            "release-check production: standards met, secrets present, no new leak, migrations apply cleanly"
         ),
         "{output}"
     );
@@ -237,13 +242,39 @@ fn release_check_stops_at_the_first_failing_step() {
     let out = demo.just(&["release-check", "production"]);
     let output = text(&out);
     assert!(!out.status.success(), "{output}");
-    assert!(output.contains("1/3: secrets-verify"), "{output}");
+    assert!(output.contains("2/4: secrets-verify"), "{output}");
     assert!(output.contains("fly: could not list secrets"), "{output}");
     assert!(
-        !output.contains("2/3"),
+        !output.contains("3/4"),
         "leak-scan ran after a failed step:\n{output}"
     );
     assert!(!demo.calls().contains("d1 export"), "{}", demo.calls());
+    assert_no_canary(&output);
+}
+
+#[test]
+fn release_check_stops_at_deploy_lint_before_any_target_is_asked() {
+    let demo = Demo::released_with(GOOD_MIGRATION);
+    let wrangler = demo.path("wrangler.jsonc");
+    let text_before = std::fs::read_to_string(&wrangler).expect("read");
+    let changed = text_before.replace(
+        "\"compatibility_date\": \"2026-11-01\"",
+        "\"compatibility_date\": \"2024-01-01\"",
+    );
+    assert_ne!(changed, text_before, "the demo sets its compatibility_date");
+    std::fs::write(&wrangler, changed).expect("write");
+    let out = demo.just(&["release-check", "production"]);
+    let output = text(&out);
+    assert!(!out.status.success(), "{output}");
+    assert!(
+        output.contains("error[baseline] wrangler.jsonc:"),
+        "{output}"
+    );
+    assert!(
+        !output.contains("2/4"),
+        "secrets-verify ran after a failed step:\n{output}"
+    );
+    assert!(demo.calls().is_empty(), "{}", demo.calls());
     assert_no_canary(&output);
 }
 

@@ -2,12 +2,15 @@
 //! steps is checked against the binary's own argument parser, so the documented workflow
 //! cannot drift from the real flags.
 
-use bulwark_cli::{db_backup, leak_scan, migrate_dryrun, secrets_sync, secrets_verify};
+use bulwark_cli::{
+    db_backup, deploy_lint, leak_scan, migrate_dryrun, secrets_sync, secrets_verify,
+};
 use clap::Parser as _;
 use yaml_rust2::{Yaml, YamlLoader};
 
 const WORKFLOW: &str = include_str!("../docs/ci/github-actions.yml");
-const TOOLS: [&str; 5] = [
+const TOOLS: [&str; 6] = [
+    "deploy-lint",
     "secrets-verify",
     "secrets-sync",
     "leak-scan",
@@ -77,6 +80,7 @@ fn every_bulwark_command_in_the_workflow_parses_with_the_real_flags() {
     for (job, script) in run_scripts(doc) {
         for args in tool_commands(&script) {
             let result = match args[0].as_str() {
+                "deploy-lint" => deploy_lint::Cli::try_parse_from(&args).map(drop),
                 "secrets-verify" => secrets_verify::Cli::try_parse_from(&args).map(drop),
                 "secrets-sync" => secrets_sync::Cli::try_parse_from(&args).map(drop),
                 "leak-scan" => leak_scan::Cli::try_parse_from(&args).map(drop),
@@ -91,6 +95,7 @@ fn every_bulwark_command_in_the_workflow_parses_with_the_real_flags() {
         }
     }
     for (job, tool) in [
+        ("deploy-lint", "deploy-lint"),
         ("secrets-verify", "secrets-verify"),
         ("leak-scan", "leak-scan"),
         ("migrate-dryrun", "migrate-dryrun"),

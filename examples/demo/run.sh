@@ -43,6 +43,8 @@ identity=(--identity secrets/demo-identity.txt)
 (
   cd "$demo"
   export PATH="$root/tests/standins/bin:$PATH"
+  step 0 "deploy-lint: the wrangler config meets the team's [standards] (offline)" \
+    "$bin/deploy-lint" --env production
   step 0 "secrets-sync: the names in the encrypted store (values are never shown)" \
     "$bin/secrets-sync" names "${identity[@]}"
   step 0 "secrets-sync: what apply would change in each target (stand-in CLIs)" \

@@ -8,6 +8,7 @@
 )]
 
 pub mod db_backup;
+pub mod deploy_lint;
 pub mod leak_scan;
 pub mod migrate_dryrun;
 pub mod secrets_sync;
@@ -19,7 +20,7 @@ pub use shared::{Common, FormatArg, start};
 /// Every binary's name and its command line, for whatever is generated from or checked
 /// against all of them.
 #[must_use]
-pub fn commands() -> [(&'static str, clap::Command); 5] {
+pub fn commands() -> [(&'static str, clap::Command); 6] {
     use clap::CommandFactory as _;
     [
         ("secrets-verify", secrets_verify::Cli::command()),
@@ -27,6 +28,7 @@ pub fn commands() -> [(&'static str, clap::Command); 5] {
         ("leak-scan", leak_scan::Cli::command()),
         ("migrate-dryrun", migrate_dryrun::Cli::command()),
         ("db-backup", db_backup::Cli::command()),
+        ("deploy-lint", deploy_lint::Cli::command()),
     ]
 }
 

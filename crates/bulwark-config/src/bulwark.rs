@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::{ConfigError, Location};
+use crate::standards::{RawNaming, RawStandards};
+use crate::{CompatibilityDate, ConfigError, Disabled, Location, NAMING_KINDS, Standards};
 
 /// The file name searched for from the current directory upwards.
 pub const CONFIG_FILE_NAME: &str = "bulwark.toml";
@@ -27,6 +28,8 @@ pub struct Config {
     pub migrations: Migrations,
     /// `[backup]`.
     pub backup: Backup,
+    /// `[standards]`.
+    pub standards: Standards,
 }
 
 /// One deploy environment (`[env.NAME]`).
@@ -265,6 +268,7 @@ struct RawConfig {
     env: BTreeMap<String, Spanned<RawEnv>>,
     migrations: Option<RawMigrations>,
     backup: Option<RawBackup>,
+    standards: Option<RawStandards>,
 }
 
 #[derive(Deserialize)]
@@ -395,7 +399,11 @@ impl Config {
     /// The directory relative paths are resolved against.
     #[must_use]
     pub fn dir(&self) -> &Path {
-        self.path.parent().unwrap_or(Path::new("."))
+        // `--config bulwark.toml` has the parent "", which no directory walk can open.
+        self.path
+            .parent()
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
     }
 }
 
@@ -466,6 +474,127 @@ impl Validator<'_> {
             envs,
             migrations,
             backup,
+            standards: raw
+                .standards
+                .map_or_else(|| Ok(Standards::default()), |s| self.standards(s))?,
+        })
+    }
+
+    fn naming(
+        &self,
+        raw: Option<Spanned<RawNaming>>,
+        has_project: bool,
+    ) -> Result<BTreeMap<String, String>, ConfigError> {
+        let naming = match raw {
+            None => BTreeMap::new(),
+            Some(naming) => {
+                let location = self.at(&naming);
+                match naming.into_inner() {
+                    RawNaming::All(pattern) => ["d1", "r2", "queue"]
+                        .iter()
+                        .map(|kind| ((*kind).to_owned(), pattern.clone()))
+                        .collect(),
+                    RawNaming::PerKind(table) => {
+                        if let Some(kind) =
+                            table.keys().find(|k| !NAMING_KINDS.contains(&k.as_str()))
+                        {
+                            return Err(ConfigError::invalid(
+                                self.path,
+                                location,
+                                format!(
+                                    "unknown naming kind `{kind}`, expected one of: {}",
+                                    NAMING_KINDS.join(", ")
+                                ),
+                            ));
+                        }
+                        table
+                    }
+                }
+            }
+        };
+        for pattern in naming.values() {
+            let rest = pattern
+                .replace("{env}", "")
+                .replace("{project}", "")
+                .replace("{purpose}", "");
+            if rest.contains('{') || rest.contains('}') {
+                return Err(ConfigError::invalid(
+                    self.path,
+                    Location::default(),
+                    format!(
+                        "naming pattern `{pattern}`: the placeholders are {{env}}, {{project}} and {{purpose}}"
+                    ),
+                ));
+            }
+            if pattern.contains("{project}") && !has_project {
+                return Err(ConfigError::invalid(
+                    self.path,
+                    Location::default(),
+                    format!(
+                        "naming pattern `{pattern}` uses {{project}}: set `project` in [standards]"
+                    ),
+                ));
+            }
+        }
+        Ok(naming)
+    }
+
+    fn standards(&self, raw: RawStandards) -> Result<Standards, ConfigError> {
+        let naming = self.naming(raw.naming, raw.project.is_some())?;
+        let compatibility_date = match (raw.compatibility_date, raw.compatibility_date_max_age_days)
+        {
+            (Some(_), Some(age)) => {
+                return Err(self.error(
+                    &age,
+                    "`compatibility_date` and `compatibility_date_max_age_days` are both set: keep one",
+                ));
+            }
+            (Some(date), None) => {
+                if !crate::standards::is_iso_date(date.get_ref()) {
+                    return Err(self.error(&date, "`compatibility_date` is written YYYY-MM-DD"));
+                }
+                Some(CompatibilityDate::Exact(date.into_inner()))
+            }
+            (None, Some(age)) => Some(CompatibilityDate::MaxAgeDays(age.into_inner())),
+            (None, None) => None,
+        };
+        if let Some(rate) = &raw.head_sampling_rate
+            && !(0.0..=1.0).contains(rate.get_ref())
+        {
+            return Err(self.error(rate, "`head_sampling_rate` is between 0 and 1"));
+        }
+        let mut disable = Vec::new();
+        for entry in raw.disable {
+            let location = self.at(&entry);
+            let entry = entry.into_inner();
+            let Some(reason) = entry.reason.filter(|r| !r.trim().is_empty()) else {
+                return Err(ConfigError::invalid(
+                    self.path,
+                    location,
+                    format!(
+                        "disabling `{}` for `{}` needs a `reason`: a lint is never turned off silently",
+                        entry.lint, entry.worker
+                    ),
+                ));
+            };
+            disable.push(Disabled {
+                worker: entry.worker,
+                lint: entry.lint,
+                reason,
+                location,
+            });
+        }
+        Ok(Standards {
+            project: raw.project,
+            naming,
+            env_names: raw.env_names,
+            compatibility_date,
+            compatibility_flags: raw.compatibility_flags,
+            head_sampling_rate: raw.head_sampling_rate.map(Spanned::into_inner),
+            secrets_store: raw.secrets_store.map(Spanned::into_inner),
+            workers: raw.workers.into_iter().map(Spanned::into_inner).collect(),
+            external_services: raw.external_services,
+            disable,
         })
     }
 
@@ -720,6 +849,40 @@ mod tests {
             error(backup).contains(":2:1: unknown field `keep_dialy`"),
             "{}",
             error(backup)
+        );
+    }
+
+    #[test]
+    fn standards_are_read_and_checked() {
+        let config = parse(
+            "[standards]\nproject = \"stream\"\nnaming = \"{env}-{project}-{purpose}\"\nenv_names = { production = \"prod\" }\ncompatibility_date_max_age_days = 183\nhead_sampling_rate = 1\n[[standards.disable]]\nworker = \"cron\"\nlint = \"baseline\"\nreason = \"pinned\"\n",
+        )
+        .expect("valid");
+        let standards = &config.standards;
+        assert_eq!(standards.naming.len(), 3, "d1, r2 and queue");
+        assert_eq!(standards.naming["queue"], "{env}-{project}-{purpose}");
+        assert_eq!(
+            standards.compatibility_date,
+            Some(CompatibilityDate::MaxAgeDays(183))
+        );
+        assert_eq!(standards.disable[0].location.line, 7);
+        assert!(
+            error("[standards]\nprojet = \"x\"\n")
+                .contains(":2:1: unknown field `projet`, expected one of `project`")
+        );
+        assert!(
+            error("[standards]\nnaming = { kv = \"{env}\" }\n")
+                .contains("unknown naming kind `kv`")
+        );
+        assert!(error("[standards]\nnaming = \"{project}-{env}\"\n").contains("set `project`"));
+        assert!(error("[standards]\ncompatibility_date = \"2025-3-7\"\n").contains(":2:"));
+        assert!(
+            error("[standards]\ncompatibility_date = \"2025-03-07\"\ncompatibility_date_max_age_days = 1\n")
+                .contains("both set")
+        );
+        assert!(
+            error("[[standards.disable]]\nworker = \"a\"\nlint = \"naming\"\n")
+                .contains("needs a `reason`")
         );
     }
 

@@ -63,7 +63,9 @@ pub struct Document {
 
 impl Document {
     /// Parses JSON with comments and trailing commas (wrangler's `.jsonc` / `.json`).
+    /// A leading byte-order mark is dropped first, as wrangler does.
     pub fn parse_jsonc(path: &Path, source: &str) -> Result<Self, ConfigError> {
+        let source = source.strip_prefix('\u{feff}').unwrap_or(source);
         let options = jsonc_parser::ParseOptions {
             allow_comments: true,
             allow_trailing_commas: true,

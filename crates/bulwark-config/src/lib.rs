@@ -8,6 +8,7 @@
 mod bulwark;
 mod document;
 mod fly;
+mod standards;
 mod wrangler;
 
 use std::fmt;
@@ -21,6 +22,7 @@ pub use bulwark::{
 };
 pub use document::{Document, Location};
 pub use fly::FlyConfig;
+pub use standards::{CompatibilityDate, Disabled, NAMING_KINDS, Standards, is_iso_date};
 pub use wrangler::{
     D1Database, DEFAULT_MIGRATIONS_DIR, DEFAULT_MIGRATIONS_TABLE, WRANGLER_CONFIG_NAMES,
     WranglerConfig, WranglerEnv,
@@ -49,6 +51,16 @@ pub enum ConfigError {
         /// What the OS said.
         #[source]
         source: std::io::Error,
+    },
+    /// A wrangler environment that the file does not define, in wrangler's own words.
+    #[error("{}: No environment found in configuration with name \"{name}\".\nThe available configured environment names are: {known}", path.display())]
+    NoEnvironment {
+        /// The wrangler file.
+        path: PathBuf,
+        /// The environment asked for.
+        name: String,
+        /// The ones it defines, as a JSON list (as wrangler prints them).
+        known: String,
     },
     /// The file is not valid, at a place in it.
     #[error("{}{location}: {message}", path.display())]
@@ -100,6 +112,9 @@ impl Failure for ConfigError {
                 "pass the wrangler config with --wrangler-config FILE".to_owned()
             }
             Self::Read { .. } => "check that the file exists and is readable".to_owned(),
+            Self::NoEnvironment { name, .. } => format!(
+                "add an `env.{name}` section to that file, or name an environment it defines"
+            ),
             Self::Invalid { path, .. } if path.ends_with(CONFIG_FILE_NAME) => {
                 "fix the place named above; docs/config.md lists every key".to_owned()
             }

@@ -27,6 +27,9 @@ pub struct WranglerConfig {
     pub top: WranglerEnv,
     /// Each `env.NAME`.
     pub envs: BTreeMap<String, WranglerEnv>,
+    /// Each `env.NAME` that could not be read (only from [`WranglerConfig::load_lenient`]):
+    /// where, and why. wrangler checks only the environment it deploys.
+    pub broken_envs: BTreeMap<String, (Location, String)>,
 }
 
 /// The settings of the top level or of one `env.NAME`.
@@ -101,15 +104,29 @@ impl WranglerConfig {
 
     /// Reads a `.json`, `.jsonc` or `.toml` wrangler config (by extension).
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let source = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::parse(path, &source)
+        Self::parse(path, &read(path)?)
+    }
+
+    /// Reads a wrangler config as [`WranglerConfig::load`] does, except that an
+    /// environment that cannot be read lands in `broken_envs` instead of failing the file.
+    pub fn load_lenient(path: &Path) -> Result<Self, ConfigError> {
+        Self::parse_lenient(path, &read(path)?)
     }
 
     /// Parses `source` as the wrangler config at `path`.
     pub fn parse(path: &Path, source: &str) -> Result<Self, ConfigError> {
+        let config = Self::parse_lenient(path, source)?;
+        match config.broken_envs.into_iter().next() {
+            Some((_, (location, message))) => Err(ConfigError::invalid(path, location, message)),
+            None => Ok(Self {
+                broken_envs: BTreeMap::new(),
+                ..config
+            }),
+        }
+    }
+
+    /// [`WranglerConfig::parse`], keeping each unreadable environment in `broken_envs`.
+    pub fn parse_lenient(path: &Path, source: &str) -> Result<Self, ConfigError> {
         let document = if path.extension().is_some_and(|ext| ext == "toml") {
             Document::parse_toml(path, source)?
         } else {
@@ -124,6 +141,7 @@ impl WranglerConfig {
         }
         let top = WranglerEnv::read(&document, String::new())?;
         let mut envs = BTreeMap::new();
+        let mut broken_envs = BTreeMap::new();
         if let Some(table) = document.pointer("/env") {
             let Some(table) = table.as_object() else {
                 return Err(ConfigError::invalid(
@@ -134,13 +152,24 @@ impl WranglerConfig {
             };
             for name in table.keys() {
                 let pointer = format!("/env/{}", pointer_segment(name));
-                envs.insert(name.clone(), WranglerEnv::read(&document, pointer)?);
+                match WranglerEnv::read(&document, pointer) {
+                    Ok(env) => {
+                        envs.insert(name.clone(), env);
+                    }
+                    Err(ConfigError::Invalid {
+                        location, message, ..
+                    }) => {
+                        broken_envs.insert(name.clone(), (location, message));
+                    }
+                    Err(err) => return Err(err),
+                }
             }
         }
         Ok(Self {
             document,
             top,
             envs,
+            broken_envs,
         })
     }
 
@@ -151,6 +180,20 @@ impl WranglerConfig {
             None => Some(&self.top),
             Some(name) => self.envs.get(name),
         }
+    }
+
+    /// Refuses `--env NAME` as wrangler does when the file defines environments but not
+    /// this one (with none defined, wrangler only warns and deploys the top level).
+    pub fn require_env(&self, name: &str) -> Result<(), ConfigError> {
+        let defined: Vec<&String> = self.envs.keys().chain(self.broken_envs.keys()).collect();
+        if defined.iter().any(|env| *env == name) || self.document.pointer("/env").is_none() {
+            return Ok(());
+        }
+        Err(ConfigError::NoEnvironment {
+            path: self.path().to_owned(),
+            name: name.to_owned(),
+            known: serde_json::to_string(&defined).unwrap_or_default(),
+        })
     }
 
     /// The worker name wrangler deploys `--env NAME` as: the environment's own `name`,
@@ -192,6 +235,13 @@ impl WranglerConfig {
     pub fn path(&self) -> &Path {
         self.document.path()
     }
+}
+
+fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 impl WranglerEnv {
@@ -370,6 +420,40 @@ migrations_table = "schema_migrations"
         )
         .expect_err("binding is required");
         assert!(err.to_string().contains("needs a `binding`"), "{err}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_dropped_as_wrangler_does() {
+        let config =
+            WranglerConfig::parse(Path::new("w.jsonc"), "\u{feff}{\n  \"name\": \"api\"\n}")
+                .expect("wrangler deploys it");
+        assert_eq!(config.top.name.as_deref(), Some("api"));
+        assert_eq!(config.location("/name").line, 2);
+    }
+
+    #[test]
+    fn a_broken_environment_is_kept_apart_by_the_lenient_reader_only() {
+        let text = "{\n  \"env\": {\n    \"production\": { \"name\": \"p\" },\n    \"dev\": { \"d1_databases\": [{ \"database_name\": \"x\" }] }\n  }\n}";
+        let lenient = WranglerConfig::parse_lenient(Path::new("w.jsonc"), text).expect("lenient");
+        assert!(lenient.envs.contains_key("production"));
+        let (location, message) = &lenient.broken_envs["dev"];
+        assert_eq!(location.line, 4);
+        assert!(message.contains("needs a `binding`"), "{message}");
+        let err = WranglerConfig::parse(Path::new("w.jsonc"), text).expect_err("strict");
+        assert!(err.to_string().starts_with("w.jsonc:4:"), "{err}");
+    }
+
+    #[test]
+    fn an_undefined_environment_is_refused_as_wrangler_refuses_it() {
+        let config = WranglerConfig::parse(Path::new("w.jsonc"), JSONC).expect("valid");
+        assert!(config.require_env("production").is_ok());
+        let err = config.require_env("prod").expect_err("not defined");
+        assert_eq!(
+            err.to_string(),
+            "w.jsonc: No environment found in configuration with name \"prod\".\nThe available configured environment names are: [\"production\",\"staging\"]"
+        );
+        let bare = WranglerConfig::parse(Path::new("w.jsonc"), "{}").expect("valid");
+        assert!(bare.require_env("prod").is_ok(), "wrangler only warns");
     }
 
     #[test]

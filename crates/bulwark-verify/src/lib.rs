@@ -9,7 +9,6 @@
 //!
 //! It never asks a target for a value and needs no decryption key.
 
-mod lints;
 mod placeholder;
 mod report;
 
@@ -22,7 +21,7 @@ use bulwark_scan::Rules;
 use bulwark_secret::Secret;
 use bulwark_targets::{NameList, Runner, list_names};
 
-pub use lints::{
+pub use bulwark_lint::{
     Lint, NON_INHERITABLE_KEYS, Severity, binding_parity, is_placeholder_id,
     looks_like_secret_name, placeholder_ids, secrets_in_vars,
 };
@@ -210,6 +209,9 @@ impl WranglerChecks {
             self.configs.insert(path.clone(), loaded);
         }
         let wrangler = &self.configs[&path];
+        if let Some(environment) = environment {
+            wrangler.require_env(environment)?;
+        }
         if let Some(env_table) = wrangler.env(environment) {
             for name in &env_table.secrets_required {
                 if let Some(requirement) = Requirement::parse(name)

@@ -9,6 +9,8 @@ use bulwark_core::{Exit, Report, Styles};
 use bulwark_targets::NameList;
 use serde::Serialize;
 
+use bulwark_lint::github::escape_data;
+
 use crate::{Lint, placeholder_reason};
 
 /// Everything `secrets-verify` found.
@@ -256,13 +258,12 @@ impl VerifyReport {
     pub fn github_annotations(&self) -> Vec<String> {
         let mut lines = Vec::new();
         for lint in &self.lints {
-            lines.push(format!(
-                "::error file={},line={},col={},title={}::{}",
-                escape_property(&lint.file),
+            lines.push(bulwark_lint::github::error_at(
+                &lint.file,
                 lint.line,
                 lint.column,
-                escape_property(lint.rule),
-                escape_data(&format!("{} ({})", lint.message, lint.hint))
+                lint.rule,
+                &format!("{} ({})", lint.message, lint.hint),
             ));
         }
         for env in &self.environments {
@@ -295,16 +296,6 @@ impl VerifyReport {
         }
         lines
     }
-}
-
-fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-fn escape_property(text: &str) -> String {
-    escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
 impl Report for VerifyReport {

@@ -1,5 +1,6 @@
-//! Checks of a wrangler config that need no target: no secret in `vars`, every
-//! non-inherited binding repeated in each deployed environment, no placeholder ids.
+//! Checks of one wrangler config that need no target and no other worker: no secret in
+//! `vars`, every non-inherited binding repeated in each deployed environment, no
+//! placeholder ids. secrets-verify and deploy-lint both call these.
 
 use std::collections::BTreeSet;
 
@@ -79,7 +80,9 @@ pub struct Lint {
 }
 
 impl Lint {
-    fn new(
+    /// An error at `location` of `config`.
+    #[must_use]
+    pub fn new(
         rule: &'static str,
         config: &WranglerConfig,
         location: Location,
@@ -194,6 +197,38 @@ pub fn binding_parity(config: &WranglerConfig, env_name: &str) -> Vec<Lint> {
             ));
         }
     }
+    for key in BINDING_ARRAY_KEYS {
+        if !env.keys.contains(key) {
+            continue;
+        }
+        let env_names = binding_names(config, &env.pointer_to(key));
+        for name in binding_names(config, &config.top.pointer_to(key)) {
+            if !env_names.contains(&name) {
+                lints.push(Lint::new(
+                    "binding-not-inherited",
+                    config,
+                    config.location(&env.pointer_to(key)),
+                    format!("the `{key}` binding `{name}` is set at the top level but not in `env.{env_name}.{key}`; bindings are not inherited"),
+                    format!("add a `{key}` entry with `\"binding\": \"{name}\"` to `env.{env_name}`"),
+                ));
+            }
+        }
+    }
+    if env.keys.contains("define") {
+        let pointer = env.pointer_to("define");
+        let present = object_keys(config, &pointer);
+        for name in object_keys(config, &config.top.pointer_to("define")) {
+            if !present.contains(&name) {
+                lints.push(Lint::new(
+                    "binding-not-inherited",
+                    config,
+                    config.location(&pointer),
+                    format!("`define.{name}` is set at the top level but not in `env.{env_name}.define`; define is not inherited"),
+                    format!("add `{name}` to `env.{env_name}.define`"),
+                ));
+            }
+        }
+    }
     if env.keys.contains("vars") {
         let present: BTreeSet<&String> = env.vars.keys().collect();
         for name in config
@@ -212,6 +247,60 @@ pub fn binding_parity(config: &WranglerConfig, env_name: &str) -> Vec<Lint> {
         }
     }
     lints
+}
+
+/// The keys whose entries wrangler checks binding by binding (its `validateBindingArray`):
+/// a name at the top level but missing from an environment that sets the key is warned
+/// about by name.
+pub const BINDING_ARRAY_KEYS: [&str; 22] = [
+    "ai_search",
+    "ai_search_namespaces",
+    "analytics_engine_datasets",
+    "artifacts",
+    "d1_databases",
+    "dispatch_namespaces",
+    "flagship",
+    "hyperdrive",
+    "kv_namespaces",
+    "mtls_certificates",
+    "pipelines",
+    "r2_buckets",
+    "ratelimits",
+    "secrets_store_secrets",
+    "send_email",
+    "services",
+    "unsafe_hello_world",
+    "vectorize",
+    "vpc_networks",
+    "vpc_services",
+    "worker_loaders",
+    "workflows",
+];
+
+/// The `binding` names of the array at `pointer`.
+fn binding_names(config: &WranglerConfig, pointer: &str) -> Vec<String> {
+    config
+        .document
+        .pointer(pointer)
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|item| item.get("binding").and_then(Value::as_str))
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The keys of the table at `pointer`.
+fn object_keys(config: &WranglerConfig, pointer: &str) -> Vec<String> {
+    config
+        .document
+        .pointer(pointer)
+        .and_then(Value::as_object)
+        .map(|table| table.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 /// Binding ids left as placeholders (all zeros, `<...>`, `your-…`, empty) at the top
@@ -390,6 +479,31 @@ mod tests {
             binding_parity(&config, "staging").is_empty(),
             "no such environment"
         );
+    }
+
+    #[test]
+    fn binding_and_define_names_missing_in_an_environment_are_errors_by_name() {
+        let config = wrangler(
+            "{\n  \"services\": [{ \"binding\": \"API_SERVICE\", \"service\": \"api\" }, { \"binding\": \"AUTH\", \"service\": \"auth\" }],\n  \"define\": { \"DEBUG\": \"true\", \"BUILD\": \"1\" },\n  \"env\": { \"production\": {\n    \"services\": [{ \"binding\": \"AUTH\", \"service\": \"auth-prod\" }],\n    \"define\": { \"BUILD\": \"2\" }\n  } }\n}",
+        );
+        let lints = binding_parity(&config, "production");
+        let messages: Vec<_> = lints.iter().map(|l| (l.line, l.message.as_str())).collect();
+        assert_eq!(lints.len(), 2, "{messages:?}");
+        assert!(lints.iter().all(|l| l.rule == "binding-not-inherited"));
+        assert!(
+            messages[0]
+                .1
+                .starts_with("the `services` binding `API_SERVICE` is set at the top level"),
+            "{messages:?}"
+        );
+        assert_eq!(messages[0].0, 5);
+        assert!(
+            messages[1]
+                .1
+                .starts_with("`define.DEBUG` is set at the top level"),
+            "{messages:?}"
+        );
+        assert_eq!(messages[1].0, 6);
     }
 
     #[test]
