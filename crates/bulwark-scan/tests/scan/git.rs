@@ -5,8 +5,8 @@ use std::process::Command;
 
 use bulwark_core::NoProgress;
 use bulwark_scan::{
-    GitOptions, Rules, ScanReport, ScanRequest, Source, install_hook, render_to_bytes, run,
-    scan_dir, scan_git, scan_staged,
+    GitOptions, Rules, RulesConfig, ScanReport, ScanRequest, Source, install_hook, render_to_bytes,
+    run, scan_dir, scan_git, scan_staged,
 };
 
 use crate::common::github_token;
@@ -488,6 +488,25 @@ fn gitleaks_config_in_the_repository_is_used() {
     let (report, _) = run(&git_request(repo.path(), None, false), &NoProgress).expect("scan");
     let ids: Vec<_> = report.findings.iter().map(|f| f.rule_id.as_str()).collect();
     assert_eq!(ids, ["internal"], "the config replaces the defaults");
+    assert_eq!(report.config.source, ".gitleaks.toml");
+    let used = report.config.path.clone().expect("a file");
+    assert!(used.ends_with(".gitleaks.toml"), "{used}");
+
+    // A config chosen on the command line wins over the repository's file.
+    let chosen = tempfile::tempdir().expect("temp dir");
+    let flag = chosen.path().join("flag.toml");
+    std::fs::write(
+        &flag,
+        "[[rules]]\nid = \"chosen\"\nregex = '''internal_[a-z0-9]{12}'''\n",
+    )
+    .expect("write");
+    let mut request = git_request(repo.path(), None, false);
+    request.rules = Some(RulesConfig::Flag(flag.clone()));
+    let (report, _) = run(&request, &NoProgress).expect("scan");
+    let ids: Vec<_> = report.findings.iter().map(|f| f.rule_id.as_str()).collect();
+    assert_eq!(ids, ["chosen"]);
+    assert_eq!(report.config.source, "--config");
+    assert_eq!(report.config.path.as_deref(), flag.to_str());
 }
 
 #[test]
