@@ -821,3 +821,29 @@ fn a_corrupt_pack_index_is_exit_3() {
         expect_unreadable(repo.path(), &options(), &["refs/heads/main"]);
     }
 }
+
+#[test]
+fn staged_with_a_head_commit_that_cannot_be_read_is_exit_3() {
+    let (repo, ids) = three_commits();
+    repo.write("d.txt", "staged\n");
+    repo.git(&["add", "d.txt"]);
+    let object = repo
+        .path()
+        .join(".git/objects")
+        .join(&ids[2][..2])
+        .join(&ids[2][2..]);
+    std::fs::remove_file(object).expect("rm HEAD's commit object");
+    let err = scan_staged(repo.path(), &Rules::default_rules(), 10 << 20)
+        .expect_err("HEAD's commit is missing");
+    assert_eq!(
+        bulwark_core::Failure::exit(&err),
+        bulwark_core::Exit::Operational,
+        "{err}"
+    );
+    // An unborn branch is no error: everything staged is new.
+    let fresh = Repo::new();
+    fresh.write("e.txt", "staged\n");
+    fresh.git(&["add", "e.txt"]);
+    let report = scan_staged(fresh.path(), &Rules::default_rules(), 10 << 20).expect("unborn");
+    assert_eq!(report.stats.scanned, 1);
+}
