@@ -59,7 +59,7 @@ _leak__scan() {
 
     case "${cmd}" in
         leak__scan)
-            opts="-v -q -h -V --format --config --color --verbose --quiet --help --version git dir staged stdin install-hook help"
+            opts="-v -q -h -V --format --color --verbose --quiet --help --version git dir staged stdin install-hook help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -67,10 +67,6 @@ _leak__scan() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "human json sarif" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -85,13 +81,21 @@ _leak__scan() {
             return 0
             ;;
         leak__subcmd__scan__subcmd__dir)
-            opts="-v -q -h --no-ignore --rules --ignore-file --baseline --report --no-redact --exit-code --max-size --format --config --color --verbose --quiet --help"
+            opts="-c -v -q -h --no-ignore --rules --config --ignore-file --baseline --report --no-redact --exit-code --max-size --format --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --rules)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -119,10 +123,6 @@ _leak__scan() {
                     COMPREPLY=($(compgen -W "human json sarif" -- "${cur}"))
                     return 0
                     ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -135,7 +135,7 @@ _leak__scan() {
             return 0
             ;;
         leak__subcmd__scan__subcmd__git)
-            opts="-v -q -h --range --since --branch --all-commits --rules --ignore-file --baseline --report --no-redact --exit-code --max-size --format --config --color --verbose --quiet --help"
+            opts="-c -v -q -h --range --since --branch --all-commits --rules --config --ignore-file --baseline --report --no-redact --exit-code --max-size --format --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -153,7 +153,15 @@ _leak__scan() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --rules)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -179,10 +187,6 @@ _leak__scan() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json sarif" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -295,7 +299,7 @@ _leak__scan() {
             return 0
             ;;
         leak__subcmd__scan__subcmd__install__subcmd__hook)
-            opts="-v -q -h --force --format --config --color --verbose --quiet --help"
+            opts="-v -q -h --force --format --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -303,10 +307,6 @@ _leak__scan() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "human json sarif" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -321,13 +321,21 @@ _leak__scan() {
             return 0
             ;;
         leak__subcmd__scan__subcmd__staged)
-            opts="-v -q -h --rules --ignore-file --baseline --report --no-redact --exit-code --max-size --format --config --color --verbose --quiet --help"
+            opts="-c -v -q -h --rules --config --ignore-file --baseline --report --no-redact --exit-code --max-size --format --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --rules)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -353,10 +361,6 @@ _leak__scan() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json sarif" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -371,7 +375,7 @@ _leak__scan() {
             return 0
             ;;
         leak__subcmd__scan__subcmd__stdin)
-            opts="-v -q -h --label --rules --ignore-file --baseline --report --no-redact --exit-code --max-size --format --config --color --verbose --quiet --help"
+            opts="-c -v -q -h --label --rules --config --ignore-file --baseline --report --no-redact --exit-code --max-size --format --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -381,7 +385,15 @@ _leak__scan() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --rules)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -407,10 +419,6 @@ _leak__scan() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json sarif" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)

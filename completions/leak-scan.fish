@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_leak_scan_global_optspecs
-    string join \n format= config= color= v/verbose q/quiet h/help V/version
+    string join \n format= color= v/verbose q/quiet h/help V/version
 end
 
 function __fish_leak_scan_needs_command
@@ -27,7 +27,6 @@ end
 complete -c leak-scan -n "__fish_leak_scan_needs_command" -l format -d 'Output format' -r -f -a "human\t'Text for people, coloured on a terminal'
 json\t'One JSON document on stdout (see docs/leak-scan.md)'
 sarif\t'SARIF 2.1.0, as GitHub code scanning accepts it'"
-complete -c leak-scan -n "__fish_leak_scan_needs_command" -l config -d 'bulwark.toml to use [default: found by walking up from the current directory]' -r -F
 complete -c leak-scan -n "__fish_leak_scan_needs_command" -l color -d 'When to colour output' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -44,7 +43,7 @@ complete -c leak-scan -n "__fish_leak_scan_needs_command" -f -a "help" -d 'Print
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand git" -l range -d 'Only commits in this revision range, e.g. v1.2.0..HEAD' -r
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand git" -l since -d 'Only commits after this date (YYYY-MM-DD or RFC 3339)' -r
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand git" -l branch -d 'Only this branch instead of all refs' -r
-complete -c leak-scan -n "__fish_leak_scan_using_subcommand git" -l rules -d 'Rules: a gitleaks-format TOML config [default: .gitleaks.toml if present, else the built-in rules]' -r -F
+complete -c leak-scan -n "__fish_leak_scan_using_subcommand git" -s c -l config -l rules -d 'Rules: a gitleaks-format TOML config [default: $GITLEAKS_CONFIG, then the TOML in $GITLEAKS_CONFIG_TOML, then .gitleaks.toml at the scanned root, else the built-in rules]' -r -F
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand git" -l ignore-file -d 'Fingerprints to ignore [default: .gitleaksignore if present]' -r -F
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand git" -l baseline -d 'Ignore findings already in this earlier JSON report' -r -F
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand git" -l report -d 'Also write the report to this file' -r -F
@@ -53,7 +52,6 @@ complete -c leak-scan -n "__fish_leak_scan_using_subcommand git" -l max-size -d 
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand git" -l format -d 'Output format' -r -f -a "human\t'Text for people, coloured on a terminal'
 json\t'One JSON document on stdout (see docs/leak-scan.md)'
 sarif\t'SARIF 2.1.0, as GitHub code scanning accepts it'"
-complete -c leak-scan -n "__fish_leak_scan_using_subcommand git" -l config -d 'bulwark.toml to use [default: found by walking up from the current directory]' -r -F
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand git" -l color -d 'When to colour output' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -62,7 +60,7 @@ complete -c leak-scan -n "__fish_leak_scan_using_subcommand git" -l no-redact -d
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand git" -s v -l verbose -d 'Show more detail on stderr (repeat for more)'
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand git" -s q -l quiet -d 'Print only errors and warnings on stderr'
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand git" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c leak-scan -n "__fish_leak_scan_using_subcommand dir" -l rules -d 'Rules: a gitleaks-format TOML config [default: .gitleaks.toml if present, else the built-in rules]' -r -F
+complete -c leak-scan -n "__fish_leak_scan_using_subcommand dir" -s c -l config -l rules -d 'Rules: a gitleaks-format TOML config [default: $GITLEAKS_CONFIG, then the TOML in $GITLEAKS_CONFIG_TOML, then .gitleaks.toml at the scanned root, else the built-in rules]' -r -F
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand dir" -l ignore-file -d 'Fingerprints to ignore [default: .gitleaksignore if present]' -r -F
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand dir" -l baseline -d 'Ignore findings already in this earlier JSON report' -r -F
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand dir" -l report -d 'Also write the report to this file' -r -F
@@ -71,7 +69,6 @@ complete -c leak-scan -n "__fish_leak_scan_using_subcommand dir" -l max-size -d 
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand dir" -l format -d 'Output format' -r -f -a "human\t'Text for people, coloured on a terminal'
 json\t'One JSON document on stdout (see docs/leak-scan.md)'
 sarif\t'SARIF 2.1.0, as GitHub code scanning accepts it'"
-complete -c leak-scan -n "__fish_leak_scan_using_subcommand dir" -l config -d 'bulwark.toml to use [default: found by walking up from the current directory]' -r -F
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand dir" -l color -d 'When to colour output' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -80,7 +77,7 @@ complete -c leak-scan -n "__fish_leak_scan_using_subcommand dir" -l no-redact -d
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand dir" -s v -l verbose -d 'Show more detail on stderr (repeat for more)'
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand dir" -s q -l quiet -d 'Print only errors and warnings on stderr'
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand dir" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c leak-scan -n "__fish_leak_scan_using_subcommand staged" -l rules -d 'Rules: a gitleaks-format TOML config [default: .gitleaks.toml if present, else the built-in rules]' -r -F
+complete -c leak-scan -n "__fish_leak_scan_using_subcommand staged" -s c -l config -l rules -d 'Rules: a gitleaks-format TOML config [default: $GITLEAKS_CONFIG, then the TOML in $GITLEAKS_CONFIG_TOML, then .gitleaks.toml at the scanned root, else the built-in rules]' -r -F
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand staged" -l ignore-file -d 'Fingerprints to ignore [default: .gitleaksignore if present]' -r -F
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand staged" -l baseline -d 'Ignore findings already in this earlier JSON report' -r -F
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand staged" -l report -d 'Also write the report to this file' -r -F
@@ -89,7 +86,6 @@ complete -c leak-scan -n "__fish_leak_scan_using_subcommand staged" -l max-size 
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand staged" -l format -d 'Output format' -r -f -a "human\t'Text for people, coloured on a terminal'
 json\t'One JSON document on stdout (see docs/leak-scan.md)'
 sarif\t'SARIF 2.1.0, as GitHub code scanning accepts it'"
-complete -c leak-scan -n "__fish_leak_scan_using_subcommand staged" -l config -d 'bulwark.toml to use [default: found by walking up from the current directory]' -r -F
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand staged" -l color -d 'When to colour output' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -98,7 +94,7 @@ complete -c leak-scan -n "__fish_leak_scan_using_subcommand staged" -s v -l verb
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand staged" -s q -l quiet -d 'Print only errors and warnings on stderr'
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand staged" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand stdin" -l label -d 'Path to report for the input' -r
-complete -c leak-scan -n "__fish_leak_scan_using_subcommand stdin" -l rules -d 'Rules: a gitleaks-format TOML config [default: .gitleaks.toml if present, else the built-in rules]' -r -F
+complete -c leak-scan -n "__fish_leak_scan_using_subcommand stdin" -s c -l config -l rules -d 'Rules: a gitleaks-format TOML config [default: $GITLEAKS_CONFIG, then the TOML in $GITLEAKS_CONFIG_TOML, then .gitleaks.toml at the scanned root, else the built-in rules]' -r -F
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand stdin" -l ignore-file -d 'Fingerprints to ignore [default: .gitleaksignore if present]' -r -F
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand stdin" -l baseline -d 'Ignore findings already in this earlier JSON report' -r -F
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand stdin" -l report -d 'Also write the report to this file' -r -F
@@ -107,7 +103,6 @@ complete -c leak-scan -n "__fish_leak_scan_using_subcommand stdin" -l max-size -
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand stdin" -l format -d 'Output format' -r -f -a "human\t'Text for people, coloured on a terminal'
 json\t'One JSON document on stdout (see docs/leak-scan.md)'
 sarif\t'SARIF 2.1.0, as GitHub code scanning accepts it'"
-complete -c leak-scan -n "__fish_leak_scan_using_subcommand stdin" -l config -d 'bulwark.toml to use [default: found by walking up from the current directory]' -r -F
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand stdin" -l color -d 'When to colour output' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -118,7 +113,6 @@ complete -c leak-scan -n "__fish_leak_scan_using_subcommand stdin" -s h -l help 
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand install-hook" -l format -d 'Output format' -r -f -a "human\t'Text for people, coloured on a terminal'
 json\t'One JSON document on stdout (see docs/leak-scan.md)'
 sarif\t'SARIF 2.1.0, as GitHub code scanning accepts it'"
-complete -c leak-scan -n "__fish_leak_scan_using_subcommand install-hook" -l config -d 'bulwark.toml to use [default: found by walking up from the current directory]' -r -F
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand install-hook" -l color -d 'When to colour output' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"

@@ -35,6 +35,9 @@ fn main() -> ExitCode {
             match bulwark_scan::run(&request, progress.as_ref()) {
                 Ok((scan, rules)) => {
                     progress.finish();
+                    if scan.config.source != "built-in" {
+                        out.note(&format!("rules from {}", scan.config.describe()));
+                    }
                     finish(
                         &out,
                         &scan,

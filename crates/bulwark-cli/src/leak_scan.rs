@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 
 use bulwark_core::Format;
-use bulwark_scan::{GitOptions, ScanRequest, Source};
+use bulwark_scan::{GitOptions, RulesConfig, ScanRequest, Source};
 use clap::{Args, Parser, Subcommand};
 
-use crate::shared::{Common, FormatFlag};
+use crate::shared::{FormatFlag, OutputFlags};
 
 /// Find leaked secrets in git history (every unique blob once, attributed to the commit
 /// that introduced it), a directory, the staged changes, or stdin. Reads gitleaks
@@ -23,7 +23,7 @@ pub struct Cli {
     pub format: FormatFlag<ScanFormat>,
 
     #[command(flatten)]
-    pub common: Common,
+    pub common: OutputFlags,
 }
 
 /// `--format`: leak-scan also writes SARIF for code scanning.
@@ -124,9 +124,15 @@ pub enum Command {
 /// Settings shared by every scan.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Rules: a gitleaks-format TOML config [default: .gitleaks.toml if present, else
-    /// the built-in rules]
-    #[arg(long, value_name = "FILE")]
+    /// Rules: a gitleaks-format TOML config [default: $GITLEAKS_CONFIG, then the TOML in
+    /// $GITLEAKS_CONFIG_TOML, then .gitleaks.toml at the scanned root, else the built-in
+    /// rules]
+    #[arg(
+        short = 'c',
+        long = "config",
+        visible_alias = "rules",
+        value_name = "FILE"
+    )]
     pub rules: Option<PathBuf>,
     /// Fingerprints to ignore [default: .gitleaksignore if present]
     #[arg(long, value_name = "FILE")]
@@ -154,10 +160,23 @@ fn parse_since(text: &str) -> Result<i64, String> {
 }
 
 impl ScanArgs {
+    /// gitleaks' precedence: the flag, then `GITLEAKS_CONFIG` (a path), then
+    /// `GITLEAKS_CONFIG_TOML` (the TOML itself); an empty variable counts as unset.
+    fn rules_config(&self) -> Option<RulesConfig> {
+        let set = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
+        if let Some(path) = &self.rules {
+            return Some(RulesConfig::Flag(path.clone()));
+        }
+        if let Some(path) = set("GITLEAKS_CONFIG") {
+            return Some(RulesConfig::EnvPath(path.into()));
+        }
+        set("GITLEAKS_CONFIG_TOML").map(RulesConfig::EnvToml)
+    }
+
     fn request(&self, source: Source) -> ScanRequest {
         ScanRequest {
             source,
-            rules: self.rules.clone(),
+            rules: self.rules_config(),
             ignore_file: self.ignore_file.clone(),
             baseline: self.baseline.clone(),
             no_redact: self.no_redact,
@@ -171,7 +190,7 @@ impl ScanArgs {
 pub enum Action {
     /// Run a scan.
     Scan {
-        request: ScanRequest,
+        request: Box<ScanRequest>,
         report: Option<PathBuf>,
         exit_code: u8,
     },
@@ -215,7 +234,7 @@ impl Command {
             Self::Stdin { label, scan } => (Source::Stdin { label }, scan),
         };
         Action::Scan {
-            request: scan.request(source),
+            request: Box::new(scan.request(source)),
             report: scan.report.clone(),
             exit_code: scan.exit_code,
         }

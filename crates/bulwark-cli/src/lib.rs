@@ -15,7 +15,7 @@ pub mod secrets_sync;
 pub mod secrets_verify;
 pub mod shared;
 
-pub use shared::{Common, FormatArg, start};
+pub use shared::{Common, FormatArg, OutputFlags, start};
 
 /// Every binary's name and its command line, for whatever is generated from or checked
 /// against all of them.

@@ -55,6 +55,14 @@ pub struct Common {
     #[arg(long, global = true, value_name = "FILE", env = "BULWARK_CONFIG")]
     pub config: Option<PathBuf>,
 
+    #[command(flatten)]
+    pub output: OutputFlags,
+}
+
+/// The output flags every binary takes (leak-scan, which reads no bulwark.toml, takes
+/// only these: its `--config` is a gitleaks config, as in gitleaks).
+#[derive(Debug, clap::Args)]
+pub struct OutputFlags {
     /// When to colour output
     #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
@@ -69,6 +77,14 @@ pub struct Common {
 }
 
 impl Common {
+    /// The output options for `format`.
+    #[must_use]
+    pub fn output_options(&self, format: Format) -> OutputOptions {
+        self.output.output_options(format)
+    }
+}
+
+impl OutputFlags {
     /// The output options for `format`.
     #[must_use]
     pub fn output_options(&self, format: Format) -> OutputOptions {

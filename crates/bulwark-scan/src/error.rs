@@ -54,6 +54,15 @@ pub enum ScanError {
         #[source]
         source: Box<ScanError>,
     },
+    /// A rules config given in an environment variable is bad.
+    #[error("bad rules config in ${name}")]
+    RulesEnv {
+        /// The variable.
+        name: &'static str,
+        /// What is wrong.
+        #[source]
+        source: Box<ScanError>,
+    },
     /// A baseline is not a leak-scan or gitleaks JSON report.
     #[error("{path} is not a leak-scan or gitleaks JSON report")]
     BadBaseline {
@@ -126,7 +135,8 @@ impl Failure for ScanError {
             Self::BadRegex { .. }
             | Self::ConfigToml { .. }
             | Self::Config { .. }
-            | Self::RulesFile { .. } => Some(
+            | Self::RulesFile { .. }
+            | Self::RulesEnv { .. } => Some(
                 "the rules file uses the gitleaks format; see docs/leak-scan.md#compatibility"
                     .to_owned(),
             ),

@@ -184,13 +184,13 @@ fn read_history(
     sender: std::sync::mpsc::Sender<Job>,
 ) -> Result<History, ScanError> {
     progress.set_message("listing commits");
-    let (tips, hidden) = tips(repo, options)?;
+    let (tips, hidden) = tips(repo, options, warnings)?;
     let shallow: HashSet<ObjectId> = repo
         .shallow_commits()
         .map_err(|source| git_error("failed to read the shallow file", source))?
         .map(|commits| commits.iter().copied().collect())
         .unwrap_or_default();
-    let (nodes, missing) = collect_commits(repo, &tips, &shallow)?;
+    let nodes = collect_commits(repo, &tips, &shallow)?;
     if !shallow.is_empty() {
         warnings.push(format!(
             "shallow clone: the history behind {} boundary commit(s) is not in this repository \
@@ -198,14 +198,9 @@ fn read_history(
             shallow.len()
         ));
     }
-    if missing > 0 {
-        warnings.push(format!(
-            "{missing} parent commit(s) are missing from the object database and were not scanned"
-        ));
-    }
     let mut excluded: HashSet<ObjectId> = HashSet::new();
     if !hidden.is_empty() {
-        let (hidden_nodes, _) = collect_commits(repo, &hidden, &shallow)?;
+        let hidden_nodes = collect_commits(repo, &hidden, &shallow)?;
         excluded.extend(hidden_nodes.iter().map(|node| node.id));
     }
     if let Some(since) = options.since {
@@ -241,12 +236,8 @@ fn read_history(
         let parent_trees: Vec<ObjectId> = node
             .parents
             .iter()
-            .filter_map(|parent| {
-                tree_of
-                    .get(parent)
-                    .copied()
-                    .or_else(|| tree_of_commit(repo, *parent))
-            })
+            // Every parent was read by `collect_commits` (or the scan failed there).
+            .filter_map(|parent| tree_of.get(parent).copied())
             .collect();
         let mut ctx = DiffContext {
             repo,
@@ -377,27 +368,39 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The commit ids to start from, and those whose history is hidden (`A` of `A..B`).
+/// The commits to start from and the commits to hide (`--range A..B` hides A's history).
+/// Every ref and HEAD is read: one that points to an object that cannot be read fails
+/// the scan (exit 3), as `git log --all` does, instead of scanning less than asked.
 fn tips(
     repo: &gix::Repository,
     options: &GitOptions,
+    warnings: &mut Vec<String>,
 ) -> Result<(Vec<ObjectId>, Vec<ObjectId>), ScanError> {
     let resolve = |spec: &str| -> Result<ObjectId, ScanError> {
-        repo.rev_parse_single(spec)
+        // A ref name is read like `--all` reads refs, so a ref to a missing commit is
+        // an unreadable object, not a bad revision.
+        if let Ok(Some(mut reference)) = repo.try_find_reference(spec) {
+            let name = reference.name().as_bstr().to_string();
+            let id = reference
+                .follow_to_object()
+                .map_err(|source| git_error(format!("failed to read {name}"), source))?;
+            return peel_to_commit(repo, id.detach(), &name)?.ok_or_else(|| {
+                ScanError::BadRevision {
+                    spec: spec.to_owned(),
+                    source: format!("{name} does not point to a commit").into(),
+                }
+            });
+        }
+        let id = repo
+            .rev_parse_single(spec)
             .map_err(|source| ScanError::BadRevision {
                 spec: spec.to_owned(),
                 source: Box::new(source),
-            })
-            .and_then(|id| {
-                id.object()
-                    .map_err(|source| git_error(format!("failed to read {spec}"), source))?
-                    .peel_to_kind(gix::object::Kind::Commit)
-                    .map(|commit| commit.id)
-                    .map_err(|source| ScanError::BadRevision {
-                        spec: spec.to_owned(),
-                        source: Box::new(source),
-                    })
-            })
+            })?;
+        peel_to_commit(repo, id.detach(), spec)?.ok_or_else(|| ScanError::BadRevision {
+            spec: spec.to_owned(),
+            source: "not a commit".into(),
+        })
     };
     if let Some(range) = &options.range {
         let Some((from, to)) = range.split_once("..") else {
@@ -419,48 +422,117 @@ fn tips(
     let iter = platform
         .all()
         .map_err(|source| git_error("failed to list references", source))?;
-    for reference in iter {
-        let Ok(mut reference) = reference else {
-            continue;
-        };
-        let Ok(id) = reference.peel_to_id() else {
-            continue;
-        };
-        let Ok(object) = id.object() else { continue };
-        if let Ok(commit) = object.peel_to_kind(gix::object::Kind::Commit) {
-            tips.push(commit.id);
+    let head = repo
+        .find_reference("HEAD")
+        .map_err(|source| git_error("failed to read HEAD", source))?;
+    // HEAD last: a branch it names is then reported under the branch's own name.
+    for reference in iter.chain(std::iter::once(Ok(head))) {
+        let mut reference = reference.map_err(|source| ScanError::Git {
+            what: "failed to read a reference".to_owned(),
+            source,
+        })?;
+        let mut name = reference.name().as_bstr().to_string();
+        if let gix::refs::TargetRef::Symbolic(target) = reference.target() {
+            name = format!("{name} ({})", target.as_bstr());
         }
-    }
-    if let Ok(head) = repo.head_id() {
-        tips.push(head.detach());
+        let id = match reference.follow_to_object() {
+            Ok(id) => id.detach(),
+            Err(source) => {
+                // A symbolic ref to a ref that does not exist points to no object: HEAD
+                // on an unborn branch, or a dangling `refs/remotes/origin/HEAD`.
+                if let gix::refs::TargetRef::Symbolic(target) = reference.target() {
+                    let target = target.as_bstr().to_string();
+                    if matches!(repo.try_find_reference(target.as_str()), Ok(None)) {
+                        if !name.starts_with("HEAD ") {
+                            warnings.push(format!(
+                                "{name} points to {target}, which does not exist; skipped"
+                            ));
+                        }
+                        continue;
+                    }
+                }
+                return Err(git_error(format!("failed to read {name}"), source));
+            }
+        };
+        if let Some(commit) = peel_to_commit(repo, id, &name)? {
+            tips.push(commit);
+        }
     }
     tips.sort();
     tips.dedup();
     Ok((tips, Vec::new()))
 }
 
-/// Every commit reachable from `tips`, and how many parents were missing.
+/// The commit that `id` (which `name` points to) is or peels to through tags, or `None`
+/// for a tree or a blob. An object that cannot be read or decoded is an error.
+fn peel_to_commit(
+    repo: &gix::Repository,
+    mut id: ObjectId,
+    name: &str,
+) -> Result<Option<ObjectId>, ScanError> {
+    // Tags of tags are allowed, cycles are not possible (ids are hashes), but a bound
+    // keeps a corrupt chain from running long.
+    for _ in 0..64 {
+        let object = repo.find_object(id).map_err(|source| {
+            git_error(
+                format!("failed to read object {id}, which {name} points to"),
+                source,
+            )
+        })?;
+        match object.kind {
+            gix::object::Kind::Commit => {
+                CommitRef::from_bytes(&object.data, repo.object_hash()).map_err(|source| {
+                    git_error(
+                        format!("failed to decode commit {id}, which {name} points to"),
+                        source,
+                    )
+                })?;
+                return Ok(Some(id));
+            }
+            gix::object::Kind::Tag => {
+                let tag = gix::objs::TagRef::from_bytes(&object.data, repo.object_hash()).map_err(
+                    |source| {
+                        git_error(
+                            format!("failed to decode tag {id}, which {name} points to"),
+                            source,
+                        )
+                    },
+                )?;
+                id = tag.target();
+            }
+            gix::object::Kind::Tree | gix::object::Kind::Blob => return Ok(None),
+        }
+    }
+    Err(ScanError::Git {
+        what: format!("{name} is a chain of more than 64 tags"),
+        source: "too many tags".into(),
+    })
+}
+
+/// Every commit reachable from `tips`. A commit that cannot be read (a parent missing
+/// from the object database, outside a shallow clone's boundary) fails the scan: git
+/// says "fatal: cannot read commit" there, and scanning on would leave its history out.
 fn collect_commits(
     repo: &gix::Repository,
     tips: &[ObjectId],
     shallow: &HashSet<ObjectId>,
-) -> Result<(Vec<CommitNode>, usize), ScanError> {
+) -> Result<Vec<CommitNode>, ScanError> {
     let mut nodes = Vec::new();
     let mut seen: HashSet<ObjectId> = tips.iter().copied().collect();
-    let mut stack: Vec<ObjectId> = tips.to_vec();
-    let mut missing = 0;
+    // Each commit to read with the child that named it as a parent (none for a tip).
+    let mut stack: Vec<(ObjectId, Option<ObjectId>)> =
+        tips.iter().map(|&tip| (tip, None)).collect();
     let hash_kind = repo.object_hash();
-    while let Some(id) = stack.pop() {
-        let object = match repo.try_find_object(id) {
-            Ok(Some(object)) => object,
-            Ok(None) => {
-                missing += 1;
-                continue;
-            }
-            Err(source) => return Err(git_error(format!("failed to read commit {id}"), source)),
+    while let Some((id, child)) = stack.pop() {
+        let what = match child {
+            Some(child) => format!("commit {id}, a parent of {child}"),
+            None => format!("commit {id}"),
         };
+        let object = repo
+            .find_object(id)
+            .map_err(|source| git_error(format!("failed to read {what}"), source))?;
         let commit = CommitRef::from_bytes(&object.data, hash_kind)
-            .map_err(|source| git_error(format!("failed to decode commit {id}"), source))?;
+            .map_err(|source| git_error(format!("failed to decode {what}"), source))?;
         let parents: Vec<ObjectId> = if shallow.contains(&id) {
             Vec::new()
         } else {
@@ -469,7 +541,7 @@ fn collect_commits(
         let commit_time = commit.committer().map_or(0, |sig| sig.seconds());
         for parent in &parents {
             if seen.insert(*parent) {
-                stack.push(*parent);
+                stack.push((*parent, Some(id)));
             }
         }
         nodes.push(CommitNode {
@@ -479,9 +551,7 @@ fn collect_commits(
             commit_time,
         });
     }
-    // Parents that turned out to be missing are dropped from the nodes' parent lists by
-    // the topological sort (they have no node).
-    Ok((nodes, missing))
+    Ok(nodes)
 }
 
 /// Indices of `nodes` in topological order: parents first; among ready commits, the
@@ -520,13 +590,6 @@ fn topological_order(nodes: &[CommitNode]) -> Vec<usize> {
         }
     }
     order
-}
-
-fn tree_of_commit(repo: &gix::Repository, id: ObjectId) -> Option<ObjectId> {
-    let object = repo.try_find_object(id).ok()??;
-    CommitRef::from_bytes(&object.data, repo.object_hash())
-        .ok()
-        .map(|commit| commit.tree())
 }
 
 /// The subtrees already diffed, each with the directory path it was diffed at.

@@ -143,6 +143,24 @@ fn build_rule(config: &RuleConfig) -> Result<Rule, ScanError> {
     for list in config.allowlist.iter().chain(&config.allowlists) {
         allowlists.push(build_allowlist(list, &context)?);
     }
+    let regex = config
+        .regex
+        .as_deref()
+        .map(|pattern| compile(pattern, &config.id))
+        .transpose()?;
+    if let (Some(regex), Some(group)) = (&regex, config.secret_group) {
+        // Group 0 is the whole match; gitleaks refuses a group the regex does not have,
+        // which would make the rule silently find nothing.
+        let groups = regex.captures_len() - 1;
+        if group > groups {
+            return Err(ScanError::Config {
+                message: format!(
+                    "{context} has secretGroup = {group}, but its regex has only {groups} \
+                     capture group(s)"
+                ),
+            });
+        }
+    }
     Ok(Rule {
         id: config.id.as_str().into(),
         description: config
@@ -150,11 +168,7 @@ fn build_rule(config: &RuleConfig) -> Result<Rule, ScanError> {
             .clone()
             .unwrap_or_else(|| config.id.clone())
             .into(),
-        regex: config
-            .regex
-            .as_deref()
-            .map(|pattern| compile(pattern, &config.id))
-            .transpose()?,
+        regex,
         secret_group: config.secret_group.unwrap_or(0),
         keywords: config
             .keywords

@@ -65,7 +65,7 @@ pub use git::{GitOptions, scan_git};
 pub use gitleaks::IgnoreList;
 pub use report::{Baseline, CommitInfo, Finding, ScanReport, ScanStats, redact_secret};
 pub use rules::{Allowlist, INLINE_ALLOW, Match, RegexTarget, Rule, Rules, Validator};
-pub use run::{ScanRequest, Source, render_to_bytes, run};
+pub use run::{ConfigUsed, RulesConfig, ScanRequest, Source, render_to_bytes, run};
 pub use sarif::SarifReport;
 pub use sources::{PRE_COMMIT_HOOK, install_hook, scan_dir, scan_reader, scan_staged};
 pub use time::{parse_date, rfc3339};

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ScanError;
 use crate::gitleaks::IgnoreList;
 use crate::rules::Match;
+use crate::run::ConfigUsed;
 
 /// The commit a finding is attributed to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -139,6 +140,8 @@ pub struct ScanReport {
     pub warnings: Vec<String>,
     /// Whether `secret` fields hold the real values.
     pub redacted: bool,
+    /// Which rules config the scan used.
+    pub config: ConfigUsed,
 }
 
 impl ScanReport {
@@ -152,6 +155,7 @@ impl ScanReport {
             stats: ScanStats::default(),
             warnings: Vec::new(),
             redacted: false,
+            config: ConfigUsed::default(),
         }
     }
 

@@ -241,12 +241,59 @@ pub(crate) fn compile(pattern: &str, rule: &str) -> Result<Regex, ScanError> {
             .dfa_size_limit(16 << 20)
             .build()
     };
-    build(false)
+    // Before compiling: the compiler would spend seconds on such a regex. (One that
+    // does not parse is left to the compiler, which says why.)
+    if let Ok(ast) = regex_syntax::ast::parse::Parser::new().parse(pattern)
+        && !repeat_is_valid(&ast, MAX_REPEAT)
+    {
+        return Err(ScanError::Config {
+            message: format!(
+                "the regex of {rule} repeats more than {MAX_REPEAT} times (counting nested \
+                 {{n}} repetitions multiplied), which RE2 and so gitleaks refuse, and which \
+                 would run for minutes on long input"
+            ),
+        });
+    }
+    let regex = build(false)
         .or_else(|_| build(true))
         .map_err(|source| ScanError::BadRegex {
             rule: rule.to_owned(),
             source: Box::new(source),
-        })
+        })?;
+    Ok(regex)
+}
+
+/// RE2's bound on `{n}` repetition counts, nested ones multiplied: `(a{1000}){1000}`
+/// compiles to a million states that take minutes per megabyte to run.
+const MAX_REPEAT: u32 = 1000;
+
+/// Go's `regexp/syntax.repeatIsValid`: every `{n,m}` (counting `m`, or `n` when
+/// unbounded) divides the budget `n` left for the repetitions nested inside it.
+fn repeat_is_valid(ast: &regex_syntax::ast::Ast, mut budget: u32) -> bool {
+    use regex_syntax::ast::{Ast, RepetitionKind, RepetitionRange};
+    match ast {
+        Ast::Repetition(repetition) => {
+            if let RepetitionKind::Range(range) = &repetition.op.kind {
+                let most = match *range {
+                    RepetitionRange::Exactly(n) | RepetitionRange::AtLeast(n) => n,
+                    RepetitionRange::Bounded(_, m) => m,
+                };
+                if most > budget {
+                    return false;
+                }
+                // `{0}` leaves the budget as it is.
+                budget = budget.checked_div(most).unwrap_or(budget);
+            }
+            repeat_is_valid(&repetition.ast, budget)
+        }
+        Ast::Group(group) => repeat_is_valid(&group.ast, budget),
+        Ast::Alternation(alternation) => alternation
+            .asts
+            .iter()
+            .all(|ast| repeat_is_valid(ast, budget)),
+        Ast::Concat(concat) => concat.asts.iter().all(|ast| repeat_is_valid(ast, budget)),
+        _ => true,
+    }
 }
 
 /// One secret found in a text.

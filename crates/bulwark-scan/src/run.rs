@@ -1,6 +1,7 @@
 //! One scan from start to finish, as `leak-scan` runs it: pick the rules and ignore file,
 //! read the source, drop ignored and baseline findings, redact.
 
+use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -44,6 +45,50 @@ pub enum Source {
     },
 }
 
+/// A gitleaks config chosen on the command line or in the environment (gitleaks'
+/// precedence: `--config`, then `GITLEAKS_CONFIG`, then `GITLEAKS_CONFIG_TOML`; without
+/// any, `.gitleaks.toml` at the scanned root, else the built-in rules).
+#[derive(Debug, Clone)]
+pub enum RulesConfig {
+    /// `--config FILE` (or `--rules FILE`).
+    Flag(PathBuf),
+    /// `GITLEAKS_CONFIG`: the path of a config.
+    EnvPath(PathBuf),
+    /// `GITLEAKS_CONFIG_TOML`: the TOML text itself (not UTF-8 is an error at load).
+    EnvToml(OsString),
+}
+
+/// Which config a scan used, for the report (`config` in JSON) and stderr.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConfigUsed {
+    /// `--config`, `GITLEAKS_CONFIG`, `GITLEAKS_CONFIG_TOML`, `.gitleaks.toml` or
+    /// `built-in`.
+    pub source: &'static str,
+    /// The file read, when the config came from a file.
+    pub path: Option<String>,
+}
+
+impl Default for ConfigUsed {
+    fn default() -> Self {
+        Self {
+            source: "built-in",
+            path: None,
+        }
+    }
+}
+
+impl ConfigUsed {
+    /// For people: `--config rules.toml`, `GITLEAKS_CONFIG_TOML`, `built-in rules`.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match (&self.path, self.source) {
+            (_, "built-in") => "the built-in rules".to_owned(),
+            (Some(path), source) => format!("{source} ({path})"),
+            (None, source) => source.to_owned(),
+        }
+    }
+}
+
 /// A whole scan request.
 #[derive(Debug, Clone)]
 pub struct ScanRequest {
@@ -51,7 +96,7 @@ pub struct ScanRequest {
     pub source: Source,
     /// A gitleaks-format config; default: `.gitleaks.toml` at the scanned root if there is
     /// one, else the built-in rules.
-    pub rules: Option<PathBuf>,
+    pub rules: Option<RulesConfig>,
     /// Fingerprints to ignore; default: `.gitleaksignore` at the scanned root if present.
     pub ignore_file: Option<PathBuf>,
     /// An earlier JSON report whose findings are not reported again.
@@ -82,14 +127,7 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<(ScanReport, Rules), ScanError> {
     let root = request.root();
-    let rules_path = request
-        .rules
-        .clone()
-        .or_else(|| Some(root.join(".gitleaks.toml")).filter(|path| path.is_file()));
-    let rules = match &rules_path {
-        Some(path) => Rules::from_gitleaks_file(path)?,
-        None => Rules::default_rules(),
-    };
+    let (rules, used) = load_rules(request.rules.as_ref(), &root)?;
     let ignore_path = request
         .ignore_file
         .clone()
@@ -116,6 +154,7 @@ pub fn run(
             scan_reader(io::stdin().lock(), label, &rules, request.max_size)?
         }
     };
+    report.config = used;
     if let Some(ignore) = &ignore {
         report.apply_ignore(ignore);
     }
@@ -126,6 +165,50 @@ pub fn run(
         report.redact();
     }
     Ok((report, rules))
+}
+
+/// The rules `chosen` names, else `.gitleaks.toml` in `root`, else the built-in ones.
+fn load_rules(chosen: Option<&RulesConfig>, root: &Path) -> Result<(Rules, ConfigUsed), ScanError> {
+    let file = |source: &'static str, path: &Path| {
+        Ok((
+            Rules::from_gitleaks_file(path)?,
+            ConfigUsed {
+                source,
+                path: Some(path.display().to_string()),
+            },
+        ))
+    };
+    match chosen {
+        Some(RulesConfig::Flag(path)) => file("--config", path),
+        Some(RulesConfig::EnvPath(path)) => file("GITLEAKS_CONFIG", path),
+        Some(RulesConfig::EnvToml(text)) => {
+            let bad = |source| ScanError::RulesEnv {
+                name: "GITLEAKS_CONFIG_TOML",
+                source: Box::new(source),
+            };
+            let text = text.to_str().ok_or_else(|| {
+                bad(ScanError::Config {
+                    message: "the value is not UTF-8".to_owned(),
+                })
+            })?;
+            let rules = Rules::from_gitleaks_toml(text).map_err(bad)?;
+            Ok((
+                rules,
+                ConfigUsed {
+                    source: "GITLEAKS_CONFIG_TOML",
+                    path: None,
+                },
+            ))
+        }
+        None => {
+            let path = root.join(".gitleaks.toml");
+            if path.is_file() {
+                file(".gitleaks.toml", &path)
+            } else {
+                Ok((Rules::default_rules(), ConfigUsed::default()))
+            }
+        }
+    }
 }
 
 /// The bytes of `report` in a format, for `--report FILE`: `json` (with

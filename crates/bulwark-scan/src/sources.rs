@@ -196,14 +196,23 @@ pub fn scan_staged(path: &Path, rules: &Rules, max_size: u64) -> Result<ScanRepo
     let index = repo
         .index_or_empty()
         .map_err(|source| git("failed to read the index".to_owned(), Box::new(source)))?;
-    let head_tree: Option<ObjectId> = match repo.head_commit() {
-        Ok(commit) => Some(
+    let head = repo
+        .head()
+        .map_err(|source| git("failed to read HEAD".to_owned(), Box::new(source)))?;
+    // On an unborn branch everything staged is new; a HEAD whose commit cannot be read
+    // is an error, not an empty history.
+    let head_tree: Option<ObjectId> = if head.is_unborn() {
+        None
+    } else {
+        let commit = repo
+            .head_commit()
+            .map_err(|source| git("failed to read HEAD's commit".to_owned(), Box::new(source)))?;
+        Some(
             commit
                 .tree_id()
                 .map_err(|source| git("failed to read HEAD's tree".to_owned(), Box::new(source)))?
                 .detach(),
-        ),
-        Err(_) => None, // an unborn branch: everything staged is new
+        )
     };
     // HEAD's blobs by path, read once (one pass over HEAD's trees, instead of a path
     // lookup per index entry).
@@ -255,8 +264,16 @@ pub fn scan_staged(path: &Path, rules: &Rules, max_size: u64) -> Result<ScanRepo
         let old_lines: HashSet<Vec<u8>> = match old {
             Some(old) => repo
                 .find_object(old)
-                .map(|o| o.data.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect())
-                .unwrap_or_default(),
+                .map_err(|source| {
+                    git(
+                        format!("failed to read HEAD's {entry_path}"),
+                        Box::new(source),
+                    )
+                })?
+                .data
+                .split(|&b| b == b'\n')
+                .map(<[u8]>::to_vec)
+                .collect(),
             None => HashSet::new(),
         };
         let data = &object.data;

@@ -5,8 +5,8 @@ use std::process::Command;
 
 use bulwark_core::NoProgress;
 use bulwark_scan::{
-    GitOptions, Rules, ScanReport, ScanRequest, Source, install_hook, render_to_bytes, run,
-    scan_dir, scan_git, scan_staged,
+    GitOptions, Rules, RulesConfig, ScanReport, ScanRequest, Source, install_hook, render_to_bytes,
+    run, scan_dir, scan_git, scan_staged,
 };
 
 use crate::common::github_token;
@@ -488,6 +488,25 @@ fn gitleaks_config_in_the_repository_is_used() {
     let (report, _) = run(&git_request(repo.path(), None, false), &NoProgress).expect("scan");
     let ids: Vec<_> = report.findings.iter().map(|f| f.rule_id.as_str()).collect();
     assert_eq!(ids, ["internal"], "the config replaces the defaults");
+    assert_eq!(report.config.source, ".gitleaks.toml");
+    let used = report.config.path.clone().expect("a file");
+    assert!(used.ends_with(".gitleaks.toml"), "{used}");
+
+    // A config chosen on the command line wins over the repository's file.
+    let chosen = tempfile::tempdir().expect("temp dir");
+    let flag = chosen.path().join("flag.toml");
+    std::fs::write(
+        &flag,
+        "[[rules]]\nid = \"chosen\"\nregex = '''internal_[a-z0-9]{12}'''\n",
+    )
+    .expect("write");
+    let mut request = git_request(repo.path(), None, false);
+    request.rules = Some(RulesConfig::Flag(flag.clone()));
+    let (report, _) = run(&request, &NoProgress).expect("scan");
+    let ids: Vec<_> = report.findings.iter().map(|f| f.rule_id.as_str()).collect();
+    assert_eq!(ids, ["chosen"]);
+    assert_eq!(report.config.source, "--config");
+    assert_eq!(report.config.path.as_deref(), flag.to_str());
 }
 
 #[test]
@@ -698,4 +717,133 @@ fn a_commit_allowlist_is_decided_at_each_commit_a_blob_appears() {
             "all_commits: {all_commits}"
         );
     }
+}
+
+/// Scans `path` expecting a failure to read the repository: exit 3 (not "no leaks"),
+/// and the message (with its causes) names every one of `names`.
+fn expect_unreadable(path: &Path, options: &GitOptions, names: &[&str]) {
+    let err = scan_git(path, &Rules::default_rules(), options, &NoProgress)
+        .expect_err("an unreadable object must fail the scan");
+    assert_eq!(
+        bulwark_core::Failure::exit(&err),
+        bulwark_core::Exit::Operational,
+        "{err}"
+    );
+    let mut message = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    for name in names {
+        assert!(message.contains(name), "{name} not in {message:?}");
+    }
+}
+
+/// A repository of three commits, each adding a file; returns it and the commit ids.
+fn three_commits() -> (Repo, Vec<String>) {
+    let mut repo = Repo::new();
+    let mut ids = Vec::new();
+    for (n, name) in ["a.txt", "b.txt", "c.txt"].iter().enumerate() {
+        repo.write(name, format!("file {n}\n"));
+        ids.push(repo.commit(name));
+    }
+    (repo, ids)
+}
+
+#[test]
+fn a_ref_to_a_missing_commit_is_exit_3_not_no_leaks() {
+    let (repo, _) = three_commits();
+    let ghost = "0123456789abcdef0123456789abcdef01234567";
+    repo.write(".git/refs/heads/ghost", format!("{ghost}\n"));
+    expect_unreadable(repo.path(), &options(), &[ghost, "refs/heads/ghost"]);
+    let branch = GitOptions {
+        branch: Some("ghost".to_owned()),
+        ..options()
+    };
+    expect_unreadable(repo.path(), &branch, &[ghost]);
+
+    // The same through a detached HEAD and no other ref.
+    let lone = Repo::new();
+    lone.write(".git/HEAD", format!("{ghost}\n"));
+    expect_unreadable(lone.path(), &options(), &[ghost, "HEAD"]);
+
+    // An empty repository (HEAD on an unborn branch) is not an error: nothing to read.
+    let empty = Repo::new();
+    let report = scan(empty.path(), &options());
+    assert_eq!(report.stats.commits, 0);
+}
+
+#[test]
+fn a_deleted_loose_commit_is_exit_3_naming_it() {
+    let (repo, ids) = three_commits();
+    let object = |id: &str| {
+        repo.path()
+            .join(".git/objects")
+            .join(&id[..2])
+            .join(&id[2..])
+    };
+    // A commit in the middle of the history: its child names it as a parent.
+    std::fs::remove_file(object(&ids[1])).expect("rm commit object");
+    expect_unreadable(repo.path(), &options(), &[&ids[1]]);
+    // The tip itself.
+    std::fs::remove_file(object(&ids[2])).expect("rm commit object");
+    expect_unreadable(repo.path(), &options(), &[&ids[2], "refs/heads/main"]);
+}
+
+#[test]
+fn a_corrupt_pack_index_is_exit_3() {
+    for damage in ["truncate", "scribble"] {
+        let (repo, _) = three_commits();
+        repo.git(&["repack", "-a", "-d", "-q"]);
+        repo.git(&["prune-packed"]);
+        let pack_dir = repo.path().join(".git/objects/pack");
+        let idx = std::fs::read_dir(&pack_dir)
+            .expect("pack dir")
+            .map(|entry| entry.expect("entry").path())
+            .find(|path| path.extension().is_some_and(|ext| ext == "idx"))
+            .expect("an .idx after repack");
+        let mut bytes = std::fs::read(&idx).expect("read idx");
+        if damage == "truncate" {
+            bytes.truncate(bytes.len() / 2);
+        } else {
+            // Overwrite the fan-out table and the start of the id table.
+            for byte in bytes.iter_mut().skip(8).take(1100) {
+                *byte = 0xA5;
+            }
+        }
+        let mut perms = std::fs::metadata(&idx).expect("stat").permissions();
+        #[expect(clippy::permissions_set_readonly_false, reason = "test fixture")]
+        perms.set_readonly(false);
+        std::fs::set_permissions(&idx, perms).expect("chmod");
+        std::fs::write(&idx, bytes).expect("write idx");
+        expect_unreadable(repo.path(), &options(), &["refs/heads/main"]);
+    }
+}
+
+#[test]
+fn staged_with_a_head_commit_that_cannot_be_read_is_exit_3() {
+    let (repo, ids) = three_commits();
+    repo.write("d.txt", "staged\n");
+    repo.git(&["add", "d.txt"]);
+    let object = repo
+        .path()
+        .join(".git/objects")
+        .join(&ids[2][..2])
+        .join(&ids[2][2..]);
+    std::fs::remove_file(object).expect("rm HEAD's commit object");
+    let err = scan_staged(repo.path(), &Rules::default_rules(), 10 << 20)
+        .expect_err("HEAD's commit is missing");
+    assert_eq!(
+        bulwark_core::Failure::exit(&err),
+        bulwark_core::Exit::Operational,
+        "{err}"
+    );
+    // An unborn branch is no error: everything staged is new.
+    let fresh = Repo::new();
+    fresh.write("e.txt", "staged\n");
+    fresh.git(&["add", "e.txt"]);
+    let report = scan_staged(fresh.path(), &Rules::default_rules(), 10 << 20).expect("unborn");
+    assert_eq!(report.stats.scanned, 1);
 }

@@ -561,3 +561,56 @@ fn gitleaksignore_matches_fingerprints() {
     assert!(list.contains("def456:config/.env:generic-secret:2", Some("def456")));
     assert!(list.contains("config/.env:generic-secret:2", None));
 }
+
+#[test]
+fn a_secret_group_the_regex_lacks_is_refused_with_the_rule_id() {
+    let config = |group: u32| {
+        format!(
+            "[[rules]]\nid = \"two-groups\"\nregex = '''(tok)_([a-z0-9]{{12}})'''\nsecretGroup = {group}\n"
+        )
+    };
+    let err = Rules::from_gitleaks_toml(&config(3)).expect_err("group 3 of 2");
+    assert_eq!(bulwark_core::Failure::exit(&err), bulwark_core::Exit::Usage);
+    let message = err.to_string();
+    assert!(
+        message.contains("two-groups") && message.contains("secretGroup = 3"),
+        "{message}"
+    );
+    // The last group that exists is fine, and finds the secret.
+    let rules = Rules::from_gitleaks_toml(&config(2)).expect("group 2 of 2");
+    let hits = rules.scan_text("x = tok_abcdef123456");
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].secret, "abcdef123456");
+}
+
+#[test]
+fn nested_repetitions_beyond_re2s_bound_are_refused_at_load_and_quickly() {
+    for (pattern, refused) in [
+        ("(a{1000}){1000}", true),
+        ("a{1001}", true),
+        ("((ab){10,20}c){51}", true),
+        ("(?:x{2,}){501}", true),
+        ("(a{10}){100}", false),
+        ("a{1000}", false),
+        ("(a{0}){1000}", false),
+        ("(a{0}){5000}", true),
+        ("[a-z]{1,1000}|(b{30}){33}", false),
+    ] {
+        let config = format!("[[rules]]\nid = \"rep\"\nregex = '''{pattern}'''\n");
+        let started = std::time::Instant::now();
+        let loaded = Rules::from_gitleaks_toml(&config);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{pattern} took {:?} to load",
+            started.elapsed()
+        );
+        match loaded {
+            Err(err) if refused => {
+                assert_eq!(bulwark_core::Failure::exit(&err), bulwark_core::Exit::Usage);
+                assert!(err.to_string().contains("rep "), "{err}");
+            }
+            Ok(_) if !refused => {}
+            other => panic!("{pattern}: {:?}", other.map(|_| "loaded")),
+        }
+    }
+}
