@@ -282,10 +282,19 @@ impl D1Connection {
         Ok(Self { conn, watch })
     }
 
-    /// Runs `f` as trusted internal code (every statement allowed).
+    /// Runs `f` as trusted internal code: every statement allowed and none of D1's
+    /// limits, as workerd's own queries run. (With D1's 25,000-instruction statement
+    /// limit, `integrity_check` on a large schema fails with "out of memory".)
     pub fn trusted<T>(&self, f: impl FnOnce(&Connection) -> T) -> T {
         self.watch.trusted.store(true, Ordering::SeqCst);
+        for (limit, _) in LIMITS {
+            // SQLite clamps the request to its compile-time maximum.
+            let _ = self.conn.set_limit(limit, i32::MAX);
+        }
         let result = f(&self.conn);
+        for (limit, value) in LIMITS {
+            let _ = self.conn.set_limit(limit, value);
+        }
         self.watch.trusted.store(false, Ordering::SeqCst);
         result
     }

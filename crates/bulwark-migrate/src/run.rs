@@ -452,3 +452,51 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod large_schema_tests {
+    use std::fmt::Write as _;
+
+    use super::*;
+    use crate::Source;
+    use crate::testing::{dry_run, write};
+
+    /// Issue 14 item 1: D1's statement limits (25,000 VDBE ops) must not apply to
+    /// Bulwark's own checks, or a large schema ends in "out of memory".
+    #[test]
+    fn a_500_table_1500_index_schema_gets_a_verdict() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let migrations = dir.path().join("migrations");
+        std::fs::create_dir(&migrations).expect("mkdir");
+        let mut sql = String::new();
+        for t in 0..500 {
+            let parent = if t == 0 {
+                String::new()
+            } else {
+                format!(
+                    ", parent INTEGER REFERENCES t{}(id) ON DELETE CASCADE",
+                    t - 1
+                )
+            };
+            let _ = writeln!(
+                sql,
+                "CREATE TABLE t{t} (id INTEGER PRIMARY KEY, a TEXT, b TEXT, c TEXT{parent});"
+            );
+            for column in ["a", "b", "c"] {
+                let _ = writeln!(sql, "CREATE INDEX t{t}_{column} ON t{t}({column});");
+            }
+            let _ = writeln!(sql, "INSERT INTO t{t}(a, b, c) VALUES ('x', 'y', 'z');");
+        }
+        write(&migrations, "0001_big.sql", &sql);
+        write(
+            &migrations,
+            "0002_more.sql",
+            "ALTER TABLE t499 ADD COLUMN d TEXT;",
+        );
+        let report = dry_run(&migrations, Source::Empty);
+        assert_eq!(report.verdict, Verdict::Ok, "{:?}", report.migrations);
+        assert_eq!(report.summary.ok, 2);
+        assert_eq!(report.checks.scope, "all");
+        assert!(report.checks.integrity_errors.is_empty());
+    }
+}
