@@ -370,6 +370,34 @@ impl D1Connection {
         })
     }
 
+    /// Whether plain SQLite (no authorizer, SQLite's own limits, foreign keys on) runs
+    /// the batch `sent` up to and including its query `failed`, which D1 refused: if so,
+    /// the refusal is D1's own rule (a limit, an authorizer refusal). The batch runs again
+    /// in a transaction that is always rolled back.
+    #[must_use]
+    pub fn plain_sqlite_accepts(&self, sent: &str, failed: usize) -> bool {
+        let Ok(chunks) = split::split(sent) else {
+            return false;
+        };
+        let chunks: Vec<Chunk> = chunks
+            .into_iter()
+            .filter(|c| !only_comments(&c.sql))
+            .collect();
+        if failed >= chunks.len() {
+            return false;
+        }
+        self.trusted(|conn| {
+            if conn.execute_batch("BEGIN").is_err() {
+                return false;
+            }
+            let accepted = chunks[..=failed]
+                .iter()
+                .all(|chunk| self.run_chunk(chunk).is_ok());
+            let _ = conn.execute_batch("ROLLBACK");
+            accepted
+        })
+    }
+
     fn rollback(&self) {
         // A failed COMMIT or statement can leave the transaction open; close it. When
         // SQLite already rolled back, this fails harmlessly.

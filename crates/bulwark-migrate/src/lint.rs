@@ -428,6 +428,9 @@ const D1_PRAGMAS: &[&str] = &[
     "table_xinfo",
 ];
 
+/// What D1 does with a table rebuild, and the rebuild that keeps child rows.
+pub(crate) const FOREIGN_KEYS_OFF: &str = "PRAGMA foreign_keys=OFF is ignored inside D1's transaction: foreign keys stay on, so DROP TABLE of a parent deletes its rows first and ON DELETE CASCADE deletes every child row (PRAGMA defer_foreign_keys=ON only delays the check to the end of the file; cascades still fire). Safe rebuild: create parent_new and copy the rows; create each child as child_new REFERENCES parent_new and copy its rows; DROP the old children, then the old parent (nothing references it any more); RENAME parent_new TO parent and child_new TO child";
+
 fn lint_pragma(name: &str, value: Option<&str>, line: usize, findings: &mut Vec<Finding>) {
     let bare = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();
     let value = value.map(|v| v.trim_matches(['\'', '"']).to_ascii_lowercase());
@@ -444,7 +447,7 @@ fn lint_pragma(name: &str, value: Option<&str>, line: usize, findings: &mut Vec<
     {
         findings.push(Finding::new(
             "foreign-keys-off",
-            "PRAGMA foreign_keys=OFF is ignored inside D1's transaction; use PRAGMA defer_foreign_keys=ON for a table rebuild".to_owned(),
+            FOREIGN_KEYS_OFF.to_owned(),
             Some(line),
         ));
     }

@@ -110,7 +110,7 @@ fn hint_for(err: &D1Error, file_text: &str) -> Option<String> {
             "rows still violate a foreign key when the file ends (deferred check): fix or delete them in the same file".to_owned()
         }
         "SQLITE_CONSTRAINT" if foreign_key && upper.contains("FOREIGN_KEYS") => {
-            "PRAGMA foreign_keys=OFF has no effect inside D1's transaction: use PRAGMA defer_foreign_keys = ON and leave no violation at the end of the file".to_owned()
+            "PRAGMA foreign_keys=OFF has no effect inside D1's transaction. PRAGMA defer_foreign_keys = ON only delays the check to the end of the file, and ON DELETE CASCADE still fires: in a table rebuild, rebuild the child tables in the same file (child_new REFERENCES parent_new, copy, drop the old children before the old parent, then rename) and leave no violation at the end".to_owned()
         }
         "SQLITE_CONSTRAINT" if foreign_key => {
             "D1 enforces foreign keys: insert the parent rows first, or fix the existing orphans".to_owned()
@@ -120,14 +120,18 @@ fn hint_for(err: &D1Error, file_text: &str) -> Option<String> {
 }
 
 impl MigrationError {
-    /// From the emulator's error for the file at `path`.
+    /// From the emulator's error for the file at `path`; `plain_sqlite_accepts` says
+    /// whether plain SQLite ran the failing query (see
+    /// [`crate::d1::D1Connection::plain_sqlite_accepts`]).
     #[must_use]
-    pub fn new(err: D1Error, path: &Path, file_text: &str) -> Self {
+    pub fn new(err: D1Error, path: &Path, file_text: &str, plain_sqlite_accepts: bool) -> Self {
         let hint = hint_for(&err, file_text);
-        let d1_only = matches!(
-            err.class.as_str(),
-            "SQLITE_AUTH" | "transaction" | "parameters" | "SQLITE_TOOBIG"
-        ) || err.message.contains("not authorized")
+        let d1_only = plain_sqlite_accepts
+            || matches!(
+                err.class.as_str(),
+                "SQLITE_AUTH" | "transaction" | "parameters" | "SQLITE_TOOBIG"
+            )
+            || err.message.contains("not authorized")
             || err.message.starts_with("Durable Object was reset");
         Self {
             class: err.class,

@@ -118,7 +118,11 @@ pub fn run(request: &Request, progress: &dyn Progress) -> Result<DryRunReport, M
             }
             Err(err) => {
                 report.status = Status::Failed;
-                report.error = Some(report::MigrationError::new(err, &file.path, &text));
+                // A limit or rule of D1's own, or would plain SQLite fail too?
+                let plain = err
+                    .chunk
+                    .is_some_and(|chunk| db.plain_sqlite_accepts(&sent, chunk));
+                report.error = Some(report::MigrationError::new(err, &file.path, &text, plain));
                 failed = true;
             }
         }
@@ -460,6 +464,126 @@ mod large_schema_tests {
     use super::*;
     use crate::Source;
     use crate::testing::{dry_run, write};
+
+    fn seeded_blog(dir: &Path) -> std::path::PathBuf {
+        let source = dir.join("prod.sqlite");
+        rusqlite::Connection::open(&source)
+            .expect("create")
+            .execute_batch(
+                "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, age TEXT);
+                 INSERT INTO users VALUES (1, 'a@x', '31'), (2, 'b@x', '42');
+                 CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users(id) ON DELETE CASCADE);
+                 INSERT INTO posts VALUES (1, 1), (2, 2), (3, 2);",
+            )
+            .expect("seed");
+        source
+    }
+
+    fn count(path: &Path, table: &str) -> i64 {
+        rusqlite::Connection::open(path)
+            .expect("open")
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .expect("count")
+    }
+
+    /// Issue 14 item 3: the foreign-keys-off hint used to recommend
+    /// `defer_foreign_keys=ON`, with which D1 still cascades; the rebuild it now
+    /// describes keeps every child row.
+    #[test]
+    fn the_foreign_keys_off_hint_is_right_about_cascades() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let migrations = dir.path().join("migrations");
+        std::fs::create_dir(&migrations).expect("mkdir");
+        let source = seeded_blog(dir.path());
+        let keep = dir.path().join("kept.sqlite");
+        // What the old hint said: defer, then rebuild. D1 cascades.
+        write(
+            &migrations,
+            "0001_rebuild.sql",
+            "PRAGMA foreign_keys=OFF;\nPRAGMA defer_foreign_keys=ON;\nCREATE TABLE users_new (id INTEGER PRIMARY KEY, email TEXT, age INTEGER);\nINSERT INTO users_new SELECT id, email, CAST(age AS INTEGER) FROM users;\nDROP TABLE users;\nALTER TABLE users_new RENAME TO users;",
+        );
+        let mut req = crate::testing::request(&migrations, Source::File(source.clone()));
+        req.keep = Some(keep.clone());
+        let report = run(&req, &bulwark_core::NoProgress).expect("dry run");
+        assert_eq!(report.migrations[0].status, Status::Ok);
+        assert_eq!(count(&keep, "posts"), 0, "the cascade emptied posts");
+        let hint = report.migrations[0]
+            .findings
+            .iter()
+            .find(|f| f.rule == "foreign-keys-off")
+            .expect("the warning");
+        assert!(
+            hint.message.contains("cascades still fire")
+                && hint.message.contains("only delays the check"),
+            "{}",
+            hint.message
+        );
+        assert!(
+            !hint
+                .message
+                .contains("use PRAGMA defer_foreign_keys=ON for a table rebuild")
+        );
+        // The rebuild the hint describes.
+        std::fs::remove_file(&keep).expect("remove kept copy");
+        write(
+            &migrations,
+            "0001_rebuild.sql",
+            "CREATE TABLE users_new (id INTEGER PRIMARY KEY, email TEXT, age INTEGER);\nINSERT INTO users_new SELECT id, email, CAST(age AS INTEGER) FROM users;\nCREATE TABLE posts_new (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users_new(id) ON DELETE CASCADE);\nINSERT INTO posts_new SELECT id, user_id FROM posts;\nDROP TABLE posts;\nDROP TABLE users;\nALTER TABLE users_new RENAME TO users;\nALTER TABLE posts_new RENAME TO posts;",
+        );
+        let report = run(&req, &bulwark_core::NoProgress).expect("dry run");
+        assert_eq!(
+            report.migrations[0].status,
+            Status::Ok,
+            "{:?}",
+            report.migrations[0].error
+        );
+        assert_eq!(count(&keep, "posts"), 3, "every child row kept");
+        assert_eq!(count(&keep, "users"), 2);
+        assert!(report.checks.foreign_key_violations.is_empty());
+    }
+
+    /// Issue 14 item 7: a failure is D1-only when plain SQLite accepts the statement;
+    /// D1 (workerd) allows 5 terms in a compound SELECT, SQLite 500.
+    #[test]
+    fn limits_of_d1_alone_are_marked_d1_only() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let migrations = dir.path().join("migrations");
+        std::fs::create_dir(&migrations).expect("mkdir");
+        let union = (0..6)
+            .map(|i| format!("SELECT {i} AS n"))
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        write(
+            &migrations,
+            "0001_view.sql",
+            &format!("CREATE TABLE a(x);\nCREATE VIEW six AS {union};"),
+        );
+        let report = dry_run(&migrations, Source::Empty);
+        let error = report.migrations[0].error.as_ref().expect("D1 refuses it");
+        assert!(
+            error.message.contains("too many terms in compound SELECT"),
+            "{}",
+            error.message
+        );
+        assert!(error.d1_only, "plain SQLite accepts a 6-term UNION ALL");
+        // A real error stays a real error, and the replay left nothing behind.
+        write(
+            &migrations,
+            "0001_view.sql",
+            "CREATE TABLE a(x);\nINSERT INTO nope VALUES (1);",
+        );
+        let report = dry_run(&migrations, Source::Empty);
+        let error = report.migrations[0].error.as_ref().expect("no such table");
+        assert!(!error.d1_only, "{}", error.message);
+        let deep = format!("SELECT {};", vec!["1"; 150].join(" + "));
+        write(&migrations, "0001_view.sql", &deep);
+        let report = dry_run(&migrations, Source::Empty);
+        let error = report.migrations[0]
+            .error
+            .as_ref()
+            .expect("too deep for D1");
+        assert!(error.d1_only, "{}", error.message);
+    }
 
     /// Issue 14 item 1: D1's statement limits (25,000 VDBE ops) must not apply to
     /// Bulwark's own checks, or a large schema ends in "out of memory".
