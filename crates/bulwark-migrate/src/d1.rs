@@ -370,6 +370,50 @@ impl D1Connection {
         })
     }
 
+    /// Loads `sql`, a dump (untrusted text), under D1's authorizer and limits: no
+    /// `ATTACH` (so no other file is read, written or created), no temporary objects, only
+    /// D1's functions and PRAGMAs. Each statement may run for `per_statement` at most (a
+    /// progress handler interrupts it: a recursive CTE cannot hang the run). The
+    /// statement-length limit is the one exception: the dump is one text. Foreign keys
+    /// are off, as in `wrangler d1 execute --file`'s import: the dump loads as it is.
+    pub fn load_dump(&mut self, sql: &str, per_statement: Duration) -> rusqlite::Result<()> {
+        use rusqlite::fallible_iterator::FallibleIterator as _;
+        self.trusted(|conn| {
+            conn.execute_batch("PRAGMA foreign_keys = OFF; PRAGMA journal_mode = OFF; BEGIN")
+        })?;
+        self.conn
+            .set_limit(Limit::SQLITE_LIMIT_SQL_LENGTH, i32::MAX)?;
+        let deadline = Arc::new(Mutex::new(Instant::now() + per_statement));
+        let hook_deadline = Arc::clone(&deadline);
+        self.conn.progress_handler(
+            1000,
+            Some(move || {
+                Instant::now() > *hook_deadline.lock().unwrap_or_else(PoisonError::into_inner)
+            }),
+        )?;
+        let result = (|| {
+            let mut batch = rusqlite::Batch::new(&self.conn, sql);
+            while let Some(mut statement) = batch.next()? {
+                *deadline.lock().unwrap_or_else(PoisonError::into_inner) =
+                    Instant::now() + per_statement;
+                let mut rows = statement.raw_query();
+                while rows.next()?.is_some() {}
+            }
+            Ok(())
+        })();
+        self.conn.progress_handler(0, None::<fn() -> bool>)?;
+        for (limit, value) in LIMITS {
+            self.conn.set_limit(limit, value)?;
+        }
+        match result {
+            Ok(()) => self.trusted(|conn| conn.execute_batch("COMMIT; PRAGMA foreign_keys = ON")),
+            Err(err) => {
+                self.rollback();
+                Err(err)
+            }
+        }
+    }
+
     /// Whether plain SQLite (no authorizer, SQLite's own limits, foreign keys on) runs
     /// the batch `sent` up to and including its query `failed`, which D1 refused: if so,
     /// the refusal is D1's own rule (a limit, an authorizer refusal). The batch runs again

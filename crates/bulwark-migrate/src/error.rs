@@ -92,6 +92,14 @@ pub enum MigrateError {
         #[source]
         source: rusqlite::Error,
     },
+    /// A statement of the dump ran too long (a dump is untrusted text).
+    #[error("a statement of the SQL dump {} ran for more than {seconds} s", path.display())]
+    DumpTooSlow {
+        /// The dump.
+        path: PathBuf,
+        /// The limit.
+        seconds: u64,
+    },
     /// The lock file is malformed.
     #[error("{}:{line}: expected `<sha256>  <file name>`", path.display())]
     BadLock {
@@ -156,6 +164,7 @@ impl Failure for MigrateError {
             | Self::NoLocalState { .. }
             | Self::BadSnapshot { .. }
             | Self::BadDump { .. }
+            | Self::DumpTooSlow { .. }
             | Self::BadLock { .. }
             | Self::KeepExists { .. }
             | Self::MigrationsTable { .. } => Exit::Usage,
@@ -192,8 +201,14 @@ impl Failure for MigrateError {
             Self::BadSnapshot { .. } => {
                 "pass a SQLite database file (for a `wrangler d1 export` .sql file, use --dump)".to_owned()
             }
+            Self::BadDump { source, .. } if source.sqlite_error_code() == Some(rusqlite::ErrorCode::AuthorizationForStatementDenied) => {
+                "a dump runs under D1's rules: no ATTACH, no temporary objects, only D1's functions and PRAGMAs; make it with `wrangler d1 export`".to_owned()
+            }
             Self::BadDump { .. } => {
                 "make the dump with `wrangler d1 export DB --remote --output FILE.sql`".to_owned()
+            }
+            Self::DumpTooSlow { .. } => {
+                "a dump holds CREATE and INSERT statements; check what made this one (a recursive query never ends)".to_owned()
             }
             Self::BadLock { .. } => {
                 "fix the line, or delete the lock file and rebuild it with --update-lock".to_owned()
