@@ -29,6 +29,7 @@ mod secrets_sync_cli;
 mod secrets_verify;
 
 mod generated;
+mod migrate_workspace;
 mod runbook;
 mod workflow;
 

@@ -41,6 +41,9 @@ pub const LIMITS: [(Limit, i32); 11] = [
     (Limit::SQLITE_LIMIT_TRIGGER_DEPTH, 10),
 ];
 
+/// How many SQLite instructions run between two looks at the stop flag.
+const PROGRESS_OPS: i32 = 10_000;
+
 /// The largest D1 database (paid plan), in bytes.
 pub const MAX_DATABASE_BYTES: u64 = 10 * 1000 * 1000 * 1000;
 
@@ -251,6 +254,8 @@ struct Watch {
 pub struct D1Connection {
     conn: Connection,
     watch: Arc<Watch>,
+    /// Set by a signal: SQLite's progress handler then interrupts whatever runs.
+    stop: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for D1Connection {
@@ -262,6 +267,12 @@ impl std::fmt::Debug for D1Connection {
 impl D1Connection {
     /// Opens the (copied) database at `path` read-write with D1's rules.
     pub fn open(path: &Path) -> rusqlite::Result<Self> {
+        Self::open_stoppable(path, Arc::new(AtomicBool::new(false)))
+    }
+
+    /// Like [`D1Connection::open`]; whatever runs on the connection is interrupted
+    /// (`SQLITE_INTERRUPT`) once `stop` is set.
+    pub fn open_stoppable(path: &Path, stop: Arc<AtomicBool>) -> rusqlite::Result<Self> {
         let mut conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -279,7 +290,9 @@ impl D1Connection {
         conn.authorizer(Some(move |ctx: AuthContext<'_>| {
             authorize(&hook_watch, &ctx)
         }))?;
-        Ok(Self { conn, watch })
+        let hook_stop = Arc::clone(&stop);
+        conn.progress_handler(PROGRESS_OPS, Some(move || hook_stop.load(Ordering::SeqCst)))?;
+        Ok(Self { conn, watch, stop })
     }
 
     /// Runs `f` as trusted internal code: every statement allowed and none of D1's
@@ -401,7 +414,9 @@ impl D1Connection {
             }
             Ok(())
         })();
-        self.conn.progress_handler(0, None::<fn() -> bool>)?;
+        let hook_stop = Arc::clone(&self.stop);
+        self.conn
+            .progress_handler(PROGRESS_OPS, Some(move || hook_stop.load(Ordering::SeqCst)))?;
         for (limit, value) in LIMITS {
             self.conn.set_limit(limit, value)?;
         }

@@ -140,6 +140,9 @@ pub enum MigrateError {
         /// What happened.
         detail: String,
     },
+    /// SIGINT, SIGTERM or SIGHUP stopped the run; its private directory was removed.
+    #[error("interrupted; the private copies were removed")]
+    Interrupted,
     /// Another I/O failure.
     #[error("failed to {action}")]
     Io {
@@ -172,6 +175,7 @@ impl Failure for MigrateError {
             | Self::Sqlite { .. }
             | Self::Wrangler { .. }
             | Self::Io { .. } => Exit::Operational,
+            Self::Interrupted => Exit::Interrupted,
         }
     }
 
@@ -220,6 +224,7 @@ impl Failure for MigrateError {
             Self::Wrangler { .. } => {
                 "check `wrangler whoami` and the database name; or export yourself and pass --dump".to_owned()
             }
+            Self::Interrupted => return None,
             Self::Sqlite { .. } | Self::WriteFile { .. } | Self::Io { .. } => {
                 "check free space and permissions of the temporary directory".to_owned()
             }

@@ -24,6 +24,7 @@ pub mod snapshot;
 pub mod split;
 #[cfg(test)]
 mod testing;
+mod workspace;
 
 pub use crate::error::MigrateError;
 pub use crate::list::list;

@@ -1,6 +1,8 @@
 //! The dry run: copy, read what is applied, apply what is pending, check, keep, lock.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use bulwark_core::Progress;
 
@@ -11,6 +13,7 @@ use crate::lint::{self, Finding};
 use crate::list::applied_names;
 use crate::report::{self, DryRunReport, MigrationReport, Status, Summary, Verdict};
 use crate::schema::{self, DataAtRisk, Schema, SchemaDiff};
+use crate::workspace::StopOnSignal;
 use crate::{MigrateError, Request, lock, snapshot, split};
 
 fn sqlite_err(path: &Path, action: &'static str) -> impl FnOnce(rusqlite::Error) -> MigrateError {
@@ -22,12 +25,36 @@ fn sqlite_err(path: &Path, action: &'static str) -> impl FnOnce(rusqlite::Error)
     }
 }
 
-/// Applies the pending migrations of `request` to a private copy and reports.
+/// Applies the pending migrations of `request` to a private copy and reports. SIGINT,
+/// SIGTERM and SIGHUP stop the run with [`MigrateError::Interrupted`] once its private
+/// directory is removed.
+pub fn run(request: &Request, progress: &dyn Progress) -> Result<DryRunReport, MigrateError> {
+    let signals = StopOnSignal::register();
+    let result = dry_run(request, progress, &signals.flag());
+    // The workspace is gone by now, whatever happened; a signal wins over any result.
+    if signals.stopped() {
+        return Err(MigrateError::Interrupted);
+    }
+    result
+}
+
+fn stop_point(stop: &AtomicBool) -> Result<(), MigrateError> {
+    if stop.load(Ordering::SeqCst) {
+        Err(MigrateError::Interrupted)
+    } else {
+        Ok(())
+    }
+}
+
 #[expect(
     clippy::too_many_lines,
     reason = "the dry run's phases in order: copy, applied, pending, checks, keep, lock"
 )]
-pub fn run(request: &Request, progress: &dyn Progress) -> Result<DryRunReport, MigrateError> {
+fn dry_run(
+    request: &Request,
+    progress: &dyn Progress,
+    stop: &Arc<AtomicBool>,
+) -> Result<DryRunReport, MigrateError> {
     if let Some(keep) = &request.keep
         && keep.exists()
     {
@@ -39,8 +66,10 @@ pub fn run(request: &Request, progress: &dyn Progress) -> Result<DryRunReport, M
         None => None,
     };
     progress.set_message("copying the database");
-    let work = snapshot::prepare(&request.source, progress)?;
-    let db = D1Connection::open(&work.copy).map_err(sqlite_err(&work.copy, "open"))?;
+    let work = snapshot::prepare_stoppable(&request.source, progress, stop)?;
+    stop_point(stop)?;
+    let db = D1Connection::open_stoppable(&work.copy, Arc::clone(stop))
+        .map_err(sqlite_err(&work.copy, "open"))?;
     // wrangler creates the table first, in a batch of its own.
     db.trusted(|conn| {
         conn.execute_batch(&format!(
@@ -94,6 +123,7 @@ pub fn run(request: &Request, progress: &dyn Progress) -> Result<DryRunReport, M
     let mut failed = false;
     let mut current = schema_before.clone();
     for file in &pending {
+        stop_point(stop)?;
         let bytes = read_file(&file.path)?;
         // Node reads the file as UTF-8, replacing invalid bytes.
         let text = String::from_utf8_lossy(&bytes).into_owned();
@@ -130,6 +160,7 @@ pub fn run(request: &Request, progress: &dyn Progress) -> Result<DryRunReport, M
         reports.push(report);
     }
 
+    stop_point(stop)?;
     let schema_diff = SchemaDiff::between(&schema_before, &current);
     let data_at_risk = match &work.before {
         Some(path) => {

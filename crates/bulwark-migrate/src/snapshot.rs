@@ -6,14 +6,16 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bulwark_core::Progress;
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 
-use crate::MigrateError;
 use crate::d1::D1Connection;
+use crate::{MigrateError, workspace};
 
 /// Where the database to migrate comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,23 +142,20 @@ pub fn open_read_only(path: &Path) -> Result<Connection, MigrateError> {
 
 /// Makes the working copy of `source`.
 pub fn prepare(source: &Source, progress: &dyn Progress) -> Result<Workspace, MigrateError> {
-    let dir = tempfile::Builder::new()
-        .prefix("migrate-dryrun-")
-        .tempdir()
-        .map_err(|source| MigrateError::Io {
-            action: "create a private temporary directory",
-            source,
-        })?;
+    prepare_stoppable(source, progress, &Arc::new(AtomicBool::new(false)))
+}
+
+/// Like [`prepare`]; loading a dump stops when `stop` is set.
+pub(crate) fn prepare_stoppable(
+    source: &Source,
+    progress: &dyn Progress,
+    stop: &Arc<AtomicBool>,
+) -> Result<Workspace, MigrateError> {
+    let dir = workspace::create(&std::env::temp_dir())?;
     let copy = dir.path().join("migrated.sqlite");
+    create_private(&copy)?;
     let before = match source {
-        Source::Empty => {
-            Connection::open(&copy).map_err(|source| MigrateError::Sqlite {
-                path: copy.clone(),
-                action: "create",
-                source,
-            })?;
-            None
-        }
+        Source::Empty => None,
         Source::File(path) => {
             backup(path, &copy, progress)?;
             Some(path.clone())
@@ -173,7 +172,7 @@ pub fn prepare(source: &Source, progress: &dyn Progress) -> Result<Workspace, Mi
         }
         Source::Dump(path) => {
             let base = dir.path().join("before.sqlite");
-            load_dump(path, &base, DUMP_STATEMENT_LIMIT)?;
+            load_dump(path, &base, DUMP_STATEMENT_LIMIT, stop)?;
             backup(&base, &copy, progress)?;
             Some(base)
         }
@@ -183,14 +182,25 @@ pub fn prepare(source: &Source, progress: &dyn Progress) -> Result<Workspace, Mi
             database,
         } => {
             let dump = dir.path().join("remote.sql");
+            create_private(&dump)?;
             export_remote(config, env.as_deref(), database, &dump)?;
             let base = dir.path().join("before.sqlite");
-            load_dump(&dump, &base, DUMP_STATEMENT_LIMIT)?;
+            load_dump(&dump, &base, DUMP_STATEMENT_LIMIT, stop)?;
             backup(&base, &copy, progress)?;
             Some(base)
         }
     };
     Ok(Workspace { dir, copy, before })
+}
+
+/// An empty 0600 file in the workspace (an empty file is an empty SQLite database).
+fn create_private(path: &Path) -> Result<(), MigrateError> {
+    workspace::private_file(path)
+        .map(drop)
+        .map_err(|source| MigrateError::WriteFile {
+            path: path.to_owned(),
+            source,
+        })
 }
 
 fn backup(from: &Path, to: &Path, progress: &dyn Progress) -> Result<(), MigrateError> {
@@ -237,24 +247,28 @@ pub const DUMP_STATEMENT_LIMIT: Duration = Duration::from_secs(300);
 /// Loads a dump as it is, foreign key violations included (the database being copied
 /// may already violate them, which the checks then report), in D1's sandbox: see
 /// [`D1Connection::load_dump`].
-fn load_dump(dump: &Path, to: &Path, per_statement: Duration) -> Result<(), MigrateError> {
+fn load_dump(
+    dump: &Path,
+    to: &Path,
+    per_statement: Duration,
+    stop: &Arc<AtomicBool>,
+) -> Result<(), MigrateError> {
     let sql = std::fs::read_to_string(dump).map_err(|source| MigrateError::ReadFile {
         path: dump.to_owned(),
         source,
     })?;
-    let create = Connection::open(to).and_then(|conn| conn.close().map_err(|(_, err)| err));
-    create.map_err(|source| MigrateError::Sqlite {
-        path: to.to_owned(),
-        action: "create",
-        source,
-    })?;
-    let mut db = D1Connection::open(to).map_err(|source| MigrateError::Sqlite {
-        path: to.to_owned(),
-        action: "open",
-        source,
+    create_private(to)?;
+    let mut db = D1Connection::open_stoppable(to, Arc::clone(stop)).map_err(|source| {
+        MigrateError::Sqlite {
+            path: to.to_owned(),
+            action: "open",
+            source,
+        }
     })?;
     db.load_dump(&sql, per_statement).map_err(|source| {
-        if source.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) {
+        if stop.load(Ordering::SeqCst) {
+            MigrateError::Interrupted
+        } else if source.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) {
             MigrateError::DumpTooSlow {
                 path: dump.to_owned(),
                 seconds: per_statement.as_secs(),
@@ -380,6 +394,7 @@ mod tests {
             &dump,
             &dir.path().join("db.sqlite"),
             Duration::from_millis(300),
+            &Arc::default(),
         )
         .expect_err("never ends");
         assert!(matches!(err, MigrateError::DumpTooSlow { .. }), "{err:?}");
@@ -393,7 +408,7 @@ mod tests {
         )
         .expect("write");
         let path = dir.path().join("ok.sqlite");
-        load_dump(&dump, &path, Duration::from_secs(60)).expect("loads");
+        load_dump(&dump, &path, Duration::from_secs(60), &Arc::default()).expect("loads");
         let seq: i64 = Connection::open(&path)
             .expect("open")
             .query_row("SELECT seq FROM sqlite_sequence", [], |r| r.get(0))
