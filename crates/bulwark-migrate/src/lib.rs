@@ -18,6 +18,7 @@ mod list;
 pub mod lock;
 pub mod report;
 mod request;
+pub mod rows;
 mod run;
 pub mod schema;
 pub mod snapshot;

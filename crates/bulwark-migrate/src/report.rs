@@ -225,6 +225,9 @@ pub struct Summary {
     pub lint_errors: usize,
     /// Unsuppressed lint warnings.
     pub lint_warnings: usize,
+    /// Rows the migrations delete from tables that keep their name (the sum of
+    /// `data_at_risk.rows_lost[].rows_lost`).
+    pub rows_lost: u64,
 }
 
 impl Summary {
@@ -402,7 +405,7 @@ impl Report for DryRunReport {
             }
         }
         let risk = &self.data_at_risk;
-        if !risk.tables.is_empty() || !risk.columns.is_empty() {
+        if !risk.tables.is_empty() || !risk.columns.is_empty() || !risk.rows_lost.is_empty() {
             writeln!(out, "\n{bold}data at risk{bold:#}")?;
             for t in &risk.tables {
                 writeln!(out, "  table {}: {} rows", t.table, t.rows)?;
@@ -413,6 +416,9 @@ impl Report for DryRunReport {
                     "  column {}.{}: {} non-null values",
                     c.table, c.column, c.non_null_values
                 )?;
+            }
+            for lost in &risk.rows_lost {
+                writeln!(out, "  {error}rows lost{error:#} {}", lost.describe())?;
             }
         }
         let checks = &self.checks;
@@ -451,6 +457,19 @@ impl Report for DryRunReport {
             writeln!(out, "lock file updated: {lock}")?;
         }
         let s = &self.summary;
+        if s.rows_lost > 0 {
+            writeln!(
+                out,
+                "\n{error}warning: these migrations delete {} rows from {} table(s) that keep their name{error:#} (see \"rows lost\" above{})",
+                s.rows_lost,
+                self.data_at_risk.rows_lost.len(),
+                if self.strict {
+                    ""
+                } else {
+                    "; --strict fails the run on this"
+                }
+            )?;
+        }
         let verdict_style = if self.verdict == Verdict::Ok {
             ok
         } else {

@@ -14,7 +14,7 @@ use crate::list::applied_names;
 use crate::report::{self, DryRunReport, MigrationReport, Status, Summary, Verdict};
 use crate::schema::{self, DataAtRisk, Schema, SchemaDiff};
 use crate::workspace::StopOnSignal;
-use crate::{MigrateError, Request, lock, snapshot, split};
+use crate::{MigrateError, Request, lock, rows, snapshot, split};
 
 fn sqlite_err(path: &Path, action: &'static str) -> impl FnOnce(rusqlite::Error) -> MigrateError {
     let path = path.to_owned();
@@ -122,6 +122,8 @@ fn dry_run(
 
     let mut failed = false;
     let mut current = schema_before.clone();
+    let mut rows_lost = Vec::new();
+    let mut renames = Vec::new();
     for file in &pending {
         stop_point(stop)?;
         let bytes = read_file(&file.path)?;
@@ -140,6 +142,17 @@ fn dry_run(
                 report.statements = stats.statements;
                 report.rows_changed = stats.rows_changed;
                 report.duration_ms = stats.duration.as_secs_f64() * 1000.0;
+                let lost = db
+                    .trusted(|conn| rows::rows_lost(conn, &file.name, &stats.ledger))
+                    .map_err(sqlite_err(&work.copy, "count rows in"))?;
+                let mut loss_findings: Vec<Finding> = lost
+                    .iter()
+                    .map(|l| Finding::new("rows-lost", l.describe(), Some(l.line)))
+                    .collect();
+                lint::suppress(&text, &mut loss_findings);
+                findings.extend(loss_findings);
+                rows_lost.extend(lost);
+                renames.extend(stats.ledger.renames);
                 let after = db
                     .trusted(|conn| Schema::read(conn, &request.table))
                     .map_err(sqlite_err(&work.copy, "read the schema of"))?;
@@ -162,13 +175,15 @@ fn dry_run(
 
     stop_point(stop)?;
     let schema_diff = SchemaDiff::between(&schema_before, &current);
-    let data_at_risk = match &work.before {
+    let mut data_at_risk = match &work.before {
         Some(path) => {
             let before = snapshot::open_read_only(path)?;
-            DataAtRisk::count(&before, &schema_diff).map_err(sqlite_err(path, "count rows in"))?
+            DataAtRisk::count(&before, &schema_diff, &renames)
+                .map_err(sqlite_err(path, "count rows in"))?
         }
         None => DataAtRisk::default(),
     };
+    data_at_risk.rows_lost = rows_lost;
     let size_bytes = std::fs::metadata(&work.copy).map_or(0, |m| m.len());
     let checks = run_checks(&db, size_bytes, FULL_CHECK_BYTES, &schema_diff)
         .map_err(sqlite_err(&work.copy, "check"))?;
@@ -181,7 +196,8 @@ fn dry_run(
         }
         None => None,
     };
-    let summary = Summary::of(&reports);
+    let mut summary = Summary::of(&reports);
+    summary.rows_lost = data_at_risk.rows_lost.iter().map(|l| l.rows_lost).sum();
     let mut report = DryRunReport {
         source: request.source.describe(),
         migrations_dir: request.migrations_dir.display().to_string(),
@@ -495,6 +511,7 @@ mod large_schema_tests {
     use super::*;
     use crate::Source;
     use crate::testing::{dry_run, write};
+    use bulwark_core::Report as _;
 
     fn seeded_blog(dir: &Path) -> std::path::PathBuf {
         let source = dir.join("prod.sqlite");
@@ -515,6 +532,149 @@ mod large_schema_tests {
             .expect("open")
             .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
             .expect("count")
+    }
+
+    const REBUILD_USERS: &str = "CREATE TABLE users_new (id INTEGER PRIMARY KEY, email TEXT, age INTEGER);\nINSERT INTO users_new SELECT id, email, CAST(age AS INTEGER) FROM users;\nDROP TABLE users;\nALTER TABLE users_new RENAME TO users;";
+
+    /// Issue 14 item 2: a table rebuild empties ON DELETE CASCADE children, two levels
+    /// deep; each is reported with its count, the statement and the cascade path, the
+    /// rebuilt table itself is not, and --strict fails.
+    #[test]
+    fn rows_lost_through_two_levels_of_cascade_are_reported() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let migrations = dir.path().join("migrations");
+        std::fs::create_dir(&migrations).expect("mkdir");
+        let source = seeded_blog(dir.path());
+        rusqlite::Connection::open(&source)
+            .expect("open")
+            .execute_batch(
+                "CREATE TABLE comments (id INTEGER PRIMARY KEY, post_id INTEGER REFERENCES posts(id) ON DELETE CASCADE);
+                 INSERT INTO comments VALUES (1, 1), (2, 1), (3, 3), (4, 3);
+                 CREATE TABLE audit (id INTEGER PRIMARY KEY, x);
+                 INSERT INTO audit VALUES (1, 1);",
+            )
+            .expect("seed");
+        write(&migrations, "0001_rebuild.sql", REBUILD_USERS);
+        let mut req = crate::testing::request(&migrations, Source::File(source));
+        let report = run(&req, &bulwark_core::NoProgress).expect("dry run");
+        assert_eq!(report.verdict, Verdict::Ok, "a loud warning, not a failure");
+        let lost: Vec<(&str, u64, u64, usize)> = report
+            .data_at_risk
+            .rows_lost
+            .iter()
+            .map(|l| (l.table.as_str(), l.rows_before, l.rows_lost, l.line))
+            .collect();
+        assert_eq!(lost, [("comments", 4, 4, 3), ("posts", 3, 3, 3)]);
+        let comments = &report.data_at_risk.rows_lost[0];
+        assert_eq!(comments.migration, "0001_rebuild.sql");
+        assert_eq!(comments.statement, "DROP TABLE users");
+        assert_eq!(
+            comments.cascade.as_deref(),
+            Some(
+                &[
+                    "comments".to_owned(),
+                    "posts".to_owned(),
+                    "users".to_owned()
+                ][..]
+            )
+        );
+        assert_eq!(report.summary.rows_lost, 7);
+        assert!(
+            report.migrations[0]
+                .findings
+                .iter()
+                .any(|f| f.rule == "rows-lost" && f.message.starts_with("posts loses 3 of 3 rows"))
+        );
+        let mut human = Vec::new();
+        report
+            .render_human(&mut human, &bulwark_core::Styles::plain())
+            .expect("render");
+        let human = String::from_utf8(human).expect("utf-8");
+        assert!(
+            human.contains("warning: these migrations delete 7 rows from 2 table(s)"),
+            "{human}"
+        );
+        req.strict = true;
+        let report = run(&req, &bulwark_core::NoProgress).expect("dry run");
+        assert_eq!(report.verdict, Verdict::LintFailed);
+    }
+
+    /// Issue 14 item 2: a drop-and-recreate under the same name deletes every row.
+    #[test]
+    fn drop_and_recreate_loses_the_rows_and_renames_keep_them() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let migrations = dir.path().join("migrations");
+        std::fs::create_dir(&migrations).expect("mkdir");
+        let source = seeded_blog(dir.path());
+        write(
+            &migrations,
+            "0001_recreate.sql",
+            "CREATE TABLE keep (x);\nDROP TABLE posts;\nCREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER, title TEXT);",
+        );
+        write(
+            &migrations,
+            "0002_rename.sql",
+            "ALTER TABLE users RENAME COLUMN email TO mail;\nDELETE FROM users WHERE id = 2; -- migrate-dryrun: allow rows-lost",
+        );
+        let report = dry_run(&migrations, Source::File(source));
+        let lost = &report.data_at_risk.rows_lost;
+        assert_eq!(lost.len(), 2, "{lost:?}");
+        assert_eq!(
+            (
+                lost[0].table.as_str(),
+                lost[0].rows_lost,
+                lost[0].line,
+                lost[0].cascade.as_ref()
+            ),
+            ("posts", 3, 2, None)
+        );
+        assert_eq!(lost[0].migration, "0001_recreate.sql");
+        assert_eq!(
+            (
+                lost[1].table.as_str(),
+                lost[1].rows_lost,
+                lost[1].migration.as_str()
+            ),
+            ("users", 1, "0002_rename.sql")
+        );
+        assert!(
+            report.migrations[1]
+                .findings
+                .iter()
+                .any(|f| f.rule == "rows-lost" && f.suppressed),
+            "an intended delete can be allowed"
+        );
+        assert!(
+            report.data_at_risk.columns.is_empty(),
+            "a renamed column keeps its values: {:?}",
+            report.data_at_risk.columns
+        );
+        assert_eq!(report.summary.rows_lost, 4);
+    }
+
+    /// A rebuild of a table without cascading children loses nothing.
+    #[test]
+    fn a_rebuild_without_children_loses_nothing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let migrations = dir.path().join("migrations");
+        std::fs::create_dir(&migrations).expect("mkdir");
+        let source = dir.path().join("prod.sqlite");
+        rusqlite::Connection::open(&source)
+            .expect("create")
+            .execute_batch(
+                "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, age TEXT);
+                 INSERT INTO users VALUES (1, 'a@x', '31'), (2, 'b@x', '42');",
+            )
+            .expect("seed");
+        write(&migrations, "0001_rebuild.sql", REBUILD_USERS);
+        let report = dry_run(&migrations, Source::File(source));
+        assert_eq!(report.verdict, Verdict::Ok);
+        assert!(
+            report.data_at_risk.rows_lost.is_empty(),
+            "{:?}",
+            report.data_at_risk.rows_lost
+        );
+        assert_eq!(report.summary.rows_lost, 0);
     }
 
     /// Issue 14 item 3: the foreign-keys-off hint used to recommend
