@@ -190,15 +190,21 @@ impl RowsLost {
 }
 
 /// Compares `ledger`'s first counts with the tables' rows now (`conn`, after the
-/// migration `migration` committed): every table with fewer rows under the same name.
+/// migration `migration` committed): every table that `existed` before the migration
+/// and has fewer rows under the same name. (A table the migration creates held no data
+/// before it.)
 pub(crate) fn rows_lost(
     conn: &Connection,
     migration: &str,
     ledger: &Ledger,
+    existed: impl Fn(&str) -> bool,
 ) -> rusqlite::Result<Vec<RowsLost>> {
     let mut lost = Vec::new();
     for (table, before) in &ledger.first_counts {
         let Some(before) = *before else { continue };
+        if !existed(table) {
+            continue;
+        }
         let after = count_if_exists(conn, table)?.unwrap_or(0);
         if after >= before {
             continue;
