@@ -474,3 +474,81 @@ fn d1_parity() {
         failures.join("\n")
     );
 }
+
+/// Issue 13 item 8: when the real wrangler refuses its own config, `wrangler d1
+/// migrations apply` runs nothing, and migrate-dryrun must not predict a run: it exits 2
+/// with wrangler's reason. And a config wrangler accepts is not refused.
+#[test]
+fn wrangler_config_refusals_match_wrangler() {
+    let Some(wrangler) = wrangler() else {
+        // The parity test above already says loudly that wrangler is missing.
+        return;
+    };
+    let d1 = format!(
+        "\"d1_databases\": [{{ \"binding\": \"DB\", \"database_name\": \"parity\", \"database_id\": \"{DATABASE_ID}\" }}]"
+    );
+    let configs = [
+        format!("{{ \"name\": \"Parity\", \"compatibility_date\": \"2026-11-01\", {d1} }}"),
+        format!("{{ \"name\": \"par_ity-2\", \"compatibility_date\": \"2026-11-01\", {d1} }}"),
+        format!("{{ \"name\": \"parity\", \"compatibility_date\": \"2026-13-45\", {d1} }}"),
+        format!("{{ \"name\": \"parity\", \"compatibility_date\": \"2026-02-31\", {d1} }}"),
+        format!("{{ \"name\": 7, \"compatibility_date\": \"2026-11-01\", {d1} }}"),
+        "{ \"name\": \"parity\", \"d1_databases\": [{ \"binding\": \"DB\", \"database_id\": 5 }] }"
+            .to_owned(),
+    ];
+    let mut problems = Vec::new();
+    for config in &configs {
+        let work = tempfile::tempdir().expect("temp dir");
+        let project = work.path();
+        std::fs::create_dir(project.join("migrations")).expect("mkdir");
+        std::fs::write(project.join("migrations/0001_a.sql"), "CREATE TABLE a(x);").expect("write");
+        std::fs::write(project.join("wrangler.jsonc"), config).expect("write config");
+        let ours = Command::new(env!("CARGO_BIN_EXE_migrate-dryrun"))
+            .current_dir(project)
+            .args(["--local", "--format", "json"])
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("migrate-dryrun");
+        let theirs = Command::new(&wrangler)
+            .current_dir(project)
+            .args(["d1", "migrations", "apply", "DB", "--local"])
+            .env("CI", "1")
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("NO_COLOR", "1")
+            .env("FORCE_COLOR", "0")
+            .output()
+            .expect("wrangler");
+        let their_text = strip_ansi(&format!(
+            "{}{}",
+            String::from_utf8_lossy(&theirs.stdout),
+            String::from_utf8_lossy(&theirs.stderr)
+        ));
+        let refused = their_text.contains("Processing wrangler.jsonc configuration");
+        let doc: serde_json::Value = serde_json::from_slice(&ours.stdout).unwrap_or_default();
+        let our_message = doc["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        match (refused, ours.status.code()) {
+            (true, Some(2)) => {
+                let reason = our_message
+                    .split_once(": ")
+                    .map_or("", |(_, reasons)| reasons)
+                    .split("; ")
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                if reason.is_empty() || !their_text.contains(&reason) {
+                    problems.push(format!(
+                        "{config}: our reason {reason:?} is not wrangler's:\n{their_text}"
+                    ));
+                }
+            }
+            (false, code) if code != Some(2) || !our_message.starts_with("wrangler refuses") => {}
+            (refused, code) => problems.push(format!(
+                "{config}: wrangler refused: {refused}, migrate-dryrun exit {code:?} {our_message}\n{their_text}"
+            )),
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}

@@ -23,6 +23,15 @@ pub enum MigrateError {
         /// The bindings there are.
         known: Vec<String>,
     },
+    /// wrangler itself refuses its config, so `wrangler d1 migrations apply` would run
+    /// nothing.
+    #[error("wrangler refuses {}: {}", config.display(), reasons.join("; "))]
+    WranglerRefusesConfig {
+        /// The wrangler config.
+        config: PathBuf,
+        /// wrangler's reasons, worded as wrangler words them.
+        reasons: Vec<String>,
+    },
     /// `--local` or `--export-remote` need a wrangler config.
     #[error("{flag} needs the wrangler config that declares the D1 binding")]
     NeedsWranglerConfig {
@@ -159,6 +168,7 @@ impl Failure for MigrateError {
         match self {
             Self::Config(err) => err.exit(),
             Self::NoDatabase { .. }
+            | Self::WranglerRefusesConfig { .. }
             | Self::NeedsWranglerConfig { .. }
             | Self::ReadDir { .. }
             | Self::NonUtf8Name { .. }
@@ -187,6 +197,9 @@ impl Failure for MigrateError {
             }
             Self::NoDatabase { known, .. } => {
                 format!("pass --database with one of: {}", known.join(", "))
+            }
+            Self::WranglerRefusesConfig { .. } => {
+                "`wrangler d1 migrations apply` stops on this before it runs any migration: fix the config".to_owned()
             }
             Self::NeedsWranglerConfig { .. } => {
                 "pass --wrangler-config FILE, or run from the directory that holds it".to_owned()

@@ -16,6 +16,7 @@ mod error;
 pub mod lint;
 mod list;
 pub mod lock;
+pub mod refusal;
 pub mod report;
 mod request;
 pub mod rows;
