@@ -3,6 +3,7 @@
 
 mod fail_closed;
 mod generated;
+mod migrate_workspace;
 mod runbook;
 mod workflow;
 

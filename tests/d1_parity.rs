@@ -68,8 +68,15 @@ fn local_state_file(project: &Path) -> PathBuf {
         ))
 }
 
+/// What migrate-dryrun said: the outcome of each pending migration, and the tables it
+/// reports losing rows (`table rows_lost`, sorted).
+struct DryRun {
+    outcomes: Vec<Outcome>,
+    rows_lost: Vec<String>,
+}
+
 /// `migrate-dryrun --format json`: the outcome of each pending migration.
-fn dryrun(project: &Path, seeded: bool, kept: &Path) -> Result<Vec<Outcome>, String> {
+fn dryrun(project: &Path, seeded: bool, kept: &Path) -> Result<DryRun, String> {
     let mut command = Command::new(env!("CARGO_BIN_EXE_migrate-dryrun"));
     command
         .current_dir(project)
@@ -94,7 +101,7 @@ fn dryrun(project: &Path, seeded: bool, kept: &Path) -> Result<Vec<Outcome>, Str
         return Err(format!("verdict {verdict} but exit {code:?}"));
     }
     let migrations = doc["migrations"].as_array().ok_or("no migrations array")?;
-    Ok(migrations
+    let outcomes = migrations
         .iter()
         .filter(|m| m["status"] != "already-applied")
         .map(|m| Outcome {
@@ -102,7 +109,24 @@ fn dryrun(project: &Path, seeded: bool, kept: &Path) -> Result<Vec<Outcome>, Str
             status: m["status"].as_str().unwrap_or_default().to_owned(),
             class: m["error"]["class"].as_str().map(str::to_owned),
         })
-        .collect())
+        .collect();
+    let mut rows_lost: Vec<String> = doc["data_at_risk"]["rows_lost"]
+        .as_array()
+        .ok_or("no data_at_risk.rows_lost")?
+        .iter()
+        .map(|l| {
+            format!(
+                "{} {}",
+                l["table"].as_str().unwrap_or_default(),
+                l["rows_lost"]
+            )
+        })
+        .collect();
+    rows_lost.sort();
+    Ok(DryRun {
+        outcomes,
+        rows_lost,
+    })
 }
 
 /// The error class of wrangler's message, as migrate-dryrun names it.
@@ -217,7 +241,8 @@ fn wrangler_apply(wrangler: &Path, project: &Path) -> Result<Vec<Outcome>, Strin
         .collect())
 }
 
-/// Schema objects (type, name, normalised SQL) and the applied migrations of a database.
+/// Schema objects (type, name, normalised SQL, and a table's row count) and the applied
+/// migrations of a database.
 fn final_state(path: &Path) -> Result<(BTreeMap<String, String>, Vec<String>), String> {
     let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| format!("open {}: {e}", path.display()))?;
@@ -239,6 +264,16 @@ fn final_state(path: &Path) -> Result<(BTreeMap<String, String>, Vec<String>), S
                 format!("{kind} {name}"),
                 sql.split_whitespace().collect::<Vec<_>>().join(" "),
             );
+            // Rows, so that what migrate-dryrun says about lost rows is checked against
+            // D1's engine.
+            if kind == "table" && !name.starts_with("sqlite_") {
+                let rows: i64 = conn.query_row(
+                    &format!("SELECT count(*) FROM \"{}\"", name.replace('"', "\"\"")),
+                    [],
+                    |r| r.get(0),
+                )?;
+                objects.insert(format!("rows {name}"), rows.to_string());
+            }
         }
         let applied = match conn.prepare("SELECT name FROM d1_migrations ORDER BY id") {
             Ok(mut statement) => statement
@@ -302,10 +337,24 @@ fn run_case(case: &Path, wrangler: Option<&Path>) -> Vec<String> {
     }
 
     let kept = work.path().join("dryrun.sqlite");
-    let ours = match dryrun(&project, seeded, &kept) {
-        Ok(ours) => ours,
+    let (ours, rows_lost) = match dryrun(&project, seeded, &kept) {
+        Ok(run) => (run.outcomes, run.rows_lost),
         Err(err) => return vec![err],
     };
+    // `expected-rows-lost`: one `table rows` line per table the migrations leave with
+    // fewer rows; no file means none.
+    let mut want_lost: Vec<String> = std::fs::read_to_string(case.join("expected-rows-lost"))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    want_lost.sort();
+    if rows_lost != want_lost {
+        problems.push(format!(
+            "rows lost: migrate-dryrun {rows_lost:?}, expected {want_lost:?}"
+        ));
+    }
     if let Some(bytes) = &seed_bytes
         && std::fs::read(&state).expect("read state") != *bytes
     {
@@ -424,4 +473,82 @@ fn d1_parity() {
         cases.len(),
         failures.join("\n")
     );
+}
+
+/// Issue 13 item 8: when the real wrangler refuses its own config, `wrangler d1
+/// migrations apply` runs nothing, and migrate-dryrun must not predict a run: it exits 2
+/// with wrangler's reason. And a config wrangler accepts is not refused.
+#[test]
+fn wrangler_config_refusals_match_wrangler() {
+    let Some(wrangler) = wrangler() else {
+        // The parity test above already says loudly that wrangler is missing.
+        return;
+    };
+    let d1 = format!(
+        "\"d1_databases\": [{{ \"binding\": \"DB\", \"database_name\": \"parity\", \"database_id\": \"{DATABASE_ID}\" }}]"
+    );
+    let configs = [
+        format!("{{ \"name\": \"Parity\", \"compatibility_date\": \"2026-11-01\", {d1} }}"),
+        format!("{{ \"name\": \"par_ity-2\", \"compatibility_date\": \"2026-11-01\", {d1} }}"),
+        format!("{{ \"name\": \"parity\", \"compatibility_date\": \"2026-13-45\", {d1} }}"),
+        format!("{{ \"name\": \"parity\", \"compatibility_date\": \"2026-02-31\", {d1} }}"),
+        format!("{{ \"name\": 7, \"compatibility_date\": \"2026-11-01\", {d1} }}"),
+        "{ \"name\": \"parity\", \"d1_databases\": [{ \"binding\": \"DB\", \"database_id\": 5 }] }"
+            .to_owned(),
+    ];
+    let mut problems = Vec::new();
+    for config in &configs {
+        let work = tempfile::tempdir().expect("temp dir");
+        let project = work.path();
+        std::fs::create_dir(project.join("migrations")).expect("mkdir");
+        std::fs::write(project.join("migrations/0001_a.sql"), "CREATE TABLE a(x);").expect("write");
+        std::fs::write(project.join("wrangler.jsonc"), config).expect("write config");
+        let ours = Command::new(env!("CARGO_BIN_EXE_migrate-dryrun"))
+            .current_dir(project)
+            .args(["--local", "--format", "json"])
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("migrate-dryrun");
+        let theirs = Command::new(&wrangler)
+            .current_dir(project)
+            .args(["d1", "migrations", "apply", "DB", "--local"])
+            .env("CI", "1")
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("NO_COLOR", "1")
+            .env("FORCE_COLOR", "0")
+            .output()
+            .expect("wrangler");
+        let their_text = strip_ansi(&format!(
+            "{}{}",
+            String::from_utf8_lossy(&theirs.stdout),
+            String::from_utf8_lossy(&theirs.stderr)
+        ));
+        let refused = their_text.contains("Processing wrangler.jsonc configuration");
+        let doc: serde_json::Value = serde_json::from_slice(&ours.stdout).unwrap_or_default();
+        let our_message = doc["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        match (refused, ours.status.code()) {
+            (true, Some(2)) => {
+                let reason = our_message
+                    .split_once(": ")
+                    .map_or("", |(_, reasons)| reasons)
+                    .split("; ")
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                if reason.is_empty() || !their_text.contains(&reason) {
+                    problems.push(format!(
+                        "{config}: our reason {reason:?} is not wrangler's:\n{their_text}"
+                    ));
+                }
+            }
+            (false, code) if code != Some(2) || !our_message.starts_with("wrangler refuses") => {}
+            (refused, code) => problems.push(format!(
+                "{config}: wrangler refused: {refused}, migrate-dryrun exit {code:?} {our_message}\n{their_text}"
+            )),
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }

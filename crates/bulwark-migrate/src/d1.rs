@@ -24,6 +24,7 @@ use rusqlite::limits::Limit;
 use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
 
+use crate::rows::{self, Ledger, StatementLoss, Targets};
 use crate::split::{self, Chunk};
 
 /// D1's limits, as workerd sets them with `sqlite3_limit`.
@@ -40,6 +41,9 @@ pub const LIMITS: [(Limit, i32); 11] = [
     (Limit::SQLITE_LIMIT_VARIABLE_NUMBER, 100),
     (Limit::SQLITE_LIMIT_TRIGGER_DEPTH, 10),
 ];
+
+/// How many SQLite instructions run between two looks at the stop flag.
+const PROGRESS_OPS: i32 = 10_000;
 
 /// The largest D1 database (paid plan), in bytes.
 pub const MAX_DATABASE_BYTES: u64 = 10 * 1000 * 1000 * 1000;
@@ -226,7 +230,7 @@ pub struct D1Error {
 }
 
 /// What a successful batch did.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct BatchStats {
     /// Statements executed (queries of the batch, not counting the migrations-table insert).
     pub statements: usize,
@@ -235,6 +239,8 @@ pub struct BatchStats {
     pub rows_changed: u64,
     /// Wall time of the batch.
     pub duration: Duration,
+    /// What the statements deleted, and columns renamed in place.
+    pub ledger: Ledger,
 }
 
 #[derive(Default)]
@@ -245,12 +251,16 @@ struct Watch {
     refused_transaction: AtomicBool,
     /// Tables a query wrote to or changed the shape of.
     touched: Mutex<BTreeSet<String>>,
+    /// What the statement being prepared deletes from or alters (untrusted code only).
+    targets: Mutex<Targets>,
 }
 
 /// A database connection with D1's rules.
 pub struct D1Connection {
     conn: Connection,
     watch: Arc<Watch>,
+    /// Set by a signal: SQLite's progress handler then interrupts whatever runs.
+    stop: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for D1Connection {
@@ -262,6 +272,12 @@ impl std::fmt::Debug for D1Connection {
 impl D1Connection {
     /// Opens the (copied) database at `path` read-write with D1's rules.
     pub fn open(path: &Path) -> rusqlite::Result<Self> {
+        Self::open_stoppable(path, Arc::new(AtomicBool::new(false)))
+    }
+
+    /// Like [`D1Connection::open`]; whatever runs on the connection is interrupted
+    /// (`SQLITE_INTERRUPT`) once `stop` is set.
+    pub fn open_stoppable(path: &Path, stop: Arc<AtomicBool>) -> rusqlite::Result<Self> {
         let mut conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -279,13 +295,24 @@ impl D1Connection {
         conn.authorizer(Some(move |ctx: AuthContext<'_>| {
             authorize(&hook_watch, &ctx)
         }))?;
-        Ok(Self { conn, watch })
+        let hook_stop = Arc::clone(&stop);
+        conn.progress_handler(PROGRESS_OPS, Some(move || hook_stop.load(Ordering::SeqCst)))?;
+        Ok(Self { conn, watch, stop })
     }
 
-    /// Runs `f` as trusted internal code (every statement allowed).
+    /// Runs `f` as trusted internal code: every statement allowed and none of D1's
+    /// limits, as workerd's own queries run. (With D1's 25,000-instruction statement
+    /// limit, `integrity_check` on a large schema fails with "out of memory".)
     pub fn trusted<T>(&self, f: impl FnOnce(&Connection) -> T) -> T {
         self.watch.trusted.store(true, Ordering::SeqCst);
+        for (limit, _) in LIMITS {
+            // SQLite clamps the request to its compile-time maximum.
+            let _ = self.conn.set_limit(limit, i32::MAX);
+        }
         let result = f(&self.conn);
+        for (limit, value) in LIMITS {
+            let _ = self.conn.set_limit(limit, value);
+        }
         self.watch.trusted.store(false, Ordering::SeqCst);
         result
     }
@@ -329,8 +356,9 @@ impl D1Connection {
             .map_err(|err| internal_error(&err))?;
         let before = self.conn.total_changes();
         let mut outcome = Ok(());
+        let mut ledger = Ledger::default();
         for (index, chunk) in chunks.iter().enumerate() {
-            if let Err(mut err) = self.run_chunk(chunk) {
+            if let Err(mut err) = self.run_chunk(chunk, &mut ledger) {
                 err.chunk = Some(index);
                 err.line = Some(chunk.line + err.line.unwrap_or(0));
                 err.statement = Some(shorten(&chunk.sql));
@@ -358,6 +386,81 @@ impl D1Connection {
             // Less the row of wrangler's insert into the migrations table.
             rows_changed: rows_changed.saturating_sub(1),
             duration: started.elapsed(),
+            ledger,
+        })
+    }
+
+    /// Loads `sql`, a dump (untrusted text), under D1's authorizer and limits: no
+    /// `ATTACH` (so no other file is read, written or created), no temporary objects, only
+    /// D1's functions and PRAGMAs. Each statement may run for `per_statement` at most (a
+    /// progress handler interrupts it: a recursive CTE cannot hang the run). The
+    /// statement-length limit is the one exception: the dump is one text. Foreign keys
+    /// are off, as in `wrangler d1 execute --file`'s import: the dump loads as it is.
+    pub fn load_dump(&mut self, sql: &str, per_statement: Duration) -> rusqlite::Result<()> {
+        use rusqlite::fallible_iterator::FallibleIterator as _;
+        self.trusted(|conn| {
+            conn.execute_batch("PRAGMA foreign_keys = OFF; PRAGMA journal_mode = OFF; BEGIN")
+        })?;
+        self.conn
+            .set_limit(Limit::SQLITE_LIMIT_SQL_LENGTH, i32::MAX)?;
+        let deadline = Arc::new(Mutex::new(Instant::now() + per_statement));
+        let hook_deadline = Arc::clone(&deadline);
+        self.conn.progress_handler(
+            1000,
+            Some(move || {
+                Instant::now() > *hook_deadline.lock().unwrap_or_else(PoisonError::into_inner)
+            }),
+        )?;
+        let result = (|| {
+            let mut batch = rusqlite::Batch::new(&self.conn, sql);
+            while let Some(mut statement) = batch.next()? {
+                *deadline.lock().unwrap_or_else(PoisonError::into_inner) =
+                    Instant::now() + per_statement;
+                let mut rows = statement.raw_query();
+                while rows.next()?.is_some() {}
+            }
+            Ok(())
+        })();
+        let hook_stop = Arc::clone(&self.stop);
+        self.conn
+            .progress_handler(PROGRESS_OPS, Some(move || hook_stop.load(Ordering::SeqCst)))?;
+        for (limit, value) in LIMITS {
+            self.conn.set_limit(limit, value)?;
+        }
+        match result {
+            Ok(()) => self.trusted(|conn| conn.execute_batch("COMMIT; PRAGMA foreign_keys = ON")),
+            Err(err) => {
+                self.rollback();
+                Err(err)
+            }
+        }
+    }
+
+    /// Whether plain SQLite (no authorizer, SQLite's own limits, foreign keys on) runs
+    /// the batch `sent` up to and including its query `failed`, which D1 refused: if so,
+    /// the refusal is D1's own rule (a limit, an authorizer refusal). The batch runs again
+    /// in a transaction that is always rolled back.
+    #[must_use]
+    pub fn plain_sqlite_accepts(&self, sent: &str, failed: usize) -> bool {
+        let Ok(chunks) = split::split(sent) else {
+            return false;
+        };
+        let chunks: Vec<Chunk> = chunks
+            .into_iter()
+            .filter(|c| !only_comments(&c.sql))
+            .collect();
+        if failed >= chunks.len() {
+            return false;
+        }
+        self.trusted(|conn| {
+            if conn.execute_batch("BEGIN").is_err() {
+                return false;
+            }
+            let accepted = chunks[..=failed]
+                .iter()
+                .all(|chunk| self.run_chunk(chunk, &mut Ledger::default()).is_ok());
+            let _ = conn.execute_batch("ROLLBACK");
+            accepted
         })
     }
 
@@ -367,8 +470,10 @@ impl D1Connection {
         let _ = self.trusted(|conn| conn.execute_batch("ROLLBACK"));
     }
 
-    /// One query: like workerd's `exec`, every statement in it runs, in order.
-    fn run_chunk(&self, chunk: &Chunk) -> Result<(), D1Error> {
+    /// One query: like workerd's `exec`, every statement in it runs, in order. The rows
+    /// of the tables a statement can delete from are counted before and after it (see
+    /// [`crate::rows`]).
+    fn run_chunk(&self, chunk: &Chunk, ledger: &mut Ledger) -> Result<(), D1Error> {
         self.watch
             .refused_transaction
             .store(false, Ordering::SeqCst);
@@ -382,6 +487,7 @@ impl D1Connection {
                 break;
             }
             let mut batch = rusqlite::Batch::new(&self.conn, trimmed);
+            self.take_targets();
             let statement = {
                 use rusqlite::fallible_iterator::FallibleIterator as _;
                 batch.next()
@@ -423,6 +529,10 @@ impl D1Connection {
                     statement: None,
                 });
             }
+            let targets = self.take_targets();
+            let watched = self
+                .before_statement(&targets, ledger)
+                .map_err(|err| internal_error(&err))?;
             let mut rows = statement.raw_query();
             loop {
                 match rows.next() {
@@ -435,12 +545,97 @@ impl D1Connection {
                     }
                 }
             }
+            drop(rows);
+            let line = chunk.line + line_of(sql, offset_of_rest);
+            let text = &trimmed[..consumed];
+            self.after_statement(&targets, watched, ledger, line, text)
+                .map_err(|err| internal_error(&err))?;
             ran_any = true;
             if !more {
                 break;
             }
         }
         Ok(())
+    }
+
+    fn take_targets(&self) -> Targets {
+        std::mem::take(
+            &mut *self
+                .watch
+                .targets
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
+    }
+
+    /// Counts the rows of the tables the prepared statement can delete from, and reads
+    /// the columns of the tables it alters.
+    fn before_statement(
+        &self,
+        targets: &Targets,
+        ledger: &mut Ledger,
+    ) -> rusqlite::Result<Watched> {
+        if targets.deleted.is_empty() && targets.altered.is_empty() {
+            return Ok(Watched::default());
+        }
+        self.trusted(|conn| {
+            let mut watched = Watched::default();
+            for table in &targets.deleted {
+                let rows = rows::count_if_exists(conn, table)?;
+                ledger.first_counts.entry(table.clone()).or_insert(rows);
+                watched.rows.push((table.clone(), rows));
+            }
+            for table in &targets.altered {
+                watched
+                    .columns
+                    .push((table.clone(), rows::columns(conn, table)?));
+            }
+            Ok(watched)
+        })
+    }
+
+    /// Records the rows the statement deleted (with the cascade path when it was a
+    /// cascade) and the columns it renamed.
+    fn after_statement(
+        &self,
+        targets: &Targets,
+        watched: Watched,
+        ledger: &mut Ledger,
+        line: usize,
+        sql: &str,
+    ) -> rusqlite::Result<()> {
+        if watched.rows.is_empty() && watched.columns.is_empty() {
+            return Ok(());
+        }
+        self.trusted(|conn| {
+            for (table, before) in watched.rows {
+                let Some(before) = before else { continue };
+                let after = rows::count_if_exists(conn, &table)?.unwrap_or(0);
+                if after >= before {
+                    continue;
+                }
+                let cascade = targets
+                    .direct
+                    .as_deref()
+                    .filter(|direct| !direct.eq_ignore_ascii_case(&table))
+                    .and_then(|direct| rows::cascade_path(conn, &table, direct));
+                ledger.losses.push(StatementLoss {
+                    table,
+                    rows_before: before,
+                    rows_after: after,
+                    line,
+                    statement: shorten(sql.trim()),
+                    cascade,
+                });
+            }
+            for (table, before) in watched.columns {
+                let after = rows::columns(conn, &table)?;
+                ledger
+                    .renames
+                    .extend(rows::renames(&table, &before, &after));
+            }
+            Ok(())
+        })
     }
 
     fn classify_prepare(&self, err: &rusqlite::Error) -> D1Error {
@@ -461,6 +656,13 @@ impl D1Connection {
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// What [`D1Connection::before_statement`] saw.
+#[derive(Default)]
+struct Watched {
+    rows: Vec<(String, Option<u64>)>,
+    columns: Vec<(String, Vec<String>)>,
 }
 
 /// miniflare drops a query that is empty once indented `--` comments are removed; the
@@ -634,6 +836,30 @@ fn touch(watch: &Watch, table: &str) {
         .insert(table.to_owned());
 }
 
+/// Notes what an untrusted statement deletes from, drops or alters (see
+/// [`crate::rows`]).
+fn target(watch: &Watch, action: &AuthAction<'_>) {
+    let mut targets = watch.targets.lock().unwrap_or_else(PoisonError::into_inner);
+    match action {
+        AuthAction::Delete { table_name } | AuthAction::DropTable { table_name }
+            if !table_name.starts_with("sqlite_") =>
+        {
+            targets.note_direct(table_name);
+            targets.deleted.insert((*table_name).to_owned());
+        }
+        AuthAction::AlterTable { table_name, .. } if !table_name.starts_with("sqlite_") => {
+            targets.note_direct(table_name);
+            targets.altered.insert((*table_name).to_owned());
+        }
+        AuthAction::Insert { table_name } | AuthAction::Update { table_name, .. }
+            if !table_name.starts_with("sqlite_") =>
+        {
+            targets.note_direct(table_name);
+        }
+        _ => {}
+    }
+}
+
 /// D1's authorizer (workerd's `SqliteDatabase::isAuthorized` with the user regulator).
 fn authorize(watch: &Watch, ctx: &AuthContext<'_>) -> Authorization {
     match ctx.action {
@@ -650,6 +876,7 @@ fn authorize(watch: &Watch, ctx: &AuthContext<'_>) -> Authorization {
     if watch.trusted.load(Ordering::SeqCst) {
         return Authorization::Allow;
     }
+    target(watch, &ctx.action);
     let database = match ctx.action {
         AuthAction::AlterTable { database_name, .. } => Some(database_name),
         _ => ctx.database_name,

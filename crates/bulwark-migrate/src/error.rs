@@ -23,6 +23,15 @@ pub enum MigrateError {
         /// The bindings there are.
         known: Vec<String>,
     },
+    /// wrangler itself refuses its config, so `wrangler d1 migrations apply` would run
+    /// nothing.
+    #[error("wrangler refuses {}: {}", config.display(), reasons.join("; "))]
+    WranglerRefusesConfig {
+        /// The wrangler config.
+        config: PathBuf,
+        /// wrangler's reasons, worded as wrangler words them.
+        reasons: Vec<String>,
+    },
     /// `--local` or `--export-remote` need a wrangler config.
     #[error("{flag} needs the wrangler config that declares the D1 binding")]
     NeedsWranglerConfig {
@@ -92,6 +101,14 @@ pub enum MigrateError {
         #[source]
         source: rusqlite::Error,
     },
+    /// A statement of the dump ran too long (a dump is untrusted text).
+    #[error("a statement of the SQL dump {} ran for more than {seconds} s", path.display())]
+    DumpTooSlow {
+        /// The dump.
+        path: PathBuf,
+        /// The limit.
+        seconds: u64,
+    },
     /// The lock file is malformed.
     #[error("{}:{line}: expected `<sha256>  <file name>`", path.display())]
     BadLock {
@@ -132,6 +149,9 @@ pub enum MigrateError {
         /// What happened.
         detail: String,
     },
+    /// SIGINT, SIGTERM or SIGHUP stopped the run; its private directory was removed.
+    #[error("interrupted; the private copies were removed")]
+    Interrupted,
     /// Another I/O failure.
     #[error("failed to {action}")]
     Io {
@@ -148,6 +168,7 @@ impl Failure for MigrateError {
         match self {
             Self::Config(err) => err.exit(),
             Self::NoDatabase { .. }
+            | Self::WranglerRefusesConfig { .. }
             | Self::NeedsWranglerConfig { .. }
             | Self::ReadDir { .. }
             | Self::NonUtf8Name { .. }
@@ -156,6 +177,7 @@ impl Failure for MigrateError {
             | Self::NoLocalState { .. }
             | Self::BadSnapshot { .. }
             | Self::BadDump { .. }
+            | Self::DumpTooSlow { .. }
             | Self::BadLock { .. }
             | Self::KeepExists { .. }
             | Self::MigrationsTable { .. } => Exit::Usage,
@@ -163,6 +185,7 @@ impl Failure for MigrateError {
             | Self::Sqlite { .. }
             | Self::Wrangler { .. }
             | Self::Io { .. } => Exit::Operational,
+            Self::Interrupted => Exit::Interrupted,
         }
     }
 
@@ -174,6 +197,9 @@ impl Failure for MigrateError {
             }
             Self::NoDatabase { known, .. } => {
                 format!("pass --database with one of: {}", known.join(", "))
+            }
+            Self::WranglerRefusesConfig { .. } => {
+                "`wrangler d1 migrations apply` stops on this before it runs any migration: fix the config".to_owned()
             }
             Self::NeedsWranglerConfig { .. } => {
                 "pass --wrangler-config FILE, or run from the directory that holds it".to_owned()
@@ -192,8 +218,14 @@ impl Failure for MigrateError {
             Self::BadSnapshot { .. } => {
                 "pass a SQLite database file (for a `wrangler d1 export` .sql file, use --dump)".to_owned()
             }
+            Self::BadDump { source, .. } if source.sqlite_error_code() == Some(rusqlite::ErrorCode::AuthorizationForStatementDenied) => {
+                "a dump runs under D1's rules: no ATTACH, no temporary objects, only D1's functions and PRAGMAs; make it with `wrangler d1 export`".to_owned()
+            }
             Self::BadDump { .. } => {
                 "make the dump with `wrangler d1 export DB --remote --output FILE.sql`".to_owned()
+            }
+            Self::DumpTooSlow { .. } => {
+                "a dump holds CREATE and INSERT statements; check what made this one (a recursive query never ends)".to_owned()
             }
             Self::BadLock { .. } => {
                 "fix the line, or delete the lock file and rebuild it with --update-lock".to_owned()
@@ -205,6 +237,7 @@ impl Failure for MigrateError {
             Self::Wrangler { .. } => {
                 "check `wrangler whoami` and the database name; or export yourself and pass --dump".to_owned()
             }
+            Self::Interrupted => return None,
             Self::Sqlite { .. } | Self::WriteFile { .. } | Self::Io { .. } => {
                 "check free space and permissions of the temporary directory".to_owned()
             }

@@ -16,14 +16,17 @@ mod error;
 pub mod lint;
 mod list;
 pub mod lock;
+pub mod refusal;
 pub mod report;
 mod request;
+pub mod rows;
 mod run;
 pub mod schema;
 pub mod snapshot;
 pub mod split;
 #[cfg(test)]
 mod testing;
+mod workspace;
 
 pub use crate::error::MigrateError;
 pub use crate::list::list;

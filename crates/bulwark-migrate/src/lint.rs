@@ -35,6 +35,11 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "DROP TABLE deletes the table and all its rows",
     ),
     (
+        "rows-lost",
+        Severity::Error,
+        "running the migration deletes rows (a cascade, a drop, a delete), compared under the same table name",
+    ),
+    (
         "drop-column",
         Severity::Error,
         "ALTER TABLE … DROP COLUMN deletes the column's values",
@@ -204,13 +209,7 @@ pub fn lint_file(text: &str) -> Vec<Finding> {
             return findings;
         }
     };
-    // Statement spans, to place suppression comments.
-    let mut spans = Vec::new();
-    let mut previous_end = 0;
     for chunk in &chunks {
-        let end = chunk.line + chunk.sql.matches('\n').count();
-        spans.push((previous_end + 1, chunk.line, end));
-        previous_end = end;
         match Parser::parse_sql(&SQLiteDialect {}, &chunk.sql) {
             Ok(statements) => {
                 for statement in &statements {
@@ -227,8 +226,23 @@ pub fn lint_file(text: &str) -> Vec<Finding> {
             }
         }
     }
+    suppress(text, &mut findings);
+    findings
+}
+
+/// Marks the findings that a `-- migrate-dryrun: allow` comment in `text` suppresses:
+/// one on the lines of the finding's statement or just before it, or `allow-file`.
+pub(crate) fn suppress(text: &str, findings: &mut [Finding]) {
+    // Statement spans, to place suppression comments.
+    let mut spans = Vec::new();
+    let mut previous_end = 0;
+    for chunk in split::split(text).unwrap_or_default() {
+        let end = chunk.line + chunk.sql.matches('\n').count();
+        spans.push((previous_end + 1, chunk.line, end));
+        previous_end = end;
+    }
     let allows = suppressions(text);
-    for finding in &mut findings {
+    for finding in findings {
         let allowed = |a: &Allow| a.rules.iter().any(|r| r == finding.rule || r == "all");
         let file_wide = allows.iter().any(|a| a.whole_file && allowed(a));
         let here = finding.line.is_some_and(|line| {
@@ -243,7 +257,6 @@ pub fn lint_file(text: &str) -> Vec<Finding> {
         });
         finding.suppressed = file_wide || here;
     }
-    findings
 }
 
 #[expect(
@@ -428,6 +441,9 @@ const D1_PRAGMAS: &[&str] = &[
     "table_xinfo",
 ];
 
+/// What D1 does with a table rebuild, and the rebuild that keeps child rows.
+pub(crate) const FOREIGN_KEYS_OFF: &str = "PRAGMA foreign_keys=OFF is ignored inside D1's transaction: foreign keys stay on, so DROP TABLE of a parent deletes its rows first and ON DELETE CASCADE deletes every child row (PRAGMA defer_foreign_keys=ON only delays the check to the end of the file; cascades still fire). Safe rebuild: create parent_new and copy the rows; create each child as child_new REFERENCES parent_new and copy its rows; DROP the old children, then the old parent (nothing references it any more); RENAME parent_new TO parent and child_new TO child";
+
 fn lint_pragma(name: &str, value: Option<&str>, line: usize, findings: &mut Vec<Finding>) {
     let bare = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();
     let value = value.map(|v| v.trim_matches(['\'', '"']).to_ascii_lowercase());
@@ -444,7 +460,7 @@ fn lint_pragma(name: &str, value: Option<&str>, line: usize, findings: &mut Vec<
     {
         findings.push(Finding::new(
             "foreign-keys-off",
-            "PRAGMA foreign_keys=OFF is ignored inside D1's transaction; use PRAGMA defer_foreign_keys=ON for a table rebuild".to_owned(),
+            FOREIGN_KEYS_OFF.to_owned(),
             Some(line),
         ));
     }

@@ -56,9 +56,16 @@ pub fn list(request: &Request, progress: &dyn Progress) -> Result<ListReport, Mi
             applied_names(&snapshot::open_read_only(&path)?, &request.table)?
         }
         Source::Dump(_) | Source::ExportRemote { .. } => {
-            let work = snapshot::prepare(&request.source, progress)?;
-            let conn = snapshot::open_read_only(&work.copy)?;
-            applied_names(&conn, &request.table)?
+            let signals = crate::workspace::StopOnSignal::register();
+            let names = snapshot::prepare_stoppable(&request.source, progress, &signals.flag())
+                .and_then(|work| {
+                    let conn = snapshot::open_read_only(&work.copy)?;
+                    applied_names(&conn, &request.table)
+                });
+            if signals.stopped() {
+                return Err(MigrateError::Interrupted);
+            }
+            names?
         }
     };
     let mut entries: Vec<ListEntry> = applied

@@ -110,7 +110,7 @@ fn hint_for(err: &D1Error, file_text: &str) -> Option<String> {
             "rows still violate a foreign key when the file ends (deferred check): fix or delete them in the same file".to_owned()
         }
         "SQLITE_CONSTRAINT" if foreign_key && upper.contains("FOREIGN_KEYS") => {
-            "PRAGMA foreign_keys=OFF has no effect inside D1's transaction: use PRAGMA defer_foreign_keys = ON and leave no violation at the end of the file".to_owned()
+            "PRAGMA foreign_keys=OFF has no effect inside D1's transaction. PRAGMA defer_foreign_keys = ON only delays the check to the end of the file, and ON DELETE CASCADE still fires: in a table rebuild, rebuild the child tables in the same file (child_new REFERENCES parent_new, copy, drop the old children before the old parent, then rename) and leave no violation at the end".to_owned()
         }
         "SQLITE_CONSTRAINT" if foreign_key => {
             "D1 enforces foreign keys: insert the parent rows first, or fix the existing orphans".to_owned()
@@ -120,14 +120,18 @@ fn hint_for(err: &D1Error, file_text: &str) -> Option<String> {
 }
 
 impl MigrationError {
-    /// From the emulator's error for the file at `path`.
+    /// From the emulator's error for the file at `path`; `plain_sqlite_accepts` says
+    /// whether plain SQLite ran the failing query (see
+    /// [`crate::d1::D1Connection::plain_sqlite_accepts`]).
     #[must_use]
-    pub fn new(err: D1Error, path: &Path, file_text: &str) -> Self {
+    pub fn new(err: D1Error, path: &Path, file_text: &str, plain_sqlite_accepts: bool) -> Self {
         let hint = hint_for(&err, file_text);
-        let d1_only = matches!(
-            err.class.as_str(),
-            "SQLITE_AUTH" | "transaction" | "parameters" | "SQLITE_TOOBIG"
-        ) || err.message.contains("not authorized")
+        let d1_only = plain_sqlite_accepts
+            || matches!(
+                err.class.as_str(),
+                "SQLITE_AUTH" | "transaction" | "parameters" | "SQLITE_TOOBIG"
+            )
+            || err.message.contains("not authorized")
             || err.message.starts_with("Durable Object was reset");
         Self {
             class: err.class,
@@ -221,6 +225,9 @@ pub struct Summary {
     pub lint_errors: usize,
     /// Unsuppressed lint warnings.
     pub lint_warnings: usize,
+    /// Rows the migrations delete from tables that keep their name (the sum of
+    /// `data_at_risk.rows_lost[].rows_lost`).
+    pub rows_lost: u64,
 }
 
 impl Summary {
@@ -398,7 +405,7 @@ impl Report for DryRunReport {
             }
         }
         let risk = &self.data_at_risk;
-        if !risk.tables.is_empty() || !risk.columns.is_empty() {
+        if !risk.tables.is_empty() || !risk.columns.is_empty() || !risk.rows_lost.is_empty() {
             writeln!(out, "\n{bold}data at risk{bold:#}")?;
             for t in &risk.tables {
                 writeln!(out, "  table {}: {} rows", t.table, t.rows)?;
@@ -409,6 +416,9 @@ impl Report for DryRunReport {
                     "  column {}.{}: {} non-null values",
                     c.table, c.column, c.non_null_values
                 )?;
+            }
+            for lost in &risk.rows_lost {
+                writeln!(out, "  {error}rows lost{error:#} {}", lost.describe())?;
             }
         }
         let checks = &self.checks;
@@ -447,6 +457,19 @@ impl Report for DryRunReport {
             writeln!(out, "lock file updated: {lock}")?;
         }
         let s = &self.summary;
+        if s.rows_lost > 0 {
+            writeln!(
+                out,
+                "\n{error}warning: these migrations delete {} rows from {} table(s) that keep their name{error:#} (see \"rows lost\" above{})",
+                s.rows_lost,
+                self.data_at_risk.rows_lost.len(),
+                if self.strict {
+                    ""
+                } else {
+                    "; --strict fails the run on this"
+                }
+            )?;
+        }
         let verdict_style = if self.verdict == Verdict::Ok {
             ok
         } else {

@@ -85,6 +85,17 @@ impl Request {
         {
             let wrangler = WranglerConfig::load(path)?;
             let env = inputs.env.as_deref();
+            // wrangler reads its config before anything else; what it refuses, it runs
+            // nothing with.
+            if let Some(document) = wrangler.document.pointer("") {
+                let reasons = crate::refusal::refusals(document, env);
+                if !reasons.is_empty() {
+                    return Err(MigrateError::WranglerRefusesConfig {
+                        config: path.clone(),
+                        reasons,
+                    });
+                }
+            }
             let found = wrangler.d1_database(env, database.as_deref()).cloned();
             let Some(found) = found else {
                 return Err(MigrateError::NoDatabase {
@@ -243,5 +254,29 @@ mod tests {
         let err = Request::resolve(&inputs, dir.path()).expect_err("two databases there");
         assert!(matches!(err, MigrateError::NoDatabase { ref known, .. } if known.len() == 2));
         assert_eq!(err.exit(), Exit::Usage);
+    }
+
+    /// Issue 13 item 8: wrangler refuses an upper-case worker name and runs nothing; so
+    /// does migrate-dryrun, with wrangler's reason (exit 2).
+    #[test]
+    fn a_config_wrangler_refuses_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            dir.path().join("wrangler.jsonc"),
+            r#"{ "name": "Parity", "d1_databases": [{ "binding": "DB", "database_id": "x" }] }"#,
+        )
+        .expect("write config");
+        let err = Request::resolve(&Inputs::default(), dir.path()).expect_err("refused");
+        assert_eq!(err.exit(), Exit::Usage);
+        assert!(
+            err.to_string().contains(
+                "Expected \"name\" to be of type string, alphanumeric and lowercase with dashes only but got \"Parity\"."
+            ),
+            "{err}"
+        );
+        assert!(
+            err.hint()
+                .is_some_and(|h| h.contains("before it runs any migration"))
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! The dry run: copy, read what is applied, apply what is pending, check, keep, lock.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use bulwark_core::Progress;
 
@@ -11,7 +13,8 @@ use crate::lint::{self, Finding};
 use crate::list::applied_names;
 use crate::report::{self, DryRunReport, MigrationReport, Status, Summary, Verdict};
 use crate::schema::{self, DataAtRisk, Schema, SchemaDiff};
-use crate::{MigrateError, Request, lock, snapshot, split};
+use crate::workspace::StopOnSignal;
+use crate::{MigrateError, Request, lock, rows, snapshot, split};
 
 fn sqlite_err(path: &Path, action: &'static str) -> impl FnOnce(rusqlite::Error) -> MigrateError {
     let path = path.to_owned();
@@ -22,12 +25,36 @@ fn sqlite_err(path: &Path, action: &'static str) -> impl FnOnce(rusqlite::Error)
     }
 }
 
-/// Applies the pending migrations of `request` to a private copy and reports.
+/// Applies the pending migrations of `request` to a private copy and reports. SIGINT,
+/// SIGTERM and SIGHUP stop the run with [`MigrateError::Interrupted`] once its private
+/// directory is removed.
+pub fn run(request: &Request, progress: &dyn Progress) -> Result<DryRunReport, MigrateError> {
+    let signals = StopOnSignal::register();
+    let result = dry_run(request, progress, &signals.flag());
+    // The workspace is gone by now, whatever happened; a signal wins over any result.
+    if signals.stopped() {
+        return Err(MigrateError::Interrupted);
+    }
+    result
+}
+
+fn stop_point(stop: &AtomicBool) -> Result<(), MigrateError> {
+    if stop.load(Ordering::SeqCst) {
+        Err(MigrateError::Interrupted)
+    } else {
+        Ok(())
+    }
+}
+
 #[expect(
     clippy::too_many_lines,
     reason = "the dry run's phases in order: copy, applied, pending, checks, keep, lock"
 )]
-pub fn run(request: &Request, progress: &dyn Progress) -> Result<DryRunReport, MigrateError> {
+fn dry_run(
+    request: &Request,
+    progress: &dyn Progress,
+    stop: &Arc<AtomicBool>,
+) -> Result<DryRunReport, MigrateError> {
     if let Some(keep) = &request.keep
         && keep.exists()
     {
@@ -39,8 +66,10 @@ pub fn run(request: &Request, progress: &dyn Progress) -> Result<DryRunReport, M
         None => None,
     };
     progress.set_message("copying the database");
-    let work = snapshot::prepare(&request.source, progress)?;
-    let db = D1Connection::open(&work.copy).map_err(sqlite_err(&work.copy, "open"))?;
+    let work = snapshot::prepare_stoppable(&request.source, progress, stop)?;
+    stop_point(stop)?;
+    let db = D1Connection::open_stoppable(&work.copy, Arc::clone(stop))
+        .map_err(sqlite_err(&work.copy, "open"))?;
     // wrangler creates the table first, in a batch of its own.
     db.trusted(|conn| {
         conn.execute_batch(&format!(
@@ -93,7 +122,10 @@ pub fn run(request: &Request, progress: &dyn Progress) -> Result<DryRunReport, M
 
     let mut failed = false;
     let mut current = schema_before.clone();
+    let mut rows_lost = Vec::new();
+    let mut renames = Vec::new();
     for file in &pending {
+        stop_point(stop)?;
         let bytes = read_file(&file.path)?;
         // Node reads the file as UTF-8, replacing invalid bytes.
         let text = String::from_utf8_lossy(&bytes).into_owned();
@@ -110,6 +142,23 @@ pub fn run(request: &Request, progress: &dyn Progress) -> Result<DryRunReport, M
                 report.statements = stats.statements;
                 report.rows_changed = stats.rows_changed;
                 report.duration_ms = stats.duration.as_secs_f64() * 1000.0;
+                let lost = db
+                    .trusted(|conn| {
+                        rows::rows_lost(conn, &file.name, &stats.ledger, |table| {
+                            current.objects.iter().any(|(name, o)| {
+                                o.kind == "table" && name.eq_ignore_ascii_case(table)
+                            })
+                        })
+                    })
+                    .map_err(sqlite_err(&work.copy, "count rows in"))?;
+                let mut loss_findings: Vec<Finding> = lost
+                    .iter()
+                    .map(|l| Finding::new("rows-lost", l.describe(), Some(l.line)))
+                    .collect();
+                lint::suppress(&text, &mut loss_findings);
+                findings.extend(loss_findings);
+                rows_lost.extend(lost);
+                renames.extend(stats.ledger.renames);
                 let after = db
                     .trusted(|conn| Schema::read(conn, &request.table))
                     .map_err(sqlite_err(&work.copy, "read the schema of"))?;
@@ -118,7 +167,11 @@ pub fn run(request: &Request, progress: &dyn Progress) -> Result<DryRunReport, M
             }
             Err(err) => {
                 report.status = Status::Failed;
-                report.error = Some(report::MigrationError::new(err, &file.path, &text));
+                // A limit or rule of D1's own, or would plain SQLite fail too?
+                let plain = err
+                    .chunk
+                    .is_some_and(|chunk| db.plain_sqlite_accepts(&sent, chunk));
+                report.error = Some(report::MigrationError::new(err, &file.path, &text, plain));
                 failed = true;
             }
         }
@@ -126,14 +179,17 @@ pub fn run(request: &Request, progress: &dyn Progress) -> Result<DryRunReport, M
         reports.push(report);
     }
 
+    stop_point(stop)?;
     let schema_diff = SchemaDiff::between(&schema_before, &current);
-    let data_at_risk = match &work.before {
+    let mut data_at_risk = match &work.before {
         Some(path) => {
             let before = snapshot::open_read_only(path)?;
-            DataAtRisk::count(&before, &schema_diff).map_err(sqlite_err(path, "count rows in"))?
+            DataAtRisk::count(&before, &schema_diff, &renames)
+                .map_err(sqlite_err(path, "count rows in"))?
         }
         None => DataAtRisk::default(),
     };
+    data_at_risk.rows_lost = rows_lost;
     let size_bytes = std::fs::metadata(&work.copy).map_or(0, |m| m.len());
     let checks = run_checks(&db, size_bytes, FULL_CHECK_BYTES, &schema_diff)
         .map_err(sqlite_err(&work.copy, "check"))?;
@@ -146,7 +202,8 @@ pub fn run(request: &Request, progress: &dyn Progress) -> Result<DryRunReport, M
         }
         None => None,
     };
-    let summary = Summary::of(&reports);
+    let mut summary = Summary::of(&reports);
+    summary.rows_lost = data_at_risk.rows_lost.iter().map(|l| l.rows_lost).sum();
     let mut report = DryRunReport {
         source: request.source.describe(),
         migrations_dir: request.migrations_dir.display().to_string(),
@@ -450,5 +507,322 @@ mod tests {
                 .iter()
                 .any(|f| f.rule == "changed-after-apply")
         );
+    }
+}
+
+#[cfg(test)]
+mod large_schema_tests {
+    use std::fmt::Write as _;
+
+    use super::*;
+    use crate::Source;
+    use crate::testing::{dry_run, write};
+    use bulwark_core::Report as _;
+
+    fn seeded_blog(dir: &Path) -> std::path::PathBuf {
+        let source = dir.join("prod.sqlite");
+        rusqlite::Connection::open(&source)
+            .expect("create")
+            .execute_batch(
+                "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, age TEXT);
+                 INSERT INTO users VALUES (1, 'a@x', '31'), (2, 'b@x', '42');
+                 CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users(id) ON DELETE CASCADE);
+                 INSERT INTO posts VALUES (1, 1), (2, 2), (3, 2);",
+            )
+            .expect("seed");
+        source
+    }
+
+    fn count(path: &Path, table: &str) -> i64 {
+        rusqlite::Connection::open(path)
+            .expect("open")
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .expect("count")
+    }
+
+    const REBUILD_USERS: &str = "CREATE TABLE users_new (id INTEGER PRIMARY KEY, email TEXT, age INTEGER);\nINSERT INTO users_new SELECT id, email, CAST(age AS INTEGER) FROM users;\nDROP TABLE users;\nALTER TABLE users_new RENAME TO users;";
+
+    /// Issue 14 item 2: a table rebuild empties ON DELETE CASCADE children, two levels
+    /// deep; each is reported with its count, the statement and the cascade path, the
+    /// rebuilt table itself is not, and --strict fails.
+    #[test]
+    fn rows_lost_through_two_levels_of_cascade_are_reported() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let migrations = dir.path().join("migrations");
+        std::fs::create_dir(&migrations).expect("mkdir");
+        let source = seeded_blog(dir.path());
+        rusqlite::Connection::open(&source)
+            .expect("open")
+            .execute_batch(
+                "CREATE TABLE comments (id INTEGER PRIMARY KEY, post_id INTEGER REFERENCES posts(id) ON DELETE CASCADE);
+                 INSERT INTO comments VALUES (1, 1), (2, 1), (3, 3), (4, 3);
+                 CREATE TABLE audit (id INTEGER PRIMARY KEY, x);
+                 INSERT INTO audit VALUES (1, 1);",
+            )
+            .expect("seed");
+        write(&migrations, "0001_rebuild.sql", REBUILD_USERS);
+        let mut req = crate::testing::request(&migrations, Source::File(source));
+        let report = run(&req, &bulwark_core::NoProgress).expect("dry run");
+        assert_eq!(report.verdict, Verdict::Ok, "a loud warning, not a failure");
+        let lost: Vec<(&str, u64, u64, usize)> = report
+            .data_at_risk
+            .rows_lost
+            .iter()
+            .map(|l| (l.table.as_str(), l.rows_before, l.rows_lost, l.line))
+            .collect();
+        assert_eq!(lost, [("comments", 4, 4, 3), ("posts", 3, 3, 3)]);
+        let comments = &report.data_at_risk.rows_lost[0];
+        assert_eq!(comments.migration, "0001_rebuild.sql");
+        assert_eq!(comments.statement, "DROP TABLE users");
+        assert_eq!(
+            comments.cascade.as_deref(),
+            Some(
+                &[
+                    "comments".to_owned(),
+                    "posts".to_owned(),
+                    "users".to_owned()
+                ][..]
+            )
+        );
+        assert_eq!(report.summary.rows_lost, 7);
+        assert!(
+            report.migrations[0]
+                .findings
+                .iter()
+                .any(|f| f.rule == "rows-lost" && f.message.starts_with("posts loses 3 of 3 rows"))
+        );
+        let mut human = Vec::new();
+        report
+            .render_human(&mut human, &bulwark_core::Styles::plain())
+            .expect("render");
+        let human = String::from_utf8(human).expect("utf-8");
+        assert!(
+            human.contains("warning: these migrations delete 7 rows from 2 table(s)"),
+            "{human}"
+        );
+        req.strict = true;
+        let report = run(&req, &bulwark_core::NoProgress).expect("dry run");
+        assert_eq!(report.verdict, Verdict::LintFailed);
+    }
+
+    /// Issue 14 item 2: a drop-and-recreate under the same name deletes every row.
+    #[test]
+    fn drop_and_recreate_loses_the_rows_and_renames_keep_them() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let migrations = dir.path().join("migrations");
+        std::fs::create_dir(&migrations).expect("mkdir");
+        let source = seeded_blog(dir.path());
+        write(
+            &migrations,
+            "0001_recreate.sql",
+            "CREATE TABLE keep (x);\nDROP TABLE posts;\nCREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER, title TEXT);",
+        );
+        write(
+            &migrations,
+            "0002_rename.sql",
+            "ALTER TABLE users RENAME COLUMN email TO mail;\nDELETE FROM users WHERE id = 2; -- migrate-dryrun: allow rows-lost",
+        );
+        let report = dry_run(&migrations, Source::File(source));
+        let lost = &report.data_at_risk.rows_lost;
+        assert_eq!(lost.len(), 2, "{lost:?}");
+        assert_eq!(
+            (
+                lost[0].table.as_str(),
+                lost[0].rows_lost,
+                lost[0].line,
+                lost[0].cascade.as_ref()
+            ),
+            ("posts", 3, 2, None)
+        );
+        assert_eq!(lost[0].migration, "0001_recreate.sql");
+        assert_eq!(
+            (
+                lost[1].table.as_str(),
+                lost[1].rows_lost,
+                lost[1].migration.as_str()
+            ),
+            ("users", 1, "0002_rename.sql")
+        );
+        assert!(
+            report.migrations[1]
+                .findings
+                .iter()
+                .any(|f| f.rule == "rows-lost" && f.suppressed),
+            "an intended delete can be allowed"
+        );
+        assert!(
+            report.data_at_risk.columns.is_empty(),
+            "a renamed column keeps its values: {:?}",
+            report.data_at_risk.columns
+        );
+        assert_eq!(report.summary.rows_lost, 4);
+    }
+
+    /// A rebuild of a table without cascading children loses nothing.
+    #[test]
+    fn a_rebuild_without_children_loses_nothing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let migrations = dir.path().join("migrations");
+        std::fs::create_dir(&migrations).expect("mkdir");
+        let source = dir.path().join("prod.sqlite");
+        rusqlite::Connection::open(&source)
+            .expect("create")
+            .execute_batch(
+                "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, age TEXT);
+                 INSERT INTO users VALUES (1, 'a@x', '31'), (2, 'b@x', '42');",
+            )
+            .expect("seed");
+        write(&migrations, "0001_rebuild.sql", REBUILD_USERS);
+        write(
+            &migrations,
+            "0002_scratch.sql",
+            "CREATE TABLE scratch (x);\nINSERT INTO scratch VALUES (1), (2);\nDELETE FROM scratch WHERE x = 1;",
+        );
+        let report = dry_run(&migrations, Source::File(source));
+        assert_eq!(report.verdict, Verdict::Ok);
+        assert!(
+            report.data_at_risk.rows_lost.is_empty(),
+            "a table the migration creates held no data before it: {:?}",
+            report.data_at_risk.rows_lost
+        );
+        assert_eq!(report.summary.rows_lost, 0);
+    }
+
+    /// Issue 14 item 3: the foreign-keys-off hint used to recommend
+    /// `defer_foreign_keys=ON`, with which D1 still cascades; the rebuild it now
+    /// describes keeps every child row.
+    #[test]
+    fn the_foreign_keys_off_hint_is_right_about_cascades() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let migrations = dir.path().join("migrations");
+        std::fs::create_dir(&migrations).expect("mkdir");
+        let source = seeded_blog(dir.path());
+        let keep = dir.path().join("kept.sqlite");
+        // What the old hint said: defer, then rebuild. D1 cascades.
+        write(
+            &migrations,
+            "0001_rebuild.sql",
+            "PRAGMA foreign_keys=OFF;\nPRAGMA defer_foreign_keys=ON;\nCREATE TABLE users_new (id INTEGER PRIMARY KEY, email TEXT, age INTEGER);\nINSERT INTO users_new SELECT id, email, CAST(age AS INTEGER) FROM users;\nDROP TABLE users;\nALTER TABLE users_new RENAME TO users;",
+        );
+        let mut req = crate::testing::request(&migrations, Source::File(source.clone()));
+        req.keep = Some(keep.clone());
+        let report = run(&req, &bulwark_core::NoProgress).expect("dry run");
+        assert_eq!(report.migrations[0].status, Status::Ok);
+        assert_eq!(count(&keep, "posts"), 0, "the cascade emptied posts");
+        let hint = report.migrations[0]
+            .findings
+            .iter()
+            .find(|f| f.rule == "foreign-keys-off")
+            .expect("the warning");
+        assert!(
+            hint.message.contains("cascades still fire")
+                && hint.message.contains("only delays the check"),
+            "{}",
+            hint.message
+        );
+        assert!(
+            !hint
+                .message
+                .contains("use PRAGMA defer_foreign_keys=ON for a table rebuild")
+        );
+        // The rebuild the hint describes.
+        std::fs::remove_file(&keep).expect("remove kept copy");
+        write(
+            &migrations,
+            "0001_rebuild.sql",
+            "CREATE TABLE users_new (id INTEGER PRIMARY KEY, email TEXT, age INTEGER);\nINSERT INTO users_new SELECT id, email, CAST(age AS INTEGER) FROM users;\nCREATE TABLE posts_new (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users_new(id) ON DELETE CASCADE);\nINSERT INTO posts_new SELECT id, user_id FROM posts;\nDROP TABLE posts;\nDROP TABLE users;\nALTER TABLE users_new RENAME TO users;\nALTER TABLE posts_new RENAME TO posts;",
+        );
+        let report = run(&req, &bulwark_core::NoProgress).expect("dry run");
+        assert_eq!(
+            report.migrations[0].status,
+            Status::Ok,
+            "{:?}",
+            report.migrations[0].error
+        );
+        assert_eq!(count(&keep, "posts"), 3, "every child row kept");
+        assert_eq!(count(&keep, "users"), 2);
+        assert!(report.checks.foreign_key_violations.is_empty());
+    }
+
+    /// Issue 14 item 7: a failure is D1-only when plain SQLite accepts the statement;
+    /// D1 (workerd) allows 5 terms in a compound SELECT, SQLite 500.
+    #[test]
+    fn limits_of_d1_alone_are_marked_d1_only() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let migrations = dir.path().join("migrations");
+        std::fs::create_dir(&migrations).expect("mkdir");
+        let union = (0..6)
+            .map(|i| format!("SELECT {i} AS n"))
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        write(
+            &migrations,
+            "0001_view.sql",
+            &format!("CREATE TABLE a(x);\nCREATE VIEW six AS {union};"),
+        );
+        let report = dry_run(&migrations, Source::Empty);
+        let error = report.migrations[0].error.as_ref().expect("D1 refuses it");
+        assert!(
+            error.message.contains("too many terms in compound SELECT"),
+            "{}",
+            error.message
+        );
+        assert!(error.d1_only, "plain SQLite accepts a 6-term UNION ALL");
+        // A real error stays a real error, and the replay left nothing behind.
+        write(
+            &migrations,
+            "0001_view.sql",
+            "CREATE TABLE a(x);\nINSERT INTO nope VALUES (1);",
+        );
+        let report = dry_run(&migrations, Source::Empty);
+        let error = report.migrations[0].error.as_ref().expect("no such table");
+        assert!(!error.d1_only, "{}", error.message);
+        let deep = format!("SELECT {};", vec!["1"; 150].join(" + "));
+        write(&migrations, "0001_view.sql", &deep);
+        let report = dry_run(&migrations, Source::Empty);
+        let error = report.migrations[0]
+            .error
+            .as_ref()
+            .expect("too deep for D1");
+        assert!(error.d1_only, "{}", error.message);
+    }
+
+    /// Issue 14 item 1: D1's statement limits (25,000 VDBE ops) must not apply to
+    /// Bulwark's own checks, or a large schema ends in "out of memory".
+    #[test]
+    fn a_500_table_1500_index_schema_gets_a_verdict() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let migrations = dir.path().join("migrations");
+        std::fs::create_dir(&migrations).expect("mkdir");
+        let mut sql = String::new();
+        for t in 0..500 {
+            let parent = if t == 0 {
+                String::new()
+            } else {
+                format!(
+                    ", parent INTEGER REFERENCES t{}(id) ON DELETE CASCADE",
+                    t - 1
+                )
+            };
+            let _ = writeln!(
+                sql,
+                "CREATE TABLE t{t} (id INTEGER PRIMARY KEY, a TEXT, b TEXT, c TEXT{parent});"
+            );
+            for column in ["a", "b", "c"] {
+                let _ = writeln!(sql, "CREATE INDEX t{t}_{column} ON t{t}({column});");
+            }
+            let _ = writeln!(sql, "INSERT INTO t{t}(a, b, c) VALUES ('x', 'y', 'z');");
+        }
+        write(&migrations, "0001_big.sql", &sql);
+        write(
+            &migrations,
+            "0002_more.sql",
+            "ALTER TABLE t499 ADD COLUMN d TEXT;",
+        );
+        let report = dry_run(&migrations, Source::Empty);
+        assert_eq!(report.verdict, Verdict::Ok, "{:?}", report.migrations);
+        assert_eq!(report.summary.ok, 2);
+        assert_eq!(report.checks.scope, "all");
+        assert!(report.checks.integrity_errors.is_empty());
     }
 }

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use rusqlite::Connection;
 use serde::Serialize;
 
+use crate::rows::{ColumnRename, RowsLost};
+
 /// One column, as `PRAGMA table_xinfo` describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Column {
@@ -277,13 +279,22 @@ pub struct ColumnAtRisk {
 pub struct DataAtRisk {
     /// Dropped tables and their row counts.
     pub tables: Vec<TableAtRisk>,
-    /// Dropped columns and their non-null value counts.
+    /// Dropped columns and their non-null value counts (a column renamed in place keeps
+    /// its values and is not here).
     pub columns: Vec<ColumnAtRisk>,
+    /// Tables that have fewer rows after a migration than before it, under the same
+    /// name: cascades, drop-and-recreate, deletes.
+    pub rows_lost: Vec<RowsLost>,
 }
 
 impl DataAtRisk {
-    /// Counts, in `before` (the database as it was), what `diff` drops.
-    pub fn count(before: &Connection, diff: &SchemaDiff) -> rusqlite::Result<Self> {
+    /// Counts, in `before` (the database as it was), what `diff` drops; a column that
+    /// `renames` renamed in place is not dropped.
+    pub fn count(
+        before: &Connection,
+        diff: &SchemaDiff,
+        renames: &[ColumnRename],
+    ) -> rusqlite::Result<Self> {
         let mut risk = Self::default();
         for dropped in diff.dropped.iter().filter(|o| o.kind == "table") {
             risk.tables.push(TableAtRisk {
@@ -292,7 +303,17 @@ impl DataAtRisk {
             });
         }
         for changed in diff.changed.iter().filter(|o| o.kind == "table") {
-            for column in &changed.columns_dropped {
+            let kept_by_rename = |column: &str| {
+                renames.iter().any(|r| {
+                    r.table.eq_ignore_ascii_case(&changed.name)
+                        && r.from.eq_ignore_ascii_case(column)
+                })
+            };
+            for column in changed
+                .columns_dropped
+                .iter()
+                .filter(|c| !kept_by_rename(c))
+            {
                 let values: i64 = before.query_row(
                     &format!(
                         "SELECT count({}) FROM {}",
@@ -315,7 +336,9 @@ impl DataAtRisk {
     /// Whether anything would be lost.
     #[must_use]
     pub fn any(&self) -> bool {
-        self.tables.iter().any(|t| t.rows > 0) || self.columns.iter().any(|c| c.non_null_values > 0)
+        self.tables.iter().any(|t| t.rows > 0)
+            || self.columns.iter().any(|c| c.non_null_values > 0)
+            || !self.rows_lost.is_empty()
     }
 }
 
@@ -359,7 +382,7 @@ mod tests {
         assert_eq!(users.columns_dropped, ["legacy"]);
         assert_eq!(users.columns_changed.len(), 1);
         assert_eq!(users.columns_changed[0].name, "email");
-        let risk = DataAtRisk::count(&conn, &diff).expect("count");
+        let risk = DataAtRisk::count(&conn, &diff, &[]).expect("count");
         assert_eq!(
             risk.tables,
             [TableAtRisk {

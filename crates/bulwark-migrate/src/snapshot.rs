@@ -6,13 +6,17 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use bulwark_core::Progress;
 use bulwark_process::{Runner, Tool};
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 
-use crate::MigrateError;
+use crate::d1::D1Connection;
+use crate::{MigrateError, workspace};
 
 /// Where the database to migrate comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,23 +143,20 @@ pub fn open_read_only(path: &Path) -> Result<Connection, MigrateError> {
 
 /// Makes the working copy of `source`.
 pub fn prepare(source: &Source, progress: &dyn Progress) -> Result<Workspace, MigrateError> {
-    let dir = tempfile::Builder::new()
-        .prefix("migrate-dryrun-")
-        .tempdir()
-        .map_err(|source| MigrateError::Io {
-            action: "create a private temporary directory",
-            source,
-        })?;
+    prepare_stoppable(source, progress, &Arc::new(AtomicBool::new(false)))
+}
+
+/// Like [`prepare`]; loading a dump stops when `stop` is set.
+pub(crate) fn prepare_stoppable(
+    source: &Source,
+    progress: &dyn Progress,
+    stop: &Arc<AtomicBool>,
+) -> Result<Workspace, MigrateError> {
+    let dir = workspace::create(&std::env::temp_dir())?;
     let copy = dir.path().join("migrated.sqlite");
+    create_private(&copy)?;
     let before = match source {
-        Source::Empty => {
-            Connection::open(&copy).map_err(|source| MigrateError::Sqlite {
-                path: copy.clone(),
-                action: "create",
-                source,
-            })?;
-            None
-        }
+        Source::Empty => None,
         Source::File(path) => {
             backup(path, &copy, progress)?;
             Some(path.clone())
@@ -172,7 +173,7 @@ pub fn prepare(source: &Source, progress: &dyn Progress) -> Result<Workspace, Mi
         }
         Source::Dump(path) => {
             let base = dir.path().join("before.sqlite");
-            load_dump(path, &base)?;
+            load_dump(path, &base, DUMP_STATEMENT_LIMIT, stop)?;
             backup(&base, &copy, progress)?;
             Some(base)
         }
@@ -182,14 +183,25 @@ pub fn prepare(source: &Source, progress: &dyn Progress) -> Result<Workspace, Mi
             database,
         } => {
             let dump = dir.path().join("remote.sql");
+            create_private(&dump)?;
             export_remote(config, env.as_deref(), database, &dump)?;
             let base = dir.path().join("before.sqlite");
-            load_dump(&dump, &base)?;
+            load_dump(&dump, &base, DUMP_STATEMENT_LIMIT, stop)?;
             backup(&base, &copy, progress)?;
             Some(base)
         }
     };
     Ok(Workspace { dir, copy, before })
+}
+
+/// An empty 0600 file in the workspace (an empty file is an empty SQLite database).
+fn create_private(path: &Path) -> Result<(), MigrateError> {
+    workspace::private_file(path)
+        .map(drop)
+        .map_err(|source| MigrateError::WriteFile {
+            path: path.to_owned(),
+            source,
+        })
 }
 
 fn backup(from: &Path, to: &Path, progress: &dyn Progress) -> Result<(), MigrateError> {
@@ -228,25 +240,46 @@ fn backup(from: &Path, to: &Path, progress: &dyn Progress) -> Result<(), Migrate
     Ok(())
 }
 
-/// Loads a dump as it is, foreign key violations included (the bundled SQLite enforces
-/// foreign keys by default; the database being copied may already violate them, which
-/// the checks then report).
-fn load_dump(dump: &Path, to: &Path) -> Result<(), MigrateError> {
+/// How long one statement of a dump may run. Dumps are untrusted text: a recursive CTE
+/// in one must not hang the run. The longest honest statement is an index built over a
+/// large table.
+pub const DUMP_STATEMENT_LIMIT: Duration = Duration::from_secs(300);
+
+/// Loads a dump as it is, foreign key violations included (the database being copied
+/// may already violate them, which the checks then report), in D1's sandbox: see
+/// [`D1Connection::load_dump`].
+fn load_dump(
+    dump: &Path,
+    to: &Path,
+    per_statement: Duration,
+    stop: &Arc<AtomicBool>,
+) -> Result<(), MigrateError> {
     let sql = std::fs::read_to_string(dump).map_err(|source| MigrateError::ReadFile {
         path: dump.to_owned(),
         source,
     })?;
-    let conn = Connection::open(to).map_err(|source| MigrateError::Sqlite {
-        path: to.to_owned(),
-        action: "create",
-        source,
+    create_private(to)?;
+    let mut db = D1Connection::open_stoppable(to, Arc::clone(stop)).map_err(|source| {
+        MigrateError::Sqlite {
+            path: to.to_owned(),
+            action: "open",
+            source,
+        }
     })?;
-    conn.execute_batch(&format!(
-        "PRAGMA foreign_keys = OFF; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; BEGIN;\n{sql}\n;COMMIT;"
-    ))
-    .map_err(|source| MigrateError::BadDump {
-        path: dump.to_owned(),
-        source,
+    db.load_dump(&sql, per_statement).map_err(|source| {
+        if stop.load(Ordering::SeqCst) {
+            MigrateError::Interrupted
+        } else if source.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) {
+            MigrateError::DumpTooSlow {
+                path: dump.to_owned(),
+                seconds: per_statement.as_secs(),
+            }
+        } else {
+            MigrateError::BadDump {
+                path: dump.to_owned(),
+                source,
+            }
+        }
     })
 }
 
@@ -288,6 +321,95 @@ fn export_remote(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 13 item 15: SQL from a dump runs in D1's sandbox. An ATTACH in a dump used to
+    /// drop a table in an unrelated SQLite file and create a new file.
+    #[test]
+    fn a_dump_cannot_reach_another_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let victim = dir.path().join("victim.sqlite");
+        Connection::open(&victim)
+            .expect("create")
+            .execute_batch("CREATE TABLE precious(x); INSERT INTO precious VALUES (1);")
+            .expect("fill");
+        let victim_bytes = std::fs::read(&victim).expect("read");
+        let created = dir.path().join("created.sqlite");
+        for attack in [
+            format!(
+                "ATTACH DATABASE '{}' AS v;\nDROP TABLE v.precious;",
+                victim.display()
+            ),
+            format!("ATTACH '{}' AS n;\nCREATE TABLE n.x(a);", created.display()),
+            format!(
+                "CREATE TABLE a(x);\nSELECT * FROM a; ATTACH '{}' AS n;",
+                created.display()
+            ),
+            "CREATE TEMP TABLE t(x);".to_owned(),
+            "SELECT load_extension('x');".to_owned(),
+        ] {
+            let dump = dir.path().join("dump.sql");
+            std::fs::write(&dump, format!("CREATE TABLE ok(x);\n{attack}\n")).expect("write");
+            let err = prepare(&Source::Dump(dump), &bulwark_core::NoProgress).expect_err(&attack);
+            assert!(
+                matches!(err, MigrateError::BadDump { .. }),
+                "{attack}: {err:?}"
+            );
+            assert_eq!(bulwark_core::Failure::exit(&err), bulwark_core::Exit::Usage);
+            assert_eq!(
+                std::fs::read(&victim).expect("read"),
+                victim_bytes,
+                "{attack}"
+            );
+            assert!(!created.exists(), "{attack} created a file");
+        }
+        assert!(
+            bulwark_core::Failure::hint(&MigrateError::BadDump {
+                path: dir.path().join("d.sql"),
+                source: rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_AUTH),
+                    None
+                ),
+            })
+            .is_some_and(|h| h.contains("no ATTACH"))
+        );
+    }
+
+    /// Issue 13 item 15: a recursive CTE in a dump is stopped, not run forever.
+    #[test]
+    fn a_dump_statement_runs_for_bounded_time() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let dump = dir.path().join("dump.sql");
+        std::fs::write(
+            &dump,
+            "CREATE TABLE t(x);\nINSERT INTO t WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x FROM c;\n",
+        )
+        .expect("write");
+        let started = std::time::Instant::now();
+        let err = load_dump(
+            &dump,
+            &dir.path().join("db.sqlite"),
+            Duration::from_millis(300),
+            &Arc::default(),
+        )
+        .expect_err("never ends");
+        assert!(matches!(err, MigrateError::DumpTooSlow { .. }), "{err:?}");
+        assert!(started.elapsed() < Duration::from_secs(10));
+        // An honest dump loads under the same sandbox, statements longer than D1's
+        // 100,000 bytes included.
+        let big = "y".repeat(150_000);
+        std::fs::write(
+            &dump,
+            format!("PRAGMA defer_foreign_keys=TRUE;\nCREATE TABLE s(id INTEGER PRIMARY KEY AUTOINCREMENT, v);\nINSERT INTO s(v) VALUES('{big}');\nDELETE FROM sqlite_sequence;\nINSERT INTO \"sqlite_sequence\" VALUES('s',7);\nCREATE INDEX s_v ON s(v);\n"),
+        )
+        .expect("write");
+        let path = dir.path().join("ok.sqlite");
+        load_dump(&dump, &path, Duration::from_secs(60), &Arc::default()).expect("loads");
+        let seq: i64 = Connection::open(&path)
+            .expect("open")
+            .query_row("SELECT seq FROM sqlite_sequence", [], |r| r.get(0))
+            .expect("row");
+        assert_eq!(seq, 7);
+    }
 
     #[test]
     fn local_object_id_matches_miniflare() {

@@ -1,0 +1,6 @@
+CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, age TEXT);
+INSERT INTO users VALUES (1, 'a@x', '31'), (2, 'b@x', '42');
+CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users(id) ON DELETE CASCADE);
+INSERT INTO posts VALUES (1, 1), (2, 2), (3, 2);
+CREATE TABLE comments (id INTEGER PRIMARY KEY, post_id INTEGER REFERENCES posts(id) ON DELETE CASCADE);
+INSERT INTO comments VALUES (1, 1), (2, 1), (3, 3), (4, 3);
