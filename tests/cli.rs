@@ -28,6 +28,7 @@ mod secrets_sync_cli;
 #[path = "../bins/secrets-verify/cli.rs"]
 mod secrets_verify;
 
+mod db_backup_runs;
 mod generated;
 mod runbook;
 mod workflow;
