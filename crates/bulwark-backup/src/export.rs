@@ -109,8 +109,10 @@ pub fn export(
     // The plaintext copy lives only in this private directory, removed on every path.
     let private = layout::private_dir(&request.out_dir)?;
     let plain_path = private.path().join("snapshot");
+    // A Ctrl-C reaches wrangler too: its failure is then the interruption.
     let (kind, source, stats, warnings, d1_bookmark) =
-        take_snapshot(request, &plain_path, private.path(), progress)?;
+        take_snapshot(request, &plain_path, private.path(), progress)
+            .map_err(interrupt::or_interrupted)?;
     interrupt::check()?;
 
     let (created, backup_name) = free_name(
