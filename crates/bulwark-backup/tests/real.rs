@@ -1341,3 +1341,58 @@ fn issue13_item18_a_hot_journal_is_an_error_not_a_rollback_in_place() {
     assert_eq!(err.exit(), bulwark_core::Exit::Operational, "{err}");
     assert_eq!(state(), before, "the source or its journal changed");
 }
+
+const SIGNAL_CHILD: &str = "BULWARK_BACKUP_TEST_SIGNAL_CHILD";
+
+/// A Ctrl-C reaches wrangler as well as db-backup; wrangler then fails. The export must
+/// report the interruption (exit 130), not wrangler's failure (exit 3), and leave nothing.
+/// The signal is sent to a child process (this same test), whose stand-in wrangler (a
+/// recording stand-in: no real D1 is reached) sends SIGINT to its parent and fails.
+#[test]
+fn issue13_item14_ctrl_c_while_wrangler_runs_is_an_interruption() {
+    if let Some(dir) = std::env::var_os(SIGNAL_CHILD) {
+        let dir = PathBuf::from(dir);
+        let key = Key::new();
+        let script = dir.join("wrangler");
+        fs::write(&script, "#!/bin/sh\nkill -INT $PPID\nsleep 1\nexit 1\n").expect("script");
+        fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).expect("chmod");
+        let mut req = request(
+            ExportSource::D1(D1Source {
+                database: "demo-db".to_owned(),
+                remote: false,
+                workdir: dir.clone(),
+                wrangler_config: None,
+                env: None,
+            }),
+            &dir.join("out"),
+            Encryption::To(vec![key.identity.recipient().clone()]),
+        );
+        req.wrangler = script;
+        let err = bulwark_backup::export(&req, &NoProgress).expect_err("interrupted");
+        assert!(matches!(err, BackupError::Interrupted), "{err:?}");
+        assert_eq!(err.exit(), bulwark_core::Exit::Interrupted);
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let status = Command::new(std::env::current_exe().expect("exe"))
+        .args([
+            "--exact",
+            "issue13_item14_ctrl_c_while_wrangler_runs_is_an_interruption",
+        ])
+        .env(SIGNAL_CHILD, dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("child");
+    assert!(
+        status.success(),
+        "the child's export was not an interruption"
+    );
+    let left: Vec<String> = fs::read_dir(dir.path().join("out"))
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != ".db-backup.lock")
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
