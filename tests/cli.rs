@@ -29,6 +29,7 @@ mod secrets_sync_cli;
 mod secrets_verify;
 
 mod db_backup_runs;
+mod fail_closed;
 mod generated;
 mod runbook;
 mod workflow;
@@ -80,7 +81,7 @@ mod secrets_sync {
         "canary-sync-multi-31b7",
     ];
 
-    fn copy_dir(from: &Path, to: &Path) {
+    pub(crate) fn copy_dir(from: &Path, to: &Path) {
         std::fs::create_dir_all(to).expect("mkdir");
         for entry in std::fs::read_dir(from).expect("readable fixture") {
             let entry = entry.expect("entry");
@@ -493,4 +494,254 @@ fn cron_a_second_export_is_refused_while_the_lock_is_held() {
         "{}",
         String::from_utf8_lossy(&first.stderr)
     );
+}
+
+/// Every child CLI runs through bulwark-process: found the same way by every binary,
+/// with its own environment allowlist, and stopped with everything it started.
+mod children {
+    use std::os::unix::fs::PermissionsExt as _;
+    use std::path::{Path, PathBuf};
+    use std::process::{Command, Output, Stdio};
+    use std::time::{Duration, Instant};
+
+    const STANDINS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/standins/bin");
+
+    fn path_with_standins() -> String {
+        format!("{STANDINS}:{}", std::env::var("PATH").unwrap_or_default())
+    }
+
+    fn script(path: &Path, body: &str) {
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, body).expect("write");
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+
+    /// Runs `command` to its end, but fails the test (and kills it) after `limit`.
+    fn output_within(command: &mut Command, limit: Duration) -> (Output, Duration) {
+        let started = Instant::now();
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starts");
+        while child.try_wait().expect("wait").is_none() {
+            if started.elapsed() > limit {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("still running after {limit:?}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let elapsed = started.elapsed();
+        (child.wait_with_output().expect("output"), elapsed)
+    }
+
+    /// Whether the process is gone, or a zombie nobody has reaped yet, within a second.
+    fn gone(pid: &str) -> bool {
+        let until = Instant::now() + Duration::from_secs(1);
+        loop {
+            let dead = std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+                stat.rsplit(')')
+                    .next()
+                    .is_some_and(|rest| rest.trim_start().starts_with('Z'))
+            });
+            if dead {
+                return true;
+            }
+            if Instant::now() > until {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Issue 13 item 7: a target CLI that exits but leaves a child holding its stdout
+    /// (real wrangler's bin/wrangler.js runs a second node process) made secrets-verify
+    /// wait for that child, past --timeout.
+    #[test]
+    fn secrets_verify_stops_a_standin_cli_whose_child_holds_its_stdout_at_the_timeout() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            dir.path().join("bulwark.toml"),
+            "default_env = \"production\"\n\n[env.production]\nrequired = [\"API_INGRESS_TOKEN\"]\n\n[[env.production.targets]]\nkind = \"fly\"\napp = \"demo-api-worker\"\n",
+        )
+        .expect("config");
+        let fly = dir.path().join("lingering-fly-standin");
+        script(
+            &fly,
+            "#!/bin/sh\n# Answers, then exits, leaving a child that holds stdout open.\nsleep 300 &\necho $! > grandchild.pid\necho '[]'\nexit 0\n",
+        );
+        let (out, elapsed) = output_within(
+            Command::new(env!("CARGO_BIN_EXE_secrets-verify"))
+                .args(["--timeout", "2"])
+                .current_dir(dir.path())
+                .env("BULWARK_FLY", &fly)
+                .env("NO_COLOR", "1"),
+            Duration::from_secs(30),
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(3), "{stdout}");
+        assert!(elapsed < Duration::from_secs(10), "took {elapsed:?}");
+        assert!(
+            stdout.contains("did not finish within 2 s and was stopped"),
+            "{stdout}"
+        );
+        let pid = std::fs::read_to_string(dir.path().join("grandchild.pid")).expect("pid");
+        assert!(gone(pid.trim()), "the stand-in's child {pid} still runs");
+    }
+
+    /// db-backup's D1 export used to hand wrangler our whole environment: other tools'
+    /// tokens, the age key and the app's own secrets.
+    #[test]
+    fn db_backup_d1_export_gives_the_standin_wrangler_only_its_own_credentials() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let standin = dir.path().join("standin");
+        std::fs::create_dir_all(&standin).expect("mkdir");
+        for (fixture, answer) in [
+            ("demo-production-export.sql", "d1-export-DB.sql"),
+            ("demo-production-tables.json", "d1-execute-DB.json"),
+            ("demo-production-time-travel.json", "d1-time-travel-DB.json"),
+        ] {
+            std::fs::copy(
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/fixtures")
+                    .join(fixture),
+                standin.join(answer),
+            )
+            .expect("fixture");
+        }
+        let watched = [
+            ("CLOUDFLARE_API_TOKEN", "canary-cf-token-4e1a"),
+            ("CLOUDFLARE_ACCOUNT_ID", "canary-cf-account-9b"),
+            ("FLY_API_TOKEN", "canary-fly-token-c37d"),
+            ("GH_TOKEN", "canary-gh-token-05f2"),
+            ("BULWARK_AGE_IDENTITY", "AGE-SECRET-KEY-1CANARYNOTAKEY"),
+            ("STRIPE_WEBHOOK_SECRET", "canary-app-secret-7d21"),
+            ("WRANGLER_LOG", "debug"),
+        ];
+        let names: Vec<&str> = watched.iter().map(|(name, _)| *name).collect();
+        std::fs::write(standin.join("watch-env"), names.join("\n") + "\n").expect("watch-env");
+        let (out, _) = output_within(
+            Command::new(env!("CARGO_BIN_EXE_db-backup"))
+                .args([
+                    "export",
+                    "--d1",
+                    "DB",
+                    "--remote",
+                    "--no-encrypt",
+                    "--out",
+                    "backups",
+                ])
+                .current_dir(dir.path())
+                .env("PATH", path_with_standins())
+                .envs(watched),
+            Duration::from_secs(60),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let calls = std::fs::read_to_string(standin.join("calls.log")).expect("calls");
+        assert!(calls.contains("wrangler d1 export DB"), "{calls}");
+        let env = std::fs::read_to_string(standin.join("env-wrangler.log")).expect("env log");
+        assert_eq!(
+            env.lines().collect::<Vec<_>>(),
+            [
+                "CLOUDFLARE_API_TOKEN=set",
+                "CLOUDFLARE_ACCOUNT_ID=set",
+                "FLY_API_TOKEN=unset",
+                "GH_TOKEN=unset",
+                "BULWARK_AGE_IDENTITY=unset",
+                "STRIPE_WEBHOOK_SECRET=unset",
+                "WRANGLER_LOG=unset",
+            ]
+        );
+    }
+
+    /// migrate-dryrun --export-remote used to run whatever `wrangler` PATH held; it now
+    /// finds the project's own, as secrets-verify, secrets-sync and db-backup do.
+    #[test]
+    fn migrate_export_remote_finds_the_projects_node_modules_standin_wrangler() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let fixture =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cmd/migrate-dryrun/export-remote.in");
+        let project = dir.path().join("app");
+        let migrations = project.join("migrations");
+        std::fs::create_dir_all(&migrations).expect("mkdir");
+        std::fs::copy(
+            fixture.join("wrangler.jsonc"),
+            project.join("wrangler.jsonc"),
+        )
+        .expect("config");
+        for entry in std::fs::read_dir(fixture.join("migrations")).expect("migrations") {
+            let entry = entry.expect("entry");
+            std::fs::copy(entry.path(), migrations.join(entry.file_name())).expect("copy");
+        }
+        // The monorepo's node_modules, one directory above the project.
+        let local: PathBuf = dir.path().join("node_modules/.bin/wrangler");
+        std::fs::create_dir_all(local.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(fixture.join("fake-wrangler"), &local).expect("stand-in");
+        // PATH's wrangler is the recording stand-in, which refuses to run here (no
+        // standin/ folder and no real wrangler behind it on this PATH).
+        let (out, _) = output_within(
+            Command::new(env!("CARGO_BIN_EXE_migrate-dryrun"))
+                .arg("--export-remote")
+                .current_dir(&project)
+                .env("PATH", format!("{STANDINS}:/usr/bin:/bin"))
+                .env_remove("BULWARK_WRANGLER")
+                .env("NO_COLOR", "1"),
+            Duration::from_secs(60),
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.starts_with("migrate-dryrun migrations on remote export of DB"),
+            "{stdout}"
+        );
+    }
+
+    /// What wrangler 4.86.0 prints without CLOUDFLARE_API_TOKEN in CI ends with a log
+    /// note; migrate-dryrun used to show that note instead of the error above it.
+    #[test]
+    fn migrate_export_remote_shows_the_real_wrangler_error_replayed_by_a_standin() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let fixture =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cmd/migrate-dryrun/export-remote.in");
+        std::fs::copy(
+            fixture.join("wrangler.jsonc"),
+            dir.path().join("wrangler.jsonc"),
+        )
+        .expect("config");
+        std::fs::create_dir(dir.path().join("migrations")).expect("mkdir");
+        let recorded = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("crates/bulwark-process/tests/fixtures/wrangler-4.86.0-d1-export-remote-no-token.stderr");
+        let wrangler = dir.path().join("replaying-wrangler-standin");
+        script(
+            &wrangler,
+            &format!("#!/bin/sh\ncat '{}' >&2\nexit 1\n", recorded.display()),
+        );
+        let (out, _) = output_within(
+            Command::new(env!("CARGO_BIN_EXE_migrate-dryrun"))
+                .arg("--export-remote")
+                .current_dir(dir.path())
+                .env("BULWARK_WRANGLER", &wrangler)
+                .env("NO_COLOR", "1"),
+            Duration::from_secs(60),
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{stderr}");
+        assert!(
+            stderr.starts_with(
+                "error: `wrangler d1 export --remote` failed (exit status: 1): ✘ [ERROR] In a non-interactive environment, it's necessary to set a CLOUDFLARE_API_TOKEN environment variable"
+            ),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("Logs were written"), "{stderr}");
+    }
 }

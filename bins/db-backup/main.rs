@@ -159,7 +159,6 @@ fn run(
                 name,
                 encryption,
                 upload,
-                wrangler: PathBuf::from("wrangler"),
             };
             let total = match &request.source {
                 ExportSource::Sqlite(path) => std::fs::metadata(path).ok().map(|m| m.len()),

@@ -106,7 +106,9 @@ fn store_verb(
             bulwark_sync::check_name(name)?;
             let value = read_value(name)?;
             out.redactor_mut().add(&value);
+            bulwark_sync::check_value(name, &value)?;
             let mut store = Store::open_or_new(path, identities)?;
+            bulwark_sync::keep_structure(out.redactor_mut(), env, &store);
             let changed = store.document_mut().set(name, value);
             let recipients = bulwark_sync::recipients_of(env, path)?;
             let written = store.save(&recipients, false)?;
@@ -243,7 +245,14 @@ fn plan_or_apply(
         } => {
             let store = Store::open(path, identities)?;
             if *mask || std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
-                print_masks(&store)?;
+                // On stderr, and only into a pipe: never into the report or a file.
+                let values = store.document().entries().map(|(_, value)| value);
+                if let Err(refused) = out.add_masks(values) {
+                    if *mask {
+                        return Err(SyncError::MaskRefused(refused));
+                    }
+                    out.warn(&format!("{refused}; values are not masked in this run"));
+                }
             }
             sync(
                 cli,
@@ -310,6 +319,7 @@ fn sync(
         runner.hide(value);
         out.redactor_mut().add(value);
     }
+    bulwark_sync::keep_structure(out.redactor_mut(), env, store);
     let key = DigestKey::derive(
         identities
             .keys()
@@ -326,23 +336,6 @@ fn sync(
         runner: &runner,
     };
     then(&sync, &mut state, out)
-}
-
-/// `::add-mask::` for every value (each line of a multi-line one), before anything else
-/// is printed, so GitHub Actions hides them from the log.
-fn print_masks(store: &Store) -> Result<(), SyncError> {
-    let mut stdout = io::stdout().lock();
-    for (_, value) in store.document().entries() {
-        for line in value.expose().lines().filter(|l| !l.trim().is_empty()) {
-            let mut text = zeroize::Zeroizing::new(String::from("::add-mask::"));
-            text.push_str(line);
-            text.push('\n');
-            stdout
-                .write_all(text.as_bytes())
-                .map_err(|source| SyncError::io("write", std::path::Path::new("stdout"), source))?;
-        }
-    }
-    Ok(())
 }
 
 /// The value for `set`: a prompt without echo on a terminal, else all of stdin.

@@ -47,6 +47,14 @@ fn main() -> ExitCode {
             out.redactor_mut().add_value(&value);
         }
     }
+    // The report's frame (environments, targets) stays readable even when a value
+    // equals one of its names.
+    for env in config.envs.values() {
+        out.redactor_mut().keep(&env.name);
+        for target in &env.targets {
+            out.redactor_mut().keep(target.name());
+        }
+    }
     // --names-from-store: each store is opened first, so its values reach both
     // redactors before any target CLI runs.
     let stores: BTreeMap<String, Result<NameList, String>> = if cli.names_from_store {

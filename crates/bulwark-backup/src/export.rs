@@ -3,9 +3,9 @@
 use std::fs::File;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use bulwark_core::Progress;
+use bulwark_process::{Runner, Tool};
 use bulwark_vault::Recipient;
 use serde::Serialize;
 
@@ -59,10 +59,10 @@ pub struct ExportRequest {
     pub name: String,
     /// Recipients or none.
     pub encryption: Encryption,
-    /// `r2://BUCKET/PREFIX` to copy the backup and its manifest to.
+    /// `r2://BUCKET/PREFIX` to copy the backup and its manifest to. D1 and R2 go
+    /// through wrangler, found as every binary finds it (`BULWARK_WRANGLER`, the
+    /// project's `node_modules/.bin`, `PATH`).
     pub upload: Option<String>,
-    /// The wrangler executable, for D1 and R2 (`wrangler` finds it on PATH).
-    pub wrangler: PathBuf,
 }
 
 /// What an export did.
@@ -178,7 +178,7 @@ pub fn export(
             ExportSource::Sqlite(_) => PathBuf::from("."),
         };
         for path in [&final_path, &manifest_file] {
-            uploaded.push(r2_put(&request.wrangler, &workdir, &bucket, &prefix, path)?);
+            uploaded.push(r2_put(&workdir, &bucket, &prefix, path)?);
         }
     }
     Ok(ExportReport {
@@ -261,9 +261,9 @@ fn take_snapshot(
         }
         ExportSource::D1(d1) => {
             progress.set_message("wrangler d1 export");
-            let (tables, schema, mut warnings) = d1_export(d1, &request.wrangler, dest, private)?;
+            let (tables, schema, mut warnings) = d1_export(d1, dest, private)?;
             let bookmark = if d1.remote {
-                match d1_bookmark(d1, &request.wrangler) {
+                match d1_bookmark(d1) {
                     Ok(bookmark) => Some(bookmark),
                     Err(err) => {
                         warnings.push(format!("no D1 Time Travel bookmark recorded: {err}"));
@@ -421,41 +421,33 @@ fn parse_r2(url: &str) -> Result<(String, String), BackupError> {
     Ok((bucket.to_owned(), prefix.trim_matches('/').to_owned()))
 }
 
-/// Runs a wrangler command; stdout on success.
-fn wrangler(program: &Path, workdir: &Path, args: &[String]) -> Result<String, BackupError> {
-    let command = format!("{} {}", program.display(), args.join(" "));
-    let out = Command::new(program)
-        .args(args)
-        .current_dir(workdir)
-        .env("WRANGLER_SEND_METRICS", "false")
-        .env("CI", "true")
-        .env_remove("WRANGLER_LOG")
-        // wrangler needs no age key; in CI the key may sit in our environment.
-        .env_remove(bulwark_vault::IDENTITY_ENV)
-        .stdin(std::process::Stdio::null())
-        .output()
+/// Runs a wrangler command in `workdir` through the one process layer (its allowlist,
+/// never our keys or the app's secrets); stdout on success. A failure carries wrangler's
+/// own error, scrubbed.
+fn wrangler(workdir: &Path, args: &[String]) -> Result<String, BackupError> {
+    let runner = Runner::untimed(workdir);
+    let args: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
+    let command = bulwark_process::describe(Tool::Wrangler, &args);
+    let finished = runner
+        .run(Tool::Wrangler, &args, None)
         .map_err(|err| BackupError::Child {
             command: command.clone(),
-            status: format!("could not start: {err}"),
+            status: err.to_string(),
             stderr: None,
         })?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let text = if stderr.trim().is_empty() {
-            stdout
+    if !finished.status.success() {
+        let detail = if finished.stderr.trim().is_empty() {
+            bulwark_process::summary(&runner.scrub(&finished.stdout))
         } else {
-            stderr
+            finished.summary()
         };
-        let tail: Vec<&str> = text.lines().rev().take(8).collect();
-        let tail: Vec<&str> = tail.into_iter().rev().collect();
         return Err(BackupError::Child {
             command,
-            status: out.status.to_string(),
-            stderr: Some(ChildOutput(tail.join("\n"))),
+            status: finished.status.to_string(),
+            stderr: Some(ChildOutput(detail)),
         });
     }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    Ok(String::from_utf8_lossy(&finished.stdout).into_owned())
 }
 
 fn location_args(d1: &D1Source) -> Vec<String> {
@@ -486,7 +478,7 @@ struct SchemaRow {
 
 /// `wrangler d1 time-travel info DB --json`: the bookmark of the database's current
 /// state (taken right after the export, so the export is at or before it).
-fn d1_bookmark(d1: &D1Source, program: &Path) -> Result<String, BackupError> {
+fn d1_bookmark(d1: &D1Source) -> Result<String, BackupError> {
     let mut args = vec![
         "d1".to_owned(),
         "time-travel".to_owned(),
@@ -495,7 +487,7 @@ fn d1_bookmark(d1: &D1Source, program: &Path) -> Result<String, BackupError> {
         "--json".to_owned(),
     ];
     args.extend(config_args(d1));
-    let out = wrangler(program, &d1.workdir, &args)?;
+    let out = wrangler(&d1.workdir, &args)?;
     let start = out.find('{').unwrap_or(0);
     serde_json::from_str::<serde_json::Value>(out[start..].trim())
         .ok()
@@ -511,7 +503,6 @@ fn d1_bookmark(d1: &D1Source, program: &Path) -> Result<String, BackupError> {
 /// dump's tables, schema hash and warnings.
 fn d1_export(
     d1: &D1Source,
-    program: &Path,
     dest: &Path,
     out_dir: &Path,
 ) -> Result<(Vec<TableRows>, String, Vec<String>), BackupError> {
@@ -525,7 +516,7 @@ fn d1_export(
         "SELECT name, sql FROM sqlite_master WHERE type = 'table'".to_owned(),
     ];
     args.extend(location_args(d1));
-    let json = wrangler(program, &d1.workdir, &args)?;
+    let json = wrangler(&d1.workdir, &args)?;
     // Anything wrangler prints before the JSON array (a banner, a warning) is skipped.
     let start = json.find('[').unwrap_or(0);
     let parsed: Vec<serde_json::Value> =
@@ -583,7 +574,7 @@ fn d1_export(
             ));
         }
     }
-    wrangler(program, &d1.workdir, &args)?;
+    wrangler(&d1.workdir, &args)?;
     // Append the virtual tables' definitions so the schema is complete.
     if !virtual_tables.is_empty() {
         use std::io::Write as _;
@@ -610,13 +601,7 @@ fn d1_export(
 
 /// `wrangler r2 object put BUCKET/PREFIX/FILE --file PATH --remote`; the object key on
 /// success.
-fn r2_put(
-    program: &Path,
-    workdir: &Path,
-    bucket: &str,
-    prefix: &str,
-    path: &Path,
-) -> Result<String, BackupError> {
+fn r2_put(workdir: &Path, bucket: &str, prefix: &str, path: &Path) -> Result<String, BackupError> {
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -636,6 +621,6 @@ fn r2_put(
         path.display().to_string(),
         "--remote".to_owned(),
     ];
-    wrangler(program, workdir, &args)?;
+    wrangler(workdir, &args)?;
     Ok(object)
 }

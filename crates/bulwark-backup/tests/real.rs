@@ -79,7 +79,6 @@ fn request(source: ExportSource, out: &Path, encryption: Encryption) -> ExportRe
         name: "app".to_owned(),
         encryption,
         upload: None,
-        wrangler: PathBuf::from("wrangler"),
     }
 }
 
@@ -485,11 +484,19 @@ fn kill_9_in_the_middle_of_an_export_leaves_no_partial_file_under_the_final_name
     assert_eq!(temps, 0);
 }
 
+/// Installs `wrangler` as the project in `dir` would have it: in its
+/// `node_modules/.bin`, where the lookup finds it before PATH.
+fn install_wrangler(dir: &Path) -> PathBuf {
+    let bin = dir.join("node_modules/.bin");
+    fs::create_dir_all(&bin).expect("node_modules/.bin");
+    bin.join("wrangler")
+}
+
 /// A stand-in `wrangler`: records argv, answers the schema pre-flight with a D1 schema
 /// that holds an FTS5 table, writes a dump for `d1 export`, accepts `r2 object put`.
 fn recording_wrangler(dir: &Path) -> (PathBuf, PathBuf) {
     let log = dir.join("wrangler-argv.log");
-    let script = dir.join("wrangler");
+    let script = install_wrangler(dir);
     let body = format!(
         r#"#!/bin/sh
 printf '%s\n' "$*" >> '{log}'
@@ -530,7 +537,7 @@ esac
 fn d1_export_around_fts5_and_upload_with_recording_wrangler_standin() {
     let dir = tempfile::tempdir().expect("tempdir");
     let key = Key::new();
-    let (wrangler, log) = recording_wrangler(dir.path());
+    let (_, log) = recording_wrangler(dir.path());
     let out = dir.path().join("out");
     let mut req = request(
         ExportSource::D1(D1Source {
@@ -543,7 +550,6 @@ fn d1_export_around_fts5_and_upload_with_recording_wrangler_standin() {
         &out,
         Encryption::To(vec![key.identity.recipient().clone()]),
     );
-    req.wrangler = wrangler;
     req.upload = Some("r2://backups/prod/db".to_owned());
     let report = bulwark_backup::export(&req, &NoProgress).expect("export");
     let m = &report.manifest;
@@ -646,7 +652,7 @@ fn restores_as_dump_and_as_database(report: &ExportReport, key: &Key, dir: &Path
 #[test]
 fn a_failing_wrangler_is_an_operational_error_with_its_stderr() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let script = dir.path().join("wrangler");
+    let script = install_wrangler(dir.path());
     fs::write(
         &script,
         "#!/bin/sh\necho 'You are not logged in.' >&2\nexit 1\n",
@@ -654,7 +660,7 @@ fn a_failing_wrangler_is_an_operational_error_with_its_stderr() {
     .expect("write");
     fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).expect("chmod");
     let key = Key::new();
-    let mut req = request(
+    let req = request(
         ExportSource::D1(D1Source {
             database: "demo-db".to_owned(),
             remote: false,
@@ -665,7 +671,6 @@ fn a_failing_wrangler_is_an_operational_error_with_its_stderr() {
         &dir.path().join("out"),
         Encryption::To(vec![key.identity.recipient().clone()]),
     );
-    req.wrangler = script;
     let err = bulwark_backup::export(&req, &NoProgress).expect_err("wrangler fails");
     key.assert_absent(&format!("{err} {err:?}"));
     assert_eq!(err.exit(), bulwark_core::Exit::Operational);
@@ -852,7 +857,7 @@ fn d1_local_export_around_fts5_with_the_real_wrangler() {
         String::from_utf8_lossy(&seed.stderr)
     );
     let key = Key::new();
-    let mut req = request(
+    let req = request(
         ExportSource::D1(D1Source {
             database: "bk-db".to_owned(),
             remote: false,
@@ -863,7 +868,7 @@ fn d1_local_export_around_fts5_with_the_real_wrangler() {
         &dir.path().join("out"),
         Encryption::To(vec![key.identity.recipient().clone()]),
     );
-    req.wrangler = wrangler;
+    std::os::unix::fs::symlink(&wrangler, install_wrangler(dir.path())).expect("symlink");
     let report = bulwark_backup::export(&req, &NoProgress).expect("export around fts5");
     let tables: Vec<(&str, u64)> = report
         .manifest
@@ -1353,10 +1358,10 @@ fn issue13_item14_ctrl_c_while_wrangler_runs_is_an_interruption() {
     if let Some(dir) = std::env::var_os(SIGNAL_CHILD) {
         let dir = PathBuf::from(dir);
         let key = Key::new();
-        let script = dir.join("wrangler");
+        let script = install_wrangler(&dir);
         fs::write(&script, "#!/bin/sh\nkill -INT $PPID\nsleep 1\nexit 1\n").expect("script");
         fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).expect("chmod");
-        let mut req = request(
+        let req = request(
             ExportSource::D1(D1Source {
                 database: "demo-db".to_owned(),
                 remote: false,
@@ -1367,7 +1372,6 @@ fn issue13_item14_ctrl_c_while_wrangler_runs_is_an_interruption() {
             &dir.join("out"),
             Encryption::To(vec![key.identity.recipient().clone()]),
         );
-        req.wrangler = script;
         let err = bulwark_backup::export(&req, &NoProgress).expect_err("interrupted");
         assert!(matches!(err, BackupError::Interrupted), "{err:?}");
         assert_eq!(err.exit(), bulwark_core::Exit::Interrupted);

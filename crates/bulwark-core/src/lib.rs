@@ -15,7 +15,10 @@ mod progress;
 
 pub use error::{Failure, NotImplemented, hint_of, render_error, render_error_line};
 pub use exit::Exit;
-pub use output::{ColorChoice, Format, Output, OutputOptions, Report, Styles, color_enabled};
+pub use output::{
+    ColorChoice, Format, MaskRefused, Output, OutputOptions, Report, StreamKind, Styles,
+    color_enabled, write_masks,
+};
 pub use progress::{NoProgress, Progress};
 
 /// Version of every JSON document the binaries print; see `docs/json-output.md`.

@@ -2,13 +2,14 @@
 //!
 //! stdout carries data only (a report, or a JSON document); stderr carries errors,
 //! warnings and progress. Everything passes through the [`Redactor`] first. A closed
-//! stdout (`leak-scan … | head`) is not an error: the binary exits 0 without a word.
+//! stdout (`leak-scan … | head`) stops the output, never the verdict: the binary exits
+//! with the code its run earned, without a word.
 
 use std::io::{self, IsTerminal as _, Write};
 use std::process::ExitCode;
 
 use anstyle::{AnsiColor, Style};
-use bulwark_secret::Redactor;
+use bulwark_secret::{Redactor, Secret};
 use serde::Serialize;
 
 use crate::{Exit, Failure, SCHEMA_VERSION, render_error};
@@ -146,6 +147,89 @@ struct ErrorBody<'a> {
     exit_code: u8,
 }
 
+/// What a standard stream is connected to, for deciding whether a value may be written
+/// to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamKind {
+    /// A pipe, e.g. to the GitHub Actions runner that runs a step.
+    Pipe,
+    /// A terminal.
+    Terminal,
+    /// A regular file (`2> log.txt`).
+    File,
+    /// Anything else: a socket, `/dev/null`, a closed stream.
+    Other,
+}
+
+impl StreamKind {
+    /// What `stream` is connected to (fstat on a duplicate of its descriptor).
+    #[must_use]
+    pub fn of(stream: &impl std::os::fd::AsFd) -> Self {
+        use std::os::unix::fs::FileTypeExt as _;
+        if stream.as_fd().is_terminal() {
+            return Self::Terminal;
+        }
+        let file_type = stream
+            .as_fd()
+            .try_clone_to_owned()
+            .map(std::fs::File::from)
+            .and_then(|file| file.metadata())
+            .map(|meta| meta.file_type());
+        match file_type {
+            Ok(kind) if kind.is_fifo() => Self::Pipe,
+            Ok(kind) if kind.is_file() => Self::File,
+            _ => Self::Other,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Pipe => "a pipe",
+            Self::Terminal => "a terminal",
+            Self::File => "a regular file",
+            Self::Other => "neither a pipe nor a file",
+        }
+    }
+}
+
+/// Why values were not announced to GitHub Actions as masks: the only channel for them,
+/// stderr, is not a pipe, so they would stay on a screen or in a file. Holds no value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaskRefused(pub StreamKind);
+
+impl std::fmt::Display for MaskRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cannot announce values as GitHub Actions masks: stderr is {}, not a pipe, and every value would stay in it",
+            self.0.describe()
+        )
+    }
+}
+
+impl std::error::Error for MaskRefused {}
+
+/// Writes the GitHub Actions command `::add-mask::LINE` for each non-blank line of each
+/// value (the runner masks line by line) into `out`. Each command is built in a buffer
+/// sized up front and wiped when dropped.
+pub fn write_masks<'v>(
+    out: &mut dyn Write,
+    values: impl IntoIterator<Item = &'v Secret>,
+) -> io::Result<()> {
+    const COMMAND: &str = "::add-mask::";
+    for value in values {
+        for line in value.expose().lines().filter(|l| !l.trim().is_empty()) {
+            let mut text = String::with_capacity(COMMAND.len() + line.len() + 1);
+            text.push_str(COMMAND);
+            text.push_str(line);
+            text.push('\n');
+            let text = Secret::new(text);
+            out.write_all(text.expose_bytes())?;
+        }
+    }
+    out.flush()
+}
+
 /// The writer for one run of a binary.
 #[derive(Debug)]
 pub struct Output {
@@ -214,6 +298,28 @@ impl Output {
         }
     }
 
+    /// Announces `values` to GitHub Actions as masks ([`write_masks`]) so that the
+    /// runner hides them from the log, before anything else is printed.
+    ///
+    /// The runner reads workflow commands from a step's stdout and stderr; stdout is the
+    /// report (and often redirected to a file), so the masks go to stderr, and only when
+    /// stderr is a pipe: on a terminal or into a file the values would stay in plain
+    /// sight. Nothing is written otherwise, and the refusal says why.
+    pub fn add_masks<'v>(
+        &self,
+        values: impl IntoIterator<Item = &'v Secret>,
+    ) -> Result<(), MaskRefused> {
+        let stderr = io::stderr();
+        match StreamKind::of(&stderr) {
+            // Nowhere left to report a failure to write to stderr.
+            StreamKind::Pipe => {
+                let _ = write_masks(&mut stderr.lock(), values);
+                Ok(())
+            }
+            other => Err(MaskRefused(other)),
+        }
+    }
+
     /// A `warning:` line on stderr (shown even with `-q`).
     pub fn warn(&self, message: &str) {
         let style = self.stderr_styles.warning;
@@ -256,7 +362,8 @@ impl Output {
     }
 
     /// Prints `report` in the chosen format and returns the exit code it implies.
-    /// A closed stdout exits 0 silently; any other write error exits 3.
+    /// A closed stdout stops the output silently and keeps the report's exit code (a
+    /// finding is still exit 1 under `| head -0`); any other write error exits 3.
     pub fn finish<R: Report>(&self, report: &R) -> ExitCode {
         let rendered = match self.options.format {
             Format::Human => {
@@ -276,14 +383,13 @@ impl Output {
             }),
         };
         let written = rendered.and_then(|bytes| self.to_stdout(&bytes));
-        match written {
-            Ok(()) => report.exit().into(),
-            Err(err) if err.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-            Err(err) => {
-                self.to_stderr(&format!("error: failed to write the report: {err}\n"));
-                Exit::Operational.into()
-            }
+        if let Err(err) = written
+            && err.kind() != io::ErrorKind::BrokenPipe
+        {
+            self.to_stderr(&format!("error: failed to write the report: {err}\n"));
+            return Exit::Operational.into();
         }
+        report.exit().into()
     }
 
     /// Renders `err` on stderr (and, with `--format json`, as an error document on
@@ -317,8 +423,14 @@ impl Output {
         exit.into()
     }
 
+    /// Writes data to stdout through the redactor: in a JSON document only its string
+    /// values are redacted, never its keys (they are Bulwark's structure).
     fn to_stdout(&self, bytes: &[u8]) -> io::Result<()> {
-        let text = self.redactor.redact_bytes(bytes);
+        let text = String::from_utf8_lossy(bytes);
+        let text = match self.options.format {
+            Format::Json => self.redactor.redact_json(&text),
+            Format::Human => self.redactor.redact(&text),
+        };
         let mut stdout = io::stdout().lock();
         stdout.write_all(text.as_bytes())?;
         stdout.flush()
@@ -363,6 +475,43 @@ mod tests {
         assert_eq!(text, "xy");
         let colored = Styles::colored();
         assert!(format!("{0}x{0:#}", colored.error).contains('\u{1b}'));
+    }
+
+    #[test]
+    fn masks_are_one_command_per_non_blank_line() {
+        let values = [
+            Secret::new("canary-mask-1a2b".to_owned()),
+            Secret::new("first line\n\n  \nsecond line\n".to_owned()),
+        ];
+        let mut out = Vec::new();
+        write_masks(&mut out, &values).expect("written");
+        assert_eq!(
+            String::from_utf8(out).expect("utf-8"),
+            "::add-mask::canary-mask-1a2b\n::add-mask::first line\n::add-mask::second line\n"
+        );
+    }
+
+    #[test]
+    fn stream_kinds_are_told_apart() {
+        let (reader, writer) = io::pipe().expect("pipe");
+        assert_eq!(StreamKind::of(&writer), StreamKind::Pipe);
+        assert_eq!(StreamKind::of(&reader), StreamKind::Pipe);
+        let file = tempfile_in_target();
+        assert_eq!(StreamKind::of(&file), StreamKind::File);
+        let null = std::fs::File::open("/dev/null").expect("/dev/null");
+        assert_eq!(StreamKind::of(&null), StreamKind::Other);
+        assert!(
+            MaskRefused(StreamKind::File)
+                .to_string()
+                .contains("a regular file")
+        );
+    }
+
+    fn tempfile_in_target() -> std::fs::File {
+        let path = std::env::temp_dir().join(format!("bulwark-core-kind-{}", std::process::id()));
+        let file = std::fs::File::create(&path).expect("temp file");
+        std::fs::remove_file(&path).expect("removed");
+        file
     }
 
     #[derive(Serialize)]

@@ -4,10 +4,11 @@
 //! state, which is one) is copied with SQLite's backup API in large steps; a `.sql` dump is
 //! loaded into a fresh database in a private temporary directory first.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use bulwark_core::Progress;
+use bulwark_process::{Runner, Tool};
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 
@@ -249,41 +250,35 @@ fn load_dump(dump: &Path, to: &Path) -> Result<(), MigrateError> {
     })
 }
 
+/// `wrangler d1 export --remote`, through the one process layer: wrangler is found and
+/// run as for every other binary, in the config's directory, with its allowlist.
 fn export_remote(
     config: &Path,
     env: Option<&str>,
     database: &str,
     out: &Path,
 ) -> Result<(), MigrateError> {
-    // BULWARK_WRANGLER names an explicit executable, as for the other binaries.
-    let program = std::env::var_os("BULWARK_WRANGLER").unwrap_or_else(|| "wrangler".into());
-    let mut command = Command::new(program);
-    command
-        .args(["d1", "export", database, "--remote", "--output"])
-        .arg(out)
-        .arg("--config")
-        .arg(config)
-        // wrangler needs no age key (bulwark-vault's IDENTITY_ENV); in CI the key may sit
-        // in our environment.
-        .env_remove("BULWARK_AGE_IDENTITY")
-        .env_remove("WRANGLER_LOG")
-        .stdin(std::process::Stdio::null());
+    // Absolute, since wrangler runs in the config's directory rather than ours.
+    let config = std::path::absolute(config).unwrap_or_else(|_| config.to_owned());
+    let project = config.parent().unwrap_or(Path::new("."));
+    let mut args: Vec<OsString> = ["d1", "export", database, "--remote", "--output"]
+        .map(OsString::from)
+        .into();
+    args.extend([out.into(), "--config".into(), config.as_os_str().to_owned()]);
     if let Some(env) = env {
-        command.args(["--env", env]);
+        args.extend(["--env".into(), env.into()]);
     }
-    let output = command.output().map_err(|source| MigrateError::Wrangler {
-        detail: format!("could not start wrangler: {source}"),
-    })?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let last = stderr
-            .lines()
-            .rfind(|l| !l.trim().is_empty())
-            .unwrap_or("no message");
+    let finished = Runner::untimed(project)
+        .run(Tool::Wrangler, &args, None)
+        .map_err(|err| MigrateError::Wrangler {
+            detail: err.to_string(),
+        })?;
+    if !finished.status.success() {
         return Err(MigrateError::Wrangler {
             detail: format!(
-                "`wrangler d1 export --remote` failed ({}): {last}",
-                output.status
+                "`wrangler d1 export --remote` failed ({}): {}",
+                finished.status,
+                finished.summary()
             ),
         });
     }

@@ -90,6 +90,17 @@ pub enum SyncError {
         /// `NAME → target: reason`, joined (names and reasons only).
         details: String,
     },
+    /// Values too short to redact safely from output (see `MIN_VALUE_LEN`).
+    #[error("{names}: a value shorter than {min} bytes cannot be redacted safely")]
+    TooShort {
+        /// The names whose values are too short.
+        names: String,
+        /// The shortest value a store takes.
+        min: usize,
+    },
+    /// `--mask` where the masks cannot go safely.
+    #[error(transparent)]
+    MaskRefused(bulwark_core::MaskRefused),
     /// `apply` without `--yes` and no terminal to ask on, or the user said no.
     #[error("{0}")]
     NotConfirmed(String),
@@ -139,6 +150,12 @@ impl Failure for SyncError {
             Self::BadDotenv { .. } => Some("fix it with `secrets-sync edit`".to_owned()),
             Self::Invalid { .. } => Some(
                 "fix the values with `secrets-sync set NAME` or `secrets-sync edit`".to_owned(),
+            ),
+            Self::TooShort { min, .. } => Some(format!(
+                "use a value of at least {min} bytes (a generated token is); a shorter one would show up wherever it happens to occur in output"
+            )),
+            Self::MaskRefused(_) => Some(
+                "--mask is for a GitHub Actions step, whose stderr the runner reads through a pipe; run it there, or without --mask".to_owned(),
             ),
             Self::NotConfirmed(_) => Some("pass --yes to apply without asking".to_owned()),
             _ => None,

@@ -5,10 +5,11 @@ use std::fs::OpenOptions;
 use std::io::Write as _;
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus};
+use std::process::ExitStatus;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use bulwark_process::UserCommand;
 use bulwark_vault::Recipient;
 
 use crate::{Dotenv, Store, SyncError};
@@ -46,11 +47,11 @@ pub fn exec(store: &Store, command: &[OsString]) -> Result<ExitStatus, SyncError
         command: String::new(),
         source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "no command given"),
     })?;
-    let mut child = Command::new(program);
-    // The command gets the store's values, never the key that opens the store.
-    child.args(args).env_remove(bulwark_vault::IDENTITY_ENV);
+    // The command gets the store's values, never the key that opens the store
+    // (bulwark_process::OWN_KEY_VARS).
+    let mut child = UserCommand::new(program).args(args);
     for (name, value) in store.document().entries() {
-        child.env(name, value.expose());
+        child = child.env(name, value);
     }
     child.status().map_err(|source| SyncError::Spawn {
         command: program.to_string_lossy().into_owned(),
@@ -188,10 +189,9 @@ fn edit_loop(
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "set $VISUAL or $EDITOR"),
         })?;
     loop {
-        let status = Command::new(program)
+        let status = UserCommand::new(program)
             .args(args)
-            .arg(&plain.path)
-            .env_remove(bulwark_vault::IDENTITY_ENV)
+            .args([&plain.path])
             .status()
             .map_err(|source| SyncError::Spawn {
                 command: program.clone(),
@@ -214,6 +214,12 @@ fn edit_loop(
         );
         match Dotenv::parse(&text) {
             Ok(document) => {
+                if let Err(err) = crate::check_document(&document) {
+                    if (session.retry)(&format!("the edited file is not valid: {err}")) {
+                        continue;
+                    }
+                    return Err(err);
+                }
                 store.replace(document);
                 return store.save(recipients, false);
             }
@@ -227,5 +233,13 @@ fn edit_loop(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn user_commands_never_get_the_variable_that_holds_the_store_key() {
+        assert!(bulwark_process::OWN_KEY_VARS.contains(&bulwark_vault::IDENTITY_ENV));
     }
 }

@@ -271,6 +271,7 @@ fn plan(sync: &Sync<'_>, state: &SyncState, prune: bool, progress: &dyn Progress
                     };
                     if action.is_change()
                         && let Some(reason) = refusal(&target.spec, value.expose())
+                            .or_else(|| crate::too_short(value.expose()))
                     {
                         target_plan.refused.push(Refused {
                             name: name.to_owned(),

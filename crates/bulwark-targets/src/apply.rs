@@ -8,7 +8,7 @@ use bulwark_secret::{Secret, SecretBuf};
 
 use crate::TargetError;
 use crate::list::{push_flag, secrets_store_ids, wrangler_flags};
-use crate::runner::{Runner, Tool, describe};
+use bulwark_process::{Runner, Tool, describe};
 
 /// Largest value each target takes, in bytes (the Secrets Store counts characters).
 const WORKERS_MAX: usize = 5 * 1024;
@@ -294,7 +294,7 @@ fn run_checked(
         Ok(finished) => Err(TargetError::Failed {
             command: describe(tool, args),
             status: finished.status.to_string(),
-            detail: crate::list::last_lines(&finished.stderr),
+            detail: finished.summary(),
         }
         .to_string()),
         Err(err) => Err(err.to_string()),

@@ -2,48 +2,28 @@
 //! apps through `fly`, GitHub Actions secrets through `gh`, and the process environment.
 //!
 //! Listing asks each CLI for secret **names** only; no command here ever requests a
-//! value. Children run through [`Runner`]: located on purpose, given an environment
-//! allowlist, stopped when they hang, their stderr scrubbed of every known value.
+//! value. Children run through [`bulwark_process::Runner`]: located on purpose, given an
+//! environment allowlist, stopped with everything they started when they hang, their
+//! stderr scrubbed of every known value.
 
 mod apply;
 mod list;
-mod runner;
 
 use std::path::PathBuf;
 
 use bulwark_core::{Exit, Failure};
 
 pub use apply::{ApplyOptions, Change, Outcome, apply, refusal};
+pub use bulwark_process::{Finished, ProcessError, Runner, Tool, strip_ansi};
 pub use list::{NameList, list_names};
-pub use runner::{Finished, Runner, Tool, strip_ansi};
 
 /// Why a target could not be listed or changed. Every message is safe to print: child
 /// output in it has passed the runner's redactor.
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
-    /// The CLI is not installed (or not on PATH).
-    #[error("`{}` was not found on PATH", tool.program())]
-    Missing {
-        /// Which CLI.
-        tool: Tool,
-    },
-    /// The CLI could not be started.
-    #[error("failed to run `{command}`")]
-    Spawn {
-        /// The command line (never holds a value).
-        command: String,
-        /// What the OS said.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The CLI ran longer than the timeout and was stopped.
-    #[error("`{command}` did not finish within {seconds} s and was stopped")]
-    Timeout {
-        /// The command line.
-        command: String,
-        /// The timeout.
-        seconds: u64,
-    },
+    /// The CLI could not be found, started or waited for.
+    #[error(transparent)]
+    Process(#[from] ProcessError),
     /// The CLI says it is not logged in.
     #[error("`{command}` is not authenticated: {detail}")]
     Unauthenticated {
@@ -61,7 +41,7 @@ pub enum TargetError {
         command: String,
         /// Its exit status.
         status: String,
-        /// The last lines of its stderr (scrubbed).
+        /// Its own error, or the last lines of its stderr (scrubbed).
         detail: String,
     },
     /// The CLI's output was not in the shape it documents.
@@ -101,15 +81,15 @@ impl Failure for TargetError {
 
     fn hint(&self) -> Option<String> {
         match self {
-            Self::Missing { tool } => Some(tool.install_hint().to_owned()),
+            Self::Process(err) => err.hint(),
             Self::Unauthenticated { tool, .. } => Some(match tool {
-                Tool::Wrangler => "set CLOUDFLARE_API_TOKEN (and CLOUDFLARE_ACCOUNT_ID) or run `wrangler login`".to_owned(),
+                Tool::Wrangler => {
+                    "set CLOUDFLARE_API_TOKEN (and CLOUDFLARE_ACCOUNT_ID) or run `wrangler login`"
+                        .to_owned()
+                }
                 Tool::Fly => "set FLY_API_TOKEN or run `fly auth login`".to_owned(),
                 Tool::Gh => "set GH_TOKEN or run `gh auth login`".to_owned(),
             }),
-            Self::Timeout { .. } => {
-                Some("the CLI may be waiting for a login or a network; raise --timeout if it is just slow".to_owned())
-            }
             _ => None,
         }
     }

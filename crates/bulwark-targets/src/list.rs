@@ -8,7 +8,7 @@ use bulwark_secret::Secret;
 use serde_json::Value;
 
 use crate::TargetError;
-use crate::runner::{Finished, Runner, Tool, describe};
+use bulwark_process::{Finished, Runner, Tool, describe};
 
 /// Secrets Store pages are read this many at a time (the API's largest page).
 const STORE_PAGE_SIZE: usize = 100;
@@ -114,7 +114,7 @@ fn checked(
 /// Classifies a failed run: not logged in, or some other failure.
 fn failure(tool: Tool, args: &[OsString], finished: &Finished) -> TargetError {
     let command = describe(tool, args);
-    let detail = last_lines(&finished.stderr);
+    let detail = finished.summary();
     let lower = finished.stderr.to_lowercase();
     let unauthenticated = [
         "not authenticated",
@@ -141,21 +141,6 @@ fn failure(tool: Tool, args: &[OsString], finished: &Finished) -> TargetError {
             status: finished.status.to_string(),
             detail,
         }
-    }
-}
-
-/// The last three non-empty lines of a (scrubbed) stderr, on one line.
-pub(crate) fn last_lines(stderr: &str) -> String {
-    let lines: Vec<&str> = stderr
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with("🪵"))
-        .collect();
-    let start = lines.len().saturating_sub(3);
-    if lines.is_empty() {
-        "no error output".to_owned()
-    } else {
-        lines[start..].join(" | ")
     }
 }
 
@@ -369,14 +354,5 @@ mod tests {
                 .expect("valid json");
         let list = names_from(&items, &["name", "Name"]);
         assert_eq!(list.names.into_iter().collect::<Vec<_>>(), ["NEW", "OLD"]);
-    }
-
-    #[test]
-    fn last_lines_keep_the_end_of_stderr() {
-        assert_eq!(
-            last_lines("a\n\nb\nc\nd\n🪵 Logs were written\n"),
-            "b | c | d"
-        );
-        assert_eq!(last_lines(""), "no error output");
     }
 }
