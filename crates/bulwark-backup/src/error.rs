@@ -75,6 +75,15 @@ pub enum BackupError {
         /// The path.
         path: PathBuf,
     },
+    /// A signal (SIGINT, SIGTERM, SIGHUP) stopped the command; what it made is removed.
+    #[error("interrupted by a signal: stopped and removed what this run had written")]
+    Interrupted,
+    /// A manifest this version does not read (unknown format or fields, edited bytes).
+    #[error("{reason}")]
+    ManifestRefused {
+        /// Why.
+        reason: String,
+    },
     /// The backup cannot be restored (bad checksum, corrupt stream, wrong key).
     #[error("{} cannot be restored: {reason}", path.display())]
     Unrestorable {
@@ -126,7 +135,11 @@ impl BackupError {
 impl Failure for BackupError {
     fn exit(&self) -> Exit {
         match self {
-            Self::Usage { .. } | Self::Input { .. } | Self::Exists { .. } => Exit::Usage,
+            Self::Usage { .. }
+            | Self::Input { .. }
+            | Self::Exists { .. }
+            | Self::ManifestRefused { .. } => Exit::Usage,
+            Self::Interrupted => Exit::Interrupted,
             Self::Vault(err) => err.exit(),
             Self::Unrestorable { .. } => Exit::Problem,
             Self::Io { .. } | Self::Sqlite { .. } | Self::Locked { .. } | Self::Child { .. } => {

@@ -1,6 +1,7 @@
 //! `export`: snapshot, compress, encrypt, write atomically with a manifest, upload.
 
 use std::fs::File;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use bulwark_core::Progress;
@@ -10,9 +11,9 @@ use serde::Serialize;
 
 use crate::layout::{
     self, BackupName, DirLock, Kind, MANIFEST_FORMAT, Manifest, Source, TEMP_PREFIX, TableRows,
-    WORK_PREFIX, manifest_path,
+    manifest_path,
 };
-use crate::{BackupError, ChildOutput, pipeline, sqlite};
+use crate::{BackupError, ChildOutput, interrupt, pipeline, sqlite};
 
 /// What to back up.
 #[derive(Debug, Clone)]
@@ -100,35 +101,40 @@ pub fn export(
     std::fs::create_dir_all(&request.out_dir)
         .map_err(BackupError::io("create the directory", &request.out_dir))?;
     let _lock = DirLock::acquire(&request.out_dir)?;
-    remove_stale_temps(&request.out_dir);
+    let _signals = interrupt::Guard::install();
+    complete_killed_runs(&request.out_dir);
+    layout::remove_leftovers(&request.out_dir, true);
 
-    let created = layout::now();
-    let plain_file = layout::temp_file(&request.out_dir, TEMP_PREFIX)?;
+    let snapshot_time = layout::now();
+    // The plaintext copy lives only in this private directory, removed on every path.
+    let private = layout::private_dir(&request.out_dir)?;
+    let plain_path = private.path().join("snapshot");
+    // A Ctrl-C reaches wrangler too: its failure is then the interruption.
     let (kind, source, stats, warnings, d1_bookmark) =
-        take_snapshot(request, plain_file.path(), progress)?;
+        take_snapshot(request, &plain_path, private.path(), progress)
+            .map_err(interrupt::or_interrupted)?;
+    interrupt::check()?;
 
-    let backup_name = BackupName {
-        name: request.name.clone(),
-        time: created,
+    let (created, backup_name) = free_name(
+        &request.out_dir,
+        &request.name,
+        snapshot_time,
         kind,
-        encrypted: recipients.is_some(),
-    };
+        recipients.is_some(),
+    )?;
     let final_path = request.out_dir.join(backup_name.file_name());
     let sealed_file = layout::atomic_file(&final_path, TEMP_PREFIX)?;
-    let size = plain_file
-        .as_file()
-        .metadata()
-        .map_err(BackupError::io("read", plain_file.path()))?
+    let size = std::fs::metadata(&plain_path)
+        .map_err(BackupError::io("read", &plain_path))?
         .len();
     progress.set_message("compress and encrypt");
     progress.set_total(size);
-    let input =
-        File::open(plain_file.path()).map_err(BackupError::io("read", plain_file.path()))?;
-    let (plaintext, ciphertext, tables, schema) =
-        seal_and_count(stats, input, &sealed_file, recipients, progress)?;
-    drop(plain_file);
-
-    let manifest = Manifest {
+    let input = File::open(&plain_path).map_err(BackupError::io("read", &plain_path))?;
+    let unknown = layout::Digest {
+        size: 0,
+        sha256: String::new(),
+    };
+    let mut manifest = Manifest {
         format_version: MANIFEST_FORMAT,
         tool: "db-backup".to_owned(),
         tool_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -139,10 +145,10 @@ pub fn export(
         created_at: created.to_string(),
         compression: "zstd".to_owned(),
         encrypted: recipients.is_some(),
-        plaintext,
-        ciphertext,
-        tables,
-        schema_sha256: schema,
+        plaintext: unknown.clone(),
+        ciphertext: unknown,
+        tables: Vec::new(),
+        schema_sha256: String::new(),
         d1_bookmark,
         recipients: recipients
             .unwrap_or_default()
@@ -151,13 +157,18 @@ pub fn export(
             .collect(),
         warnings,
     };
-    // Manifest first: a backup file never exists without its manifest.
-    let manifest_file = manifest_path(&final_path);
-    layout::write_json(&manifest_file, &manifest)?;
-    if let Err(err) = layout::persist(sealed_file, false) {
-        let _ = std::fs::remove_file(&manifest_file);
-        return Err(err);
-    }
+    seal_and_count(
+        stats,
+        input,
+        &sealed_file,
+        recipients,
+        progress,
+        &mut manifest,
+    )?;
+    drop(private);
+    interrupt::check()?;
+
+    let manifest_file = publish(sealed_file, &manifest, &final_path)?;
     progress.finish();
 
     let mut uploaded = Vec::new();
@@ -178,6 +189,43 @@ pub fn export(
     })
 }
 
+/// Names the backup and its manifest. The manifest is complete under a temp name before
+/// the backup gets its name, and gets its own name right after: a run killed in between
+/// leaves temp files (removed by the next export) or a backup whose manifest the next
+/// export puts in place ([`complete_killed_runs`]). Never replaces a file.
+fn publish(
+    sealed_file: bulwark_core::fs::AtomicFile,
+    manifest: &Manifest,
+    final_path: &Path,
+) -> Result<PathBuf, BackupError> {
+    let manifest_file = manifest_path(final_path);
+    let mut manifest_temp = layout::atomic_file(&manifest_file, TEMP_PREFIX)?;
+    manifest_temp
+        .write_all(&manifest.to_file_bytes())
+        .map_err(BackupError::io("write", manifest_temp.temp_path()))?;
+    manifest_temp
+        .as_file()
+        .sync_all()
+        .map_err(BackupError::io("sync", manifest_temp.temp_path()))?;
+    layout::persist(sealed_file, false).map_err(|err| match err {
+        BackupError::Exists { path } => BackupError::Io {
+            action: "name the backup",
+            path,
+            source: std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "another file took this name while the backup was written; nothing was replaced",
+            ),
+        },
+        other => other,
+    })?;
+    if let Err(err) = layout::persist(manifest_temp, false) {
+        // This run made the backup file a moment ago; without its manifest it goes too.
+        let _ = std::fs::remove_file(final_path);
+        return Err(err);
+    }
+    Ok(manifest_file)
+}
+
 /// Tables and schema hash: known (D1, from the loaded dump), or still to be counted in
 /// the source's read transaction while the copy is sealed (SQLite).
 enum Stats {
@@ -188,10 +236,12 @@ enum Stats {
 /// What a snapshot step learned: kind, source, statistics, warnings, bookmark.
 type Snapshot = (Kind, Source, Stats, Vec<String>, Option<String>);
 
-/// Writes the plaintext (a database file or a SQL dump) to `dest`.
+/// Writes the plaintext (a database file or a SQL dump) to `dest`, with scratch files in
+/// the private directory `private`.
 fn take_snapshot(
     request: &ExportRequest,
     dest: &Path,
+    private: &Path,
     progress: &dyn Progress,
 ) -> Result<Snapshot, BackupError> {
     Ok(match &request.source {
@@ -211,7 +261,7 @@ fn take_snapshot(
         }
         ExportSource::D1(d1) => {
             progress.set_message("wrangler d1 export");
-            let (tables, schema, mut warnings) = d1_export(d1, dest, &request.out_dir)?;
+            let (tables, schema, mut warnings) = d1_export(d1, dest, private)?;
             let bookmark = if d1.remote {
                 match d1_bookmark(d1) {
                     Ok(bookmark) => Some(bookmark),
@@ -238,56 +288,118 @@ fn take_snapshot(
     })
 }
 
-/// Seals the copy while another thread counts the rows, and returns the plaintext and
-/// ciphertext digests with the tables and schema hash.
+/// Seals the copy while another thread counts the rows, and fills in the manifest's
+/// plaintext digest, tables, schema hash and ciphertext digest; the payload ends with the
+/// manifest's copy.
 fn seal_and_count(
     stats: Stats,
     input: File,
     sealed_file: &bulwark_core::fs::AtomicFile,
     recipients: Option<&[Recipient]>,
     progress: &dyn Progress,
-) -> Result<(layout::Digest, layout::Digest, Vec<TableRows>, String), BackupError> {
-    let (counted, sealed) = std::thread::scope(|scope| {
+    manifest: &mut Manifest,
+) -> Result<(), BackupError> {
+    let path = sealed_file.temp_path().to_owned();
+    let ciphertext = std::thread::scope(|scope| {
         let counted = scope.spawn(move || match stats {
             Stats::Ready(tables, schema) => Ok((tables, schema)),
             Stats::Pending(snapshot) => snapshot.stats(),
         });
-        let sealed = pipeline::seal(
+        let copy = |plain: &layout::Digest| {
+            let (tables, schema) = counted.join().map_err(|_| BackupError::Io {
+                action: "count the rows of",
+                path: path.clone(),
+                source: std::io::Error::other("the counting thread panicked"),
+            })??;
+            manifest.plaintext = plain.clone();
+            manifest.tables = tables;
+            manifest.schema_sha256 = schema;
+            Ok(manifest.payload_copy())
+        };
+        pipeline::seal(
             input,
             sealed_file.as_file(),
             sealed_file.temp_path(),
             recipients,
             progress,
-        );
-        (counted.join(), sealed)
-    });
-    let (plaintext, ciphertext) = sealed?;
-    let (tables, schema) = counted.map_err(|_| BackupError::Io {
-        action: "count the rows of",
-        path: sealed_file.temp_path().to_owned(),
-        source: std::io::Error::other("the counting thread panicked"),
-    })??;
-    Ok((plaintext, ciphertext, tables, schema))
+            copy,
+        )
+        .map(|(_, ciphertext)| ciphertext)
+    })?;
+    manifest.ciphertext = ciphertext;
+    Ok(())
 }
 
-/// Removes what killed runs left: every export temp (we hold the lock, so none is in
-/// use) and verify/restore temps older than a day (those run without the lock).
-fn remove_stale_temps(dir: &Path) {
+/// The name of the backup taken at `time`: that time to the microsecond, moved on by a
+/// microsecond while a file of that name (or its manifest) exists, so two exports never
+/// collide and never touch each other's files.
+fn free_name(
+    dir: &Path,
+    name: &str,
+    time: jiff::Timestamp,
+    kind: Kind,
+    encrypted: bool,
+) -> Result<(jiff::Timestamp, BackupName), BackupError> {
+    let mut time = time;
+    for _ in 0..10_000 {
+        let candidate = BackupName {
+            name: name.to_owned(),
+            time,
+            kind,
+            encrypted,
+        };
+        let path = dir.join(candidate.file_name());
+        if !path.exists() && !manifest_path(&path).exists() {
+            return Ok((time, candidate));
+        }
+        time = time
+            .checked_add(jiff::SignedDuration::from_micros(1))
+            .map_err(|err| BackupError::usage(format!("no time for a backup name: {err}"), None))?;
+    }
+    Err(BackupError::Io {
+        action: "find a free backup name in",
+        path: dir.to_owned(),
+        source: std::io::Error::new(std::io::ErrorKind::AlreadyExists, "every name is taken"),
+    })
+}
+
+/// Puts in place the manifest of a backup whose export was killed between naming the
+/// backup and naming its manifest: a temp file that is a valid manifest, of a backup that
+/// exists without one and whose bytes it matches. Runs under the directory lock.
+fn complete_killed_runs(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    let day_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(24 * 3600);
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let Ok(meta) = entry.metadata() else { continue };
-        let stale = name.starts_with(TEMP_PREFIX)
-            || (name.starts_with(WORK_PREFIX) && meta.modified().is_ok_and(|t| t < day_ago));
-        if stale {
-            let _ = if meta.is_dir() {
-                std::fs::remove_dir_all(entry.path())
-            } else {
-                std::fs::remove_file(entry.path())
-            };
+        if !name.starts_with(TEMP_PREFIX) || !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        if entry
+            .metadata()
+            .map_or(true, |m| m.len() > layout::MANIFEST_MAX as u64)
+        {
+            continue;
+        }
+        let Ok(bytes) = std::fs::read(entry.path()) else {
+            continue;
+        };
+        let Ok(manifest) = Manifest::from_file_bytes(&bytes) else {
+            continue;
+        };
+        if BackupName::parse(&manifest.file).is_none() {
+            continue;
+        }
+        let backup = dir.join(&manifest.file);
+        let target = manifest_path(&backup);
+        if !backup.is_file() || target.exists() {
+            continue;
+        }
+        if pipeline::digest_file(&backup).is_ok_and(|d| d == manifest.ciphertext)
+            && std::fs::hard_link(entry.path(), &target).is_ok()
+        {
+            let _ = std::fs::remove_file(entry.path());
+            let _ = layout::sync_dir(dir);
         }
     }
 }

@@ -9,8 +9,10 @@
 //!   transaction, or `wrangler d1 export` with a virtual-table pre-flight), compress with
 //!   multithreaded zstd, encrypt to age recipients (fail closed without them unless
 //!   [`Encryption::None`]), write atomically under a directory lock, upload to R2.
-//! - [`verify`]: checksum, decrypt, decompress, restore into a temp database,
-//!   `integrity_check`, row counts against the manifest.
+//! - [`verify`]: strict manifest, checksum, decrypt, decompress (never past the
+//!   manifest's size), compare the manifest with its authenticated copy in the payload,
+//!   restore into a private temp database (a SQL dump sandboxed), `integrity_check`, row
+//!   counts against the manifest.
 //! - [`list`], [`prune`] (restic's rules), [`restore`] (atomic, never over a file
 //!   without `force`), [`record_status`] for monitors.
 //!
@@ -22,6 +24,7 @@
 
 mod error;
 mod export;
+mod interrupt;
 pub mod layout;
 mod pipeline;
 mod retention;
@@ -95,8 +98,12 @@ impl Report for ExportReport {
 }
 
 impl Report for VerifyReport {
+    /// 2 when a manifest is in a format this version does not read, else 1 when any
+    /// backup failed, else 0: every backup is checked either way.
     fn exit(&self) -> Exit {
-        if self.backups.iter().all(|b| b.ok) {
+        if self.backups.iter().any(|b| b.unsupported) {
+            Exit::Usage
+        } else if self.backups.iter().all(|b| b.ok) {
             Exit::Ok
         } else {
             Exit::Problem
@@ -104,7 +111,7 @@ impl Report for VerifyReport {
     }
 
     fn render_human(&self, out: &mut dyn Write, styles: &Styles) -> io::Result<()> {
-        let (ok, error) = (styles.ok, styles.error);
+        let (ok, error, warn) = (styles.ok, styles.error, styles.warning);
         for backup in &self.backups {
             if backup.ok {
                 writeln!(
@@ -114,6 +121,9 @@ impl Report for VerifyReport {
                     backup.tables,
                     backup.rows
                 )?;
+                for warning in &backup.warnings {
+                    writeln!(out, "  {warn}warning:{warn:#} {warning}")?;
+                }
             } else {
                 writeln!(out, "{error}FAILED{error:#} {}", backup.file.display())?;
                 for problem in &backup.problems {

@@ -1,6 +1,7 @@
 //! The byte pipeline: plaintext → zstd (multithreaded) → age → file, hashing both ends; and
 //! back: file → age → zstd → plaintext. The format is nothing of our own: `age -d | zstd -d`
-//! undoes it.
+//! undoes it. After the zstd frame comes a zstd *skippable* frame (which `zstd -d` skips)
+//! holding the manifest's copy ([`trailer_frame`]), so the encryption authenticates it.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
@@ -124,11 +125,73 @@ impl Write for ChannelWriter {
     }
 }
 
+/// Magic number of the skippable frame that carries the manifest's copy (zstd reserves
+/// 0x184D2A50..=0x184D2A5F for frames decoders skip).
+const TRAILER_MAGIC: u32 = 0x184D_2A5B;
+/// The last bytes of the trailer frame.
+const TRAILER_MARK: &[u8; 8] = b"DBBKMANI";
+
+/// The skippable frame holding `copy`: magic, frame size, `copy`, its length, a mark.
+pub(crate) fn trailer_frame(copy: &[u8]) -> Vec<u8> {
+    let len = u32::try_from(copy.len()).unwrap_or(u32::MAX);
+    let mut frame = Vec::with_capacity(copy.len() + 20);
+    frame.extend_from_slice(&TRAILER_MAGIC.to_le_bytes());
+    frame.extend_from_slice(&len.saturating_add(12).to_le_bytes());
+    frame.extend_from_slice(copy);
+    frame.extend_from_slice(&len.to_le_bytes());
+    frame.extend_from_slice(TRAILER_MARK);
+    frame
+}
+
+/// The manifest copy at the very end of a decrypted stream's `tail`, if there is one.
+fn parse_trailer(tail: &[u8]) -> Option<Vec<u8>> {
+    let body = tail.strip_suffix(TRAILER_MARK.as_slice())?;
+    let (body, len) = body.split_at_checked(body.len().checked_sub(4)?)?;
+    let len = usize::try_from(u32::from_le_bytes(len.try_into().ok()?)).ok()?;
+    let (head, copy) = body.split_at_checked(body.len().checked_sub(len)?)?;
+    let header = head.get(head.len().checked_sub(8)?..)?;
+    let expected = [
+        TRAILER_MAGIC.to_le_bytes(),
+        u32::try_from(len + 12).ok()?.to_le_bytes(),
+    ]
+    .concat();
+    (header == expected.as_slice()).then(|| copy.to_vec())
+}
+
+/// A reader that keeps the last `keep` bytes it passed on.
+struct TailCapture<R> {
+    inner: R,
+    tail: Vec<u8>,
+    keep: usize,
+}
+
+impl<R: Read> Read for TailCapture<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.tail.extend_from_slice(&buf[..n]);
+        if self.tail.len() > 2 * self.keep {
+            let cut = self.tail.len() - self.keep;
+            self.tail.drain(..cut);
+        }
+        Ok(n)
+    }
+}
+
+impl<R> TailCapture<R> {
+    fn tail(&self) -> &[u8] {
+        let start = self.tail.len().saturating_sub(self.keep);
+        &self.tail[start..]
+    }
+}
+
 /// Reads `input` to its end in `CHUNK`s, hashing it, and sends the chunks to `tx`.
 fn read_and_hash(mut input: File, tx: &SyncSender<Vec<u8>>) -> io::Result<Digest> {
     let mut hasher = Sha256::new();
     let mut size = 0u64;
     loop {
+        if crate::interrupt::is_set() {
+            return Err(io::Error::other("interrupted by a signal"));
+        }
         let mut buf = vec![0; CHUNK];
         let mut filled = 0;
         while filled < CHUNK {
@@ -158,16 +221,20 @@ fn read_and_hash(mut input: File, tx: &SyncSender<Vec<u8>>) -> io::Result<Digest
 /// Compresses `input` into `sink` on three kinds of threads, so that each stage runs on
 /// its own core as a shell pipeline would: one reads and hashes the plaintext, zstd's
 /// workers compress (this thread feeds them), one encrypts, hashes and writes the output.
+/// After the zstd frame, `trailer` (given the plaintext's digest) adds the bytes of the
+/// manifest's frame.
 fn compress<W: Write + Send>(
     input: File,
     sink: W,
     progress: &dyn Progress,
+    trailer: impl FnOnce(&Digest) -> io::Result<Vec<u8>>,
 ) -> io::Result<(W, Digest)> {
     std::thread::scope(|scope| {
         let (in_tx, in_rx) = sync_channel::<Vec<u8>>(4);
         // Room for the compressed output of a few zstd jobs while the writer syncs.
         let (out_tx, out_rx) = sync_channel::<Vec<u8>>(32);
         let reader = scope.spawn(move || read_and_hash(input, &in_tx));
+        let mut read = None;
         let writer = scope.spawn(move || -> io::Result<W> {
             let mut sink = sink;
             for chunk in out_rx {
@@ -191,30 +258,59 @@ fn compress<W: Write + Send>(
                 progress.advance(chunk.len() as u64);
             }
             let mut channel = encoder.finish()?;
+            let digest = reader
+                .join()
+                .map_err(|_| io::Error::other("the reader thread panicked"))??;
+            channel.write_all(&trailer(&digest)?)?;
+            read = Some(digest);
             channel.flush()
         })();
         drop(in_rx);
-        let read = reader
-            .join()
-            .map_err(|_| io::Error::other("the reader thread panicked"))?;
         let written = writer
             .join()
             .map_err(|_| io::Error::other("the writer thread panicked"))?;
         // The first real cause wins: a failed write shows up upstream as a broken pipe.
         let sink = written?;
         compressed?;
-        Ok((sink, read?))
+        let read = read.ok_or_else(|| io::Error::other("the reader thread stopped"))?;
+        Ok((sink, read))
     })
 }
 
-/// Writes `input`, compressed and (with `recipients`) encrypted, to `output`. Returns the
-/// plaintext's and the written file's digests. The caller syncs and renames the file.
+/// Writes `input`, compressed and (with `recipients`) encrypted, to `output`, followed by
+/// the frame of the manifest copy that `copy` makes once the plaintext's digest is known.
+/// Returns the plaintext's and the written file's digests. The caller syncs and renames
+/// the file.
 pub(crate) fn seal(
     input: File,
     output: &File,
     output_path: &Path,
     recipients: Option<&[Recipient]>,
     progress: &dyn Progress,
+    copy: impl FnOnce(&Digest) -> Result<Vec<u8>, BackupError>,
+) -> Result<(Digest, Digest), BackupError> {
+    let mut failed = None;
+    let trailer = |digest: &Digest| match copy(digest) {
+        Ok(bytes) => Ok(trailer_frame(&bytes)),
+        Err(err) => {
+            failed = Some(err);
+            Err(io::Error::other("the manifest could not be made"))
+        }
+    };
+    let sealed = seal_with(input, output, output_path, recipients, progress, trailer);
+    match (failed, sealed) {
+        (Some(err), _) | (None, Err(err)) => Err(crate::interrupt::or_interrupted(err)),
+        (None, Ok(digests)) => Ok(digests),
+    }
+}
+
+fn seal_with(
+    input: File,
+    output: &File,
+    output_path: &Path,
+    recipients: Option<&[Recipient]>,
+    progress: &dyn Progress,
+    trailer: impl FnOnce(&Digest) -> io::Result<Vec<u8>>,
 ) -> Result<(Digest, Digest), BackupError> {
     let io_err = BackupError::io("write", output_path);
     let sink = Hashing::new(BufWriter::with_capacity(
@@ -227,10 +323,11 @@ pub(crate) fn seal(
     let (sink, plain) = match recipients {
         Some(recipients) => {
             let encrypted = encrypt_to(recipients, Armor::Binary, sink)?;
-            let (encrypted, plain) = compress(input, encrypted, progress).map_err(io_err)?;
+            let (encrypted, plain) =
+                compress(input, encrypted, progress, trailer).map_err(io_err)?;
             (encrypted.finish()?, plain)
         }
-        None => compress(input, sink, progress).map_err(io_err)?,
+        None => compress(input, sink, progress, trailer).map_err(io_err)?,
     };
     let (mut file, sealed) = sink.finish();
     file.flush()
@@ -249,16 +346,26 @@ pub(crate) fn digest_file(path: &Path) -> Result<Digest, BackupError> {
     Ok(hashing.finish().1)
 }
 
-/// Decrypts (with `identities`, for a `.age` file) and decompresses `backup` into `out`.
-/// Returns the plaintext digest. A corrupt or truncated stream is
+/// What [`open`] read.
+pub(crate) struct Opened {
+    /// The plaintext's size and SHA-256.
+    pub(crate) digest: Digest,
+    /// The manifest copy at the end of the payload (`None` in a backup of db-backup 0.x).
+    pub(crate) copy: Option<Vec<u8>>,
+}
+
+/// Decrypts (with `identities`, for a `.age` file) and decompresses `backup` into `out`,
+/// stopping once more than `limit` bytes (the manifest's size) come out. Returns the
+/// plaintext digest and the manifest copy. A corrupt or truncated stream is
 /// [`BackupError::Unrestorable`]; a key that does not fit is a [`VaultError`].
 pub(crate) fn open(
     backup: &Path,
     identities: Option<&Identities>,
     out: &mut dyn Write,
     out_path: &Path,
+    limit: Option<u64>,
     progress: &dyn Progress,
-) -> Result<Digest, BackupError> {
+) -> Result<Opened, BackupError> {
     let unrestorable = |reason: String| BackupError::Unrestorable {
         path: backup.to_owned(),
         reason,
@@ -277,27 +384,46 @@ pub(crate) fn open(
         },
         None => Box::new(file),
     };
-    let mut decoder = zstd::stream::read::Decoder::new(reader)
+    let capture = TailCapture {
+        inner: reader,
+        tail: Vec::new(),
+        keep: crate::layout::MANIFEST_MAX + 32,
+    };
+    let mut decoder = zstd::stream::read::Decoder::new(capture)
         .map_err(|err| unrestorable(format!("zstd: {err}")))?;
     let mut plain = Hashing::new(out);
     let mut buf = vec![0; CHUNK];
     loop {
+        crate::interrupt::check()?;
         let n = match decoder.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
             Err(err) => {
+                crate::interrupt::check()?;
                 return Err(unrestorable(format!(
                     "the stream is corrupted or truncated: {err}"
                 )));
             }
         };
+        if let Some(limit) = limit
+            && plain.size + n as u64 > limit
+        {
+            return Err(unrestorable(format!(
+                "it decompresses to more than the {limit} bytes its manifest gives: stopped there"
+            )));
+        }
         plain
             .write_all(&buf[..n])
             .map_err(BackupError::io("write", out_path))?;
         progress.advance(n as u64);
     }
+    // Whatever the decoder left unread must still pass through (and be authenticated).
+    let mut rest = decoder.finish();
+    io::copy(&mut rest, &mut io::sink())
+        .map_err(|err| unrestorable(format!("the stream is corrupted or truncated: {err}")))?;
+    let copy = parse_trailer(rest.get_ref().tail());
     let (out, digest) = plain.finish();
     out.flush().map_err(BackupError::io("write", out_path))?;
-    Ok(digest)
+    Ok(Opened { digest, copy })
 }

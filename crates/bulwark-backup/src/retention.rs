@@ -8,10 +8,10 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
-use crate::BackupError;
 use crate::layout::{
-    self, BackupName, DirLock, Kind, Manifest, VerifiedStamp, manifest_path, verified_path,
+    self, BackupName, DirLock, Kind, ManifestFile, VerifiedStamp, manifest_path, verified_path,
 };
+use crate::{BackupError, pipeline};
 
 /// One backup in a directory.
 #[derive(Debug, Clone, Serialize)]
@@ -30,7 +30,8 @@ pub struct Listed {
     pub encrypted: bool,
     /// Whether its manifest is there.
     pub manifest: bool,
-    /// Whether a verify passed on exactly this file.
+    /// Whether a verify passed on exactly these bytes: the stamp's SHA-256 is the file's
+    /// SHA-256 now (hashed by `list`) and the manifest's.
     pub verified: bool,
     #[serde(skip)]
     time: Timestamp,
@@ -58,15 +59,24 @@ pub fn list(dir: &Path) -> Result<ListReport, BackupError> {
         };
         let file = entry.path();
         let size = entry.metadata().map_or(0, |m| m.len());
-        let manifest = layout::read_json::<Manifest>(&manifest_path(&file))
-            .ok()
-            .flatten();
+        let (manifest, manifest_sha256) = match layout::read_manifest(&file) {
+            ManifestFile::Read(manifest, sha) => (Some(manifest), Some(sha)),
+            _ => (None, None),
+        };
         let verified = match (
             &manifest,
             layout::read_json::<VerifiedStamp>(&verified_path(&file)),
         ) {
             (Some(m), Ok(Some(stamp))) => {
-                stamp.ciphertext_sha256 == m.ciphertext.sha256 && m.ciphertext.size == size
+                stamp.ciphertext_sha256 == m.ciphertext.sha256
+                    && m.ciphertext.size == size
+                    && stamp
+                        .manifest_sha256
+                        .as_ref()
+                        .is_none_or(|sha| Some(sha) == manifest_sha256.as_ref())
+                    // The stamp holds for these bytes only: hash the file as it is now.
+                    && pipeline::digest_file(&file)
+                        .is_ok_and(|d| d.sha256 == stamp.ciphertext_sha256)
             }
             _ => false,
         };
@@ -218,7 +228,9 @@ pub fn prune(dir: &Path, policy: Policy, dry_run: bool) -> Result<PruneReport, B
     }
     if !dry_run {
         for file in &remove {
-            for path in [verified_path(file), manifest_path(file), file.clone()] {
+            // The backup first: a prune killed half-way leaves sidecars without a backup
+            // (ignored by list and verify), never a backup without its manifest.
+            for path in [file.clone(), verified_path(file), manifest_path(file)] {
                 match std::fs::remove_file(&path) {
                     Ok(()) => {}
                     Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}

@@ -310,11 +310,7 @@ fn flipped_bytes_truncation_and_a_missing_manifest_fail_verification() {
     fs::write(&report.file, &flipped).expect("write");
     let mut manifest = report.manifest.clone();
     manifest.ciphertext.sha256 = sha256_cli(&report.file);
-    fs::write(
-        &report.manifest_file,
-        serde_json::to_vec(&manifest).expect("json"),
-    )
-    .expect("write");
+    fs::write(&report.manifest_file, manifest_bytes(&manifest)).expect("write");
     let verified = verify(&report.file, &key);
     assert!(!verified.backups[0].ok);
     assert!(
@@ -476,13 +472,13 @@ fn kill_9_in_the_middle_of_an_export_leaves_no_partial_file_under_the_final_name
     make_db(&small, 10);
     let key = Key::new();
     export_sqlite(&small, &out, &key);
+    // Its temp files and its private directory with the plaintext snapshot.
     let temps = fs::read_dir(&out)
         .expect("dir")
         .flatten()
         .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with(".db-backup-tmp-")
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with(".db-backup-tmp-") || name.starts_with(".db-backup-work-")
         })
         .count();
     assert_eq!(temps, 0);
@@ -700,7 +696,19 @@ fn prune_keeps_by_policy_and_never_the_newest_verified_backup() {
     let mut manifest = report.manifest.clone();
     manifest.created_at = "2026-01-05T02:00:00Z".to_owned();
     let manifest_file = out.join("app-20260105T020000Z.sqlite.zst.age.manifest.json");
-    fs::write(&manifest_file, serde_json::to_vec(&manifest).expect("json")).expect("write");
+    fs::write(&manifest_file, manifest_bytes(&manifest)).expect("write");
+    // The stamp binds the manifest's bytes too: stamp the moved one as a verify would.
+    let stamp = serde_json::json!({
+        "verified_at": "2026-01-05T03:00:00Z",
+        "tool_version": "test",
+        "ciphertext_sha256": sha256_cli(&old),
+        "manifest_sha256": sha256_cli(&manifest_file),
+    });
+    fs::write(
+        out.join("app-20260105T020000Z.sqlite.zst.age.verified.json"),
+        serde_json::to_vec(&stamp).expect("json"),
+    )
+    .expect("write");
     // Unverified backups, one a day for the last days of November, plus another name.
     for day in 20..=24 {
         fs::write(
@@ -872,4 +880,523 @@ fn d1_local_export_around_fts5_with_the_real_wrangler() {
     assert!(report.manifest.warnings[0].contains("virtual table `docs`"));
     let verified = verify(&report.file, &key);
     assert!(verified.backups[0].ok, "{verified:?}");
+}
+
+// ---- Fail closed (issue 13). These use only the API of db-backup 0.x, so the same file
+// shows each of them failing there.
+
+/// The exit code a verify earns: its report's, or its error's.
+fn verify_exit(path: &Path, key: &Key) -> bulwark_core::Exit {
+    use bulwark_core::Report as _;
+    let mut provider = key.provider();
+    match bulwark_backup::verify(path, &mut provider, &NoProgress) {
+        Ok(report) => {
+            key.assert_absent(&format!("{report:?}"));
+            report.exit()
+        }
+        Err(err) => {
+            key.assert_absent(&format!("{err} {err:?}"));
+            err.exit()
+        }
+    }
+}
+
+/// Pretty JSON and a newline, as db-backup writes a manifest.
+fn manifest_bytes(manifest: &Manifest) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(manifest).expect("json");
+    bytes.push(b'\n');
+    bytes
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    use std::fmt::Write as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .fold(String::new(), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        })
+}
+
+#[test]
+fn issue13_item4_every_single_byte_flip_of_a_manifest_fails_verify() {
+    use bulwark_core::Exit;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = Key::new();
+    let db = dir.path().join("app.db");
+    make_db(&db, 50);
+    let report = export_sqlite(&db, &dir.path().join("out"), &key);
+    assert_eq!(verify_exit(&report.file, &key), Exit::Ok);
+    let original = fs::read(&report.manifest_file).expect("read");
+    let mut passed = Vec::new();
+    for at in 0..original.len() {
+        for mask in [0x01u8, 0x20] {
+            let mut bytes = original.clone();
+            bytes[at] ^= mask;
+            fs::write(&report.manifest_file, &bytes).expect("write");
+            if verify_exit(&report.file, &key) == Exit::Ok {
+                passed.push(format!(
+                    "byte {at} ^ {mask:#04x}: {:?}",
+                    String::from_utf8_lossy(
+                        &bytes[at.saturating_sub(20)..(at + 10).min(bytes.len())]
+                    )
+                ));
+            }
+        }
+    }
+    fs::write(&report.manifest_file, &original).expect("write");
+    assert!(
+        passed.is_empty(),
+        "{} of {} flips passed verify: {passed:#?}",
+        passed.len(),
+        original.len() * 2
+    );
+    // An unknown format and an unknown field are refused: exit 2.
+    let text = String::from_utf8(original.clone()).expect("utf-8");
+    let cases = [
+        text.replacen("\"format_version\": 2", "\"format_version\": 99", 1),
+        text.replacen("{\n", "{\n  \"extra\": true,\n", 1),
+    ];
+    for (case, edited) in cases.iter().enumerate() {
+        assert_ne!(edited, &text, "case {case} edits the manifest");
+        fs::write(&report.manifest_file, edited).expect("write");
+        assert_eq!(verify_exit(&report.file, &key), Exit::Usage, "case {case}");
+    }
+}
+
+#[test]
+fn issue13_item5_list_hashes_the_file_and_prune_keeps_the_newest_good_backup() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = Key::new();
+    let db = dir.path().join("app.db");
+    make_db(&db, 20);
+    let out = dir.path().join("out");
+    let good = export_sqlite(&db, &out, &key);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let newer = export_sqlite(&db, &out, &key);
+    assert!(verify(&out, &key).backups.iter().all(|b| b.ok));
+    // Corrupt the newest after its verify, keeping its size.
+    let bytes = fs::read(&newer.file).expect("read");
+    fs::write(&newer.file, flip(&bytes, bytes.len() / 2)).expect("write");
+    let listed = bulwark_backup::list(&out).expect("list");
+    let state: Vec<(String, bool)> = listed
+        .backups
+        .iter()
+        .map(|b| (b.file.display().to_string(), b.verified))
+        .collect();
+    assert_eq!(
+        state,
+        [
+            (newer.file.display().to_string(), false),
+            (good.file.display().to_string(), true)
+        ]
+    );
+    let policy = Policy {
+        last: Some(1),
+        ..Policy::default()
+    };
+    let pruned = bulwark_backup::prune(&out, policy, false).expect("prune");
+    assert!(pruned.remove.is_empty(), "{pruned:?}");
+    assert!(good.file.exists() && good.manifest_file.exists());
+}
+
+/// Replaces the payload of an unencrypted backup by `plain`, compressed, and makes the
+/// manifest match it (as a tamperer with write access to the directory could).
+fn replace_payload(report: &ExportReport, plain: &[u8]) {
+    let sealed = zstd::encode_all(plain, 3).expect("zstd");
+    fs::write(&report.file, &sealed).expect("write");
+    let mut manifest = report.manifest.clone();
+    manifest.plaintext.size = plain.len() as u64;
+    manifest.plaintext.sha256 = sha256_hex(plain);
+    manifest.ciphertext.size = sealed.len() as u64;
+    manifest.ciphertext.sha256 = sha256_hex(&sealed);
+    fs::write(&report.manifest_file, manifest_bytes(&manifest)).expect("write");
+}
+
+#[test]
+fn issue13_item6_verify_dir_checks_every_backup_and_reports_each() {
+    use bulwark_core::{Exit, Report as _};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = Key::new();
+    let db = dir.path().join("app.db");
+    make_db(&db, 20);
+    let out = dir.path().join("out");
+    let mut reports = Vec::new();
+    for _ in 0..3 {
+        reports.push(
+            bulwark_backup::export(
+                &request(ExportSource::Sqlite(db.clone()), &out, Encryption::None),
+                &NoProgress,
+            )
+            .expect("export"),
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    // The oldest's plaintext is not a database at all.
+    replace_payload(&reports[0], b"this is not a SQLite database, only text");
+    let mut provider = key.provider();
+    let report = bulwark_backup::verify(&out, &mut provider, &NoProgress).expect("verify runs");
+    assert_eq!(report.backups.len(), 3, "{report:?}");
+    assert!(!report.backups[0].ok, "{report:?}");
+    assert!(report.backups[1].ok && report.backups[2].ok, "{report:?}");
+    assert_eq!(report.exit(), Exit::Problem);
+}
+
+#[test]
+fn issue13_item9_two_exports_in_the_same_second_both_stay() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = Key::new();
+    let db = dir.path().join("app.db");
+    make_db(&db, 5);
+    let out = dir.path().join("out");
+    let mut reports = Vec::new();
+    let start = std::time::Instant::now();
+    for _ in 0..3 {
+        let encryption = Encryption::To(vec![key.identity.recipient().clone()]);
+        let done = bulwark_backup::export(
+            &request(ExportSource::Sqlite(db.clone()), &out, encryption),
+            &NoProgress,
+        );
+        reports.push(done.expect("every export succeeds"));
+    }
+    assert!(start.elapsed().as_millis() < 1000, "not within a second");
+    for report in &reports {
+        assert!(report.file.exists() && report.manifest_file.exists());
+    }
+    let report = verify(&out, &key);
+    assert_eq!(report.backups.len(), 3);
+    assert!(report.backups.iter().all(|b| b.ok), "{report:?}");
+}
+
+#[test]
+fn issue13_item10_what_a_killed_export_leaves_breaks_nothing_and_is_cleaned() {
+    use bulwark_core::Exit;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = Key::new();
+    let db = dir.path().join("app.db");
+    make_db(&db, 5);
+    let out = dir.path().join("out");
+    let first = export_sqlite(&db, &out, &key);
+    // A run killed after naming its backup, before naming its manifest: the manifest is
+    // still under its temp name. And one killed earlier: a sealed temp and a temp manifest.
+    let dead = ".db-backup-tmp-999999999-";
+    fs::rename(&first.manifest_file, out.join(format!("{dead}a.tmp"))).expect("rename");
+    fs::write(out.join(format!("{dead}b.tmp")), b"sealed bytes").expect("write");
+    fs::write(out.join(format!("{dead}c.tmp")), b"{\"format_version\": 2}").expect("write");
+    let second = export_sqlite(&db, &out, &key);
+    let names: Vec<String> = fs::read_dir(&out)
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".db-backup-tmp-"))
+        .collect();
+    assert!(names.is_empty(), "leftovers: {names:?}");
+    assert!(
+        first.manifest_file.exists(),
+        "the manifest was put in place"
+    );
+    assert_eq!(verify_exit(&out, &key), Exit::Ok);
+    let listed = bulwark_backup::list(&out).expect("list");
+    assert_eq!(listed.backups.len(), 2);
+    assert!(listed.backups.iter().all(|b| b.manifest));
+    assert!(second.file.exists());
+}
+
+/// A progress sink that adds up what a run reports as done.
+#[derive(Default)]
+struct Counted(std::sync::atomic::AtomicU64);
+
+impl bulwark_core::Progress for Counted {
+    fn set_total(&self, _: u64) {}
+    fn advance(&self, delta: u64) {
+        self.0.fetch_add(delta, Ordering::SeqCst);
+    }
+    fn set_message(&self, _: &str) {}
+    fn finish(&self) {}
+}
+
+#[test]
+fn issue13_item16_a_decompression_bomb_stops_at_the_manifest_size() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = Key::new();
+    let db = dir.path().join("app.db");
+    make_db(&db, 5);
+    let report = export_sqlite(&db, &dir.path().join("out"), &key);
+    let claimed = report.manifest.plaintext.size;
+    // 256 MiB of zeros, compressed and encrypted to the same key: a few KiB.
+    let zeros = vec![0u8; 256 << 20];
+    let compressed = zstd::encode_all(&zeros[..], 3).expect("zstd");
+    drop(zeros);
+    let mut sealed = Vec::new();
+    let mut writer = bulwark_vault::encrypt_to(
+        &[key.identity.recipient().clone()],
+        bulwark_vault::Armor::Binary,
+        &mut sealed,
+    )
+    .expect("encrypt");
+    writer.write_all(&compressed).expect("write");
+    writer.finish().expect("finish");
+    fs::write(&report.file, &sealed).expect("write");
+    let mut manifest = report.manifest.clone();
+    manifest.ciphertext.size = sealed.len() as u64;
+    manifest.ciphertext.sha256 = sha256_hex(&sealed);
+    fs::write(&report.manifest_file, manifest_bytes(&manifest)).expect("write");
+    let counted = Counted::default();
+    let mut provider = key.provider();
+    let verified =
+        bulwark_backup::verify(&report.file, &mut provider, &counted).expect("verify runs");
+    assert!(!verified.backups[0].ok);
+    let written = counted.0.load(Ordering::SeqCst);
+    assert!(
+        written <= claimed,
+        "wrote {written} bytes for a manifest of {claimed}"
+    );
+}
+
+/// An unencrypted SQL backup of `dump`, with a manifest that matches its bytes.
+fn sql_backup(dir: &Path, dump: &str) -> PathBuf {
+    let db = dir.join("seed.db");
+    make_db(&db, 1);
+    let out = dir.join("out");
+    let report = bulwark_backup::export(
+        &request(ExportSource::Sqlite(db), &out, Encryption::None),
+        &NoProgress,
+    )
+    .expect("export");
+    let name = BackupName::parse(&report.file.file_name().expect("name").to_string_lossy())
+        .expect("parses");
+    let sql_name = BackupName {
+        kind: bulwark_backup::Kind::Sql,
+        ..name
+    };
+    let file = out.join(sql_name.file_name());
+    fs::rename(&report.file, &file).expect("rename");
+    fs::remove_file(&report.manifest_file).expect("rm");
+    let mut renamed = report.clone();
+    renamed.manifest.kind = bulwark_backup::Kind::Sql;
+    renamed.manifest.file = sql_name.file_name();
+    renamed.file.clone_from(&file);
+    renamed.manifest_file = out.join(format!("{}.manifest.json", sql_name.file_name()));
+    replace_payload(&renamed, dump.as_bytes());
+    file
+}
+
+#[test]
+fn issue13_item15_a_sql_backup_cannot_attach_files_or_run_for_ever() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = Key::new();
+    let victim = dir.path().join("victim.db");
+    let dump = format!(
+        "CREATE TABLE t(x);\nATTACH '{}' AS v;\nCREATE TABLE v.pwned(x);\n",
+        victim.display()
+    );
+    let file = sql_backup(dir.path(), &dump);
+    assert_ne!(verify_exit(&file, &key), bulwark_core::Exit::Ok);
+    assert!(
+        !victim.exists(),
+        "the dump created a file outside the sandbox"
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dump = "CREATE TABLE t(x);\n\
+        WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c;\n";
+    let file = sql_backup(dir.path(), dump);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let canary = key.canary.clone();
+    std::thread::spawn(move || {
+        let key = Key {
+            identity: Identity::generate(),
+            canary,
+        };
+        let _ = tx.send(verify_exit(&file, &key));
+    });
+    let exit = rx
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .expect("verify of a never-ending dump returns");
+    assert_ne!(exit, bulwark_core::Exit::Ok);
+}
+
+#[test]
+fn issue13_item18_export_leaves_the_source_its_wal_and_shm_untouched() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = Key::new();
+    let live = dir.path().join("live");
+    fs::create_dir(&live).expect("mkdir");
+    let db = live.join("app.db");
+    make_db(&db, 10);
+    // A writer that has the database open, with rows only in the WAL: copy the three
+    // files as they are (the state a crashed or a running writer leaves).
+    let conn = Connection::open(&db).expect("open");
+    conn.execute_batch(
+        "PRAGMA wal_autocheckpoint=0; INSERT INTO users(email) VALUES ('wal-only@example.com');",
+    )
+    .expect("write");
+    let src = dir.path().join("src");
+    fs::create_dir(&src).expect("mkdir");
+    for suffix in ["", "-wal", "-shm"] {
+        fs::copy(
+            format!("{}{suffix}", db.display()),
+            src.join(format!("app.db{suffix}")),
+        )
+        .expect("copy");
+    }
+    drop(conn);
+    let source = src.join("app.db");
+    let before: Vec<(String, String, std::time::SystemTime)> = ["", "-wal", "-shm"]
+        .iter()
+        .map(|suffix| {
+            let path = format!("{}{suffix}", source.display());
+            let meta = fs::metadata(&path).expect("exists");
+            let sha = sha256_hex(&fs::read(&path).expect("read"));
+            (path, sha, meta.modified().expect("mtime"))
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let report = export_sqlite(&source, &dir.path().join("out"), &key);
+    for (path, sha, mtime) in &before {
+        let meta = fs::metadata(path).unwrap_or_else(|_| panic!("{path} was deleted"));
+        assert_eq!(
+            &sha256_hex(&fs::read(path).expect("read")),
+            sha,
+            "{path} changed"
+        );
+        assert_eq!(
+            &meta.modified().expect("mtime"),
+            mtime,
+            "{path} was written"
+        );
+    }
+    // The backup holds the row that was only in the WAL.
+    let to = dir.path().join("restored.db");
+    let mut provider = key.provider();
+    bulwark_backup::restore(
+        &RestoreRequest {
+            file: report.file.clone(),
+            to: to.clone(),
+            force: false,
+        },
+        &mut provider,
+        &NoProgress,
+    )
+    .expect("restore");
+    assert_eq!(
+        rows(
+            &to,
+            "SELECT count(*) FROM users WHERE email = 'wal-only@example.com'"
+        ),
+        1
+    );
+}
+
+#[test]
+fn issue13_item18_a_hot_journal_is_an_error_not_a_rollback_in_place() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = Key::new();
+    let db = dir.path().join("app.db");
+    make_db(&db, 10);
+    Connection::open(&db)
+        .expect("open")
+        .execute_batch("PRAGMA journal_mode=DELETE;")
+        .expect("rollback mode");
+    // The real sqlite3 CLI killed with SIGKILL in the middle of a transaction that spilled
+    // to the database file: a hot journal.
+    let mut cli = Command::new("sqlite3")
+        .arg(&db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sqlite3");
+    cli.stdin
+        .take()
+        .expect("stdin")
+        .write_all(
+            b"PRAGMA cache_size=2;\nBEGIN;\n\
+              WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x<5000)\n\
+              INSERT INTO audit(user_id, at) SELECT x, hex(randomblob(300)) FROM c;\n\
+              .system kill -9 $PPID\n",
+        )
+        .expect("script");
+    cli.wait().expect("killed");
+    let journal = dir.path().join("app.db-journal");
+    assert!(journal.exists(), "no hot journal was left");
+    let state = || -> Vec<(String, std::time::SystemTime)> {
+        [&db, &journal]
+            .iter()
+            .map(|p| {
+                (
+                    sha256_hex(&fs::read(p).expect("read")),
+                    fs::metadata(p).expect("meta").modified().expect("mtime"),
+                )
+            })
+            .collect()
+    };
+    let before = state();
+    let encryption = Encryption::To(vec![key.identity.recipient().clone()]);
+    let err = bulwark_backup::export(
+        &request(
+            ExportSource::Sqlite(db.clone()),
+            &dir.path().join("out"),
+            encryption,
+        ),
+        &NoProgress,
+    )
+    .expect_err("a database that needs a rollback is not backed up");
+    assert_eq!(err.exit(), bulwark_core::Exit::Operational, "{err}");
+    assert_eq!(state(), before, "the source or its journal changed");
+}
+
+const SIGNAL_CHILD: &str = "BULWARK_BACKUP_TEST_SIGNAL_CHILD";
+
+/// A Ctrl-C reaches wrangler as well as db-backup; wrangler then fails. The export must
+/// report the interruption (exit 130), not wrangler's failure (exit 3), and leave nothing.
+/// The signal is sent to a child process (this same test), whose stand-in wrangler (a
+/// recording stand-in: no real D1 is reached) sends SIGINT to its parent and fails.
+#[test]
+fn issue13_item14_ctrl_c_while_wrangler_runs_is_an_interruption() {
+    if let Some(dir) = std::env::var_os(SIGNAL_CHILD) {
+        let dir = PathBuf::from(dir);
+        let key = Key::new();
+        let script = install_wrangler(&dir);
+        fs::write(&script, "#!/bin/sh\nkill -INT $PPID\nsleep 1\nexit 1\n").expect("script");
+        fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).expect("chmod");
+        let req = request(
+            ExportSource::D1(D1Source {
+                database: "demo-db".to_owned(),
+                remote: false,
+                workdir: dir.clone(),
+                wrangler_config: None,
+                env: None,
+            }),
+            &dir.join("out"),
+            Encryption::To(vec![key.identity.recipient().clone()]),
+        );
+        let err = bulwark_backup::export(&req, &NoProgress).expect_err("interrupted");
+        assert!(matches!(err, BackupError::Interrupted), "{err:?}");
+        assert_eq!(err.exit(), bulwark_core::Exit::Interrupted);
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let status = Command::new(std::env::current_exe().expect("exe"))
+        .args([
+            "--exact",
+            "issue13_item14_ctrl_c_while_wrangler_runs_is_an_interruption",
+        ])
+        .env(SIGNAL_CHILD, dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("child");
+    assert!(
+        status.success(),
+        "the child's export was not an interruption"
+    );
+    let left: Vec<String> = fs::read_dir(dir.path().join("out"))
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != ".db-backup.lock")
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
 }
