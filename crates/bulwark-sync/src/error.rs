@@ -127,6 +127,9 @@ impl Failure for SyncError {
             Self::Target(err) => err.exit(),
             Self::Io { .. } | Self::Spawn { .. } => Exit::Operational,
             Self::Interrupted => Exit::Interrupted,
+            // The check ran and found values a target would refuse: the same finding
+            // `plan` reports with exit 1, so `apply` exits 1 too.
+            Self::Invalid { .. } => Exit::Problem,
             _ => Exit::Usage,
         }
     }
