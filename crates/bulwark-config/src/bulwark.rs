@@ -498,13 +498,19 @@ impl Validator<'_> {
             (Some(list), None) => {
                 for recipient in list.get_ref() {
                     let key = recipient.get_ref();
-                    let looks_right = key.starts_with("age1")
-                        || key.starts_with("ssh-ed25519 ")
-                        || key.starts_with("ssh-rsa ");
-                    if !looks_right {
+                    if key.starts_with("ssh-") || key.starts_with("ecdsa-") {
+                        // The age crate's ssh support is off in this build (it pulls in
+                        // `rsa`, RUSTSEC-2023-0071): say so at load, not at the first
+                        // encryption.
                         return Err(self.error(
                             recipient,
-                            "a recipient is an age public key (`age1…`) or an ssh public key (`ssh-ed25519 …`); never put an identity (`AGE-SECRET-KEY-…`) here",
+                            "ssh recipients are not supported: use an age X25519 public key (`age1…`; `age-keygen -y KEYFILE` prints one)",
+                        ));
+                    }
+                    if !key.starts_with("age1") {
+                        return Err(self.error(
+                            recipient,
+                            "a recipient is an age X25519 public key (`age1…`); never put an identity (`AGE-SECRET-KEY-…`) here",
                         ));
                     }
                 }
@@ -899,6 +905,20 @@ mod tests {
         assert!(error(both).contains(":3:19: `recipients` and `recipients_file` are both set"));
         let identity = "[env.p]\nrecipients = [\"AGE-SECRET-KEY-1ABC\"]\n";
         assert!(error(identity).contains("never put an identity"));
+        for ssh in [
+            "ssh-ed25519 AAAAC3Nza",
+            "ssh-rsa AAAAB3Nza",
+            "ecdsa-sha2-nistp256 AAAA",
+        ] {
+            let text = format!("[env.p]\nrecipients = [\"{ssh}\"]\n");
+            assert!(
+                error(&text).contains(":2:15: ssh recipients are not supported"),
+                "{}",
+                error(&text)
+            );
+            let backup = format!("[backup]\nrecipients = [\"{ssh}\"]\n");
+            assert!(error(&backup).contains("ssh recipients are not supported"));
+        }
         let file = parse("[env.p]\nrecipients_file = \"secrets/.recipients\"\n").expect("valid");
         assert_eq!(
             file.envs["p"].recipients,
