@@ -300,9 +300,9 @@ struct RawTarget {
 #[serde(deny_unknown_fields)]
 struct RawMigrations {
     wrangler_config: Option<String>,
-    database: Option<String>,
+    database: Option<Spanned<String>>,
     dir: Option<String>,
-    table: Option<String>,
+    table: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -311,7 +311,7 @@ struct RawBackup {
     dir: Option<String>,
     name: Option<String>,
     sqlite: Option<String>,
-    d1: Option<String>,
+    d1: Option<Spanned<String>>,
     recipients: Option<Spanned<Vec<Spanned<String>>>>,
     recipients_file: Option<Spanned<String>>,
     keep_last: Option<u32>,
@@ -445,21 +445,22 @@ impl Validator<'_> {
                 ),
             ));
         }
-        let migrations = raw
-            .migrations
-            .map_or_else(Migrations::default, |m| Migrations {
+        let migrations = match raw.migrations {
+            None => Migrations::default(),
+            Some(m) => Migrations {
                 wrangler_config: m.wrangler_config.map(|p| self.resolve(&p)),
-                database: m.database,
+                database: self.argument("database", m.database, Charset::Name)?,
                 dir: m.dir.map(|p| self.resolve(&p)),
-                table: m.table,
-            });
+                table: self.argument("table", m.table, Charset::SqlIdentifier)?,
+            },
+        };
         let backup = match raw.backup {
             None => Backup::default(),
             Some(b) => Backup {
                 dir: b.dir.map(|p| self.resolve(&p)),
                 name: b.name,
                 sqlite: b.sqlite.map(|p| self.resolve(&p)),
-                d1: b.d1,
+                d1: self.argument("d1", b.d1, Charset::Name)?,
                 recipients: self.recipients(b.recipients, b.recipients_file)?,
                 keep_last: b.keep_last,
                 keep_daily: b.keep_daily,
@@ -654,13 +655,19 @@ impl Validator<'_> {
             (Some(list), None) => {
                 for recipient in list.get_ref() {
                     let key = recipient.get_ref();
-                    let looks_right = key.starts_with("age1")
-                        || key.starts_with("ssh-ed25519 ")
-                        || key.starts_with("ssh-rsa ");
-                    if !looks_right {
+                    if key.starts_with("ssh-") || key.starts_with("ecdsa-") {
+                        // The age crate's ssh support is off in this build (it pulls in
+                        // `rsa`, RUSTSEC-2023-0071): say so at load, not at the first
+                        // encryption.
                         return Err(self.error(
                             recipient,
-                            "a recipient is an age public key (`age1…`) or an ssh public key (`ssh-ed25519 …`); never put an identity (`AGE-SECRET-KEY-…`) here",
+                            "ssh recipients are not supported: use an age X25519 public key (`age1…`; `age-keygen -y KEYFILE` prints one)",
+                        ));
+                    }
+                    if !key.starts_with("age1") {
+                        return Err(self.error(
+                            recipient,
+                            "a recipient is an age X25519 public key (`age1…`); never put an identity (`AGE-SECRET-KEY-…`) here",
                         ));
                     }
                 }
@@ -718,16 +725,15 @@ impl Validator<'_> {
             }
         }
         let needed = |field: &str, value: Option<Spanned<String>>| {
-            value
-                .map(Spanned::into_inner)
+            self.argument(field, value, Charset::Name)?
                 .ok_or_else(|| self.error(&raw.kind, format!("a `{kind}` target needs `{field}`")))
         };
         let text = |value: Option<Spanned<String>>| value.map(Spanned::into_inner);
         let spec = match kind {
             "wrangler" => TargetSpec::Wrangler {
                 config: raw.config.map(|p| self.resolve(p.get_ref())),
-                environment: text(raw.environment),
-                worker: text(raw.worker),
+                environment: self.argument("environment", raw.environment, Charset::Name)?,
+                worker: self.argument("worker", raw.worker, Charset::Name)?,
             },
             "secrets-store" => TargetSpec::SecretsStore {
                 store_id: needed("store_id", raw.store_id)?,
@@ -745,8 +751,8 @@ impl Validator<'_> {
                     }
                 }
                 TargetSpec::Github {
-                    repo: text(raw.repo),
-                    environment: text(raw.environment),
+                    repo: self.argument("repo", raw.repo, Charset::Repo)?,
+                    environment: self.argument("environment", raw.environment, Charset::Name)?,
                 }
             }
             _ => TargetSpec::Env,
@@ -756,6 +762,83 @@ impl Validator<'_> {
             spec,
             location,
         })
+    }
+}
+
+/// What a value that becomes an argument of a child CLI may be made of.
+#[derive(Clone, Copy)]
+enum Charset {
+    /// Ids and names (store ids, apps, workers, databases, environments): ASCII letters,
+    /// digits, `_`, `-` and `.`.
+    Name,
+    /// `OWNER/NAME`: two [`Charset::Name`]s.
+    Repo,
+    /// A table name that is written into SQL: letters, digits and `_`, not starting with
+    /// a digit.
+    SqlIdentifier,
+}
+
+impl Charset {
+    fn allows(self, text: &str) -> bool {
+        let name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+        match self {
+            Self::Name => text.chars().all(name_char),
+            Self::Repo => text
+                .split('/')
+                .all(|part| !part.starts_with('-') && part.chars().all(name_char)),
+            Self::SqlIdentifier => {
+                !text.starts_with(|c: char| c.is_ascii_digit())
+                    && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            }
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Name => "ASCII letters, digits, `_`, `-` and `.`",
+            Self::Repo => {
+                "OWNER/NAME in ASCII letters, digits, `_`, `-` and `.`, neither starting with `-`"
+            }
+            Self::SqlIdentifier => "ASCII letters, digits and `_`, not starting with a digit",
+        }
+    }
+}
+
+/// The longest value accepted as a child CLI's argument.
+const MAX_ARGUMENT_LEN: usize = 256;
+
+impl Validator<'_> {
+    /// A value that Bulwark passes to wrangler, fly or gh as an argument: never empty,
+    /// never starting with `-` (the CLI would take it for an option: `store_id =
+    /// "--help"` would print wrangler's help and change nothing), and only `charset`.
+    fn argument(
+        &self,
+        field: &str,
+        value: Option<Spanned<String>>,
+        charset: Charset,
+    ) -> Result<Option<String>, ConfigError> {
+        let Some(value) = value else {
+            return Ok(None);
+        };
+        let text = value.get_ref();
+        let problem = if text.is_empty() {
+            Some("is empty".to_owned())
+        } else if text.starts_with('-') {
+            Some(
+                "starts with `-`, so the CLI it is passed to would read it as an option".to_owned(),
+            )
+        } else if text.len() > MAX_ARGUMENT_LEN {
+            Some(format!("is longer than {MAX_ARGUMENT_LEN} bytes"))
+        } else if !charset.allows(text) {
+            Some(format!("may only hold {}", charset.describe()))
+        } else {
+            None
+        };
+        match problem {
+            // The value is not quoted back: it could be anything, even a pasted secret.
+            Some(problem) => Err(self.error(&value, format!("`{field}` {problem}"))),
+            None => Ok(Some(value.into_inner())),
+        }
     }
 }
 
@@ -912,6 +995,66 @@ mod tests {
     }
 
     #[test]
+    fn values_passed_to_a_child_cli_are_never_options_or_empty() {
+        let target = |kind: &str, field: &str, value: &str| {
+            format!("[env.p]\n[[env.p.targets]]\nkind = \"{kind}\"\n{field} = \"{value}\"\n")
+        };
+        let cases = [
+            ("secrets-store", "store_id"),
+            ("fly", "app"),
+            ("wrangler", "worker"),
+            ("wrangler", "environment"),
+            ("github", "environment"),
+        ];
+        for (kind, field) in cases {
+            for (value, problem) in [
+                ("", "is empty"),
+                ("--help", "starts with `-`"),
+                ("-a", "starts with `-`"),
+                ("a b", "may only hold"),
+                ("a\\nb", "may only hold"),
+            ] {
+                let message = error(&target(kind, field, value));
+                assert!(
+                    message.contains(&format!(":4:{}: `{field}` {problem}", field.len() + 4)),
+                    "{kind}.{field} = {value:?}: {message}"
+                );
+                if !value.is_empty() {
+                    assert!(
+                        !message.contains(value),
+                        "the value is not echoed: {message}"
+                    );
+                }
+            }
+            let long = "a".repeat(MAX_ARGUMENT_LEN + 1);
+            assert!(error(&target(kind, field, &long)).contains("is longer than 256 bytes"));
+            parse(&target(kind, field, "demo-api_2.prod")).expect("a sane value loads");
+        }
+        let repo = error(&target("github", "repo", "owner/--help"));
+        assert!(repo.contains(":4:8: `repo` may only hold"), "{repo}");
+        let repo = error(&target("github", "repo", "-R/x"));
+        assert!(repo.contains("`repo` starts with `-`"), "{repo}");
+        for (section, field, value, problem) in [
+            ("migrations", "database", "--remote", "starts with `-`"),
+            ("migrations", "database", "", "is empty"),
+            (
+                "migrations",
+                "table",
+                "d1_migrations; DROP",
+                "may only hold",
+            ),
+            ("migrations", "table", "1st", "may only hold"),
+            ("backup", "d1", "--local", "starts with `-`"),
+        ] {
+            let message = error(&format!("[{section}]\n{field} = \"{value}\"\n"));
+            assert!(
+                message.contains(&format!(":2:{}: `{field}` {problem}", field.len() + 4)),
+                "{section}.{field} = {value:?}: {message}"
+            );
+        }
+    }
+
+    #[test]
     fn two_targets_of_one_kind_need_labels() {
         let text = "[env.p]\n[[env.p.targets]]\nkind = \"fly\"\napp = \"a\"\n[[env.p.targets]]\nkind = \"fly\"\napp = \"b\"\n";
         let message = error(text);
@@ -953,6 +1096,20 @@ mod tests {
         assert!(error(both).contains(":3:19: `recipients` and `recipients_file` are both set"));
         let identity = "[env.p]\nrecipients = [\"AGE-SECRET-KEY-1ABC\"]\n";
         assert!(error(identity).contains("never put an identity"));
+        for ssh in [
+            "ssh-ed25519 AAAAC3Nza",
+            "ssh-rsa AAAAB3Nza",
+            "ecdsa-sha2-nistp256 AAAA",
+        ] {
+            let text = format!("[env.p]\nrecipients = [\"{ssh}\"]\n");
+            assert!(
+                error(&text).contains(":2:15: ssh recipients are not supported"),
+                "{}",
+                error(&text)
+            );
+            let backup = format!("[backup]\nrecipients = [\"{ssh}\"]\n");
+            assert!(error(&backup).contains("ssh recipients are not supported"));
+        }
         let file = parse("[env.p]\nrecipients_file = \"secrets/.recipients\"\n").expect("valid");
         assert_eq!(
             file.envs["p"].recipients,

@@ -274,9 +274,15 @@ impl WranglerEnv {
             Some(Value::Array(entries)) => {
                 for (index, entry) in entries.iter().enumerate() {
                     let entry_pointer = format!("{pointer}/d1_databases/{index}");
-                    let text =
-                        |key: &str| entry.get(key).and_then(Value::as_str).map(str::to_owned);
-                    let binding = text("binding").ok_or_else(|| {
+                    let Some(entry) = entry.as_object() else {
+                        return Err(ConfigError::invalid(
+                            document.path(),
+                            document.location(&entry_pointer),
+                            "each `d1_databases` entry must be a table",
+                        ));
+                    };
+                    let text = |key: &str| optional_string(document, entry, &entry_pointer, key);
+                    let binding = text("binding")?.ok_or_else(|| {
                         ConfigError::invalid(
                             document.path(),
                             document.location(&entry_pointer),
@@ -285,10 +291,10 @@ impl WranglerEnv {
                     })?;
                     d1_databases.push(D1Database {
                         binding,
-                        database_name: text("database_name"),
-                        database_id: text("database_id"),
-                        migrations_dir: text("migrations_dir"),
-                        migrations_table: text("migrations_table"),
+                        database_name: text("database_name")?,
+                        database_id: text("database_id")?,
+                        migrations_dir: text("migrations_dir")?,
+                        migrations_table: text("migrations_table")?,
                         location: document.location(&entry_pointer),
                     });
                 }
@@ -305,7 +311,7 @@ impl WranglerEnv {
             Some(_) => return Err(wrong_type("secrets", "a table with a `required` array")),
         };
         Ok(Self {
-            name: table.get("name").and_then(Value::as_str).map(str::to_owned),
+            name: optional_string(document, table, &pointer, "name")?,
             vars,
             d1_databases,
             secrets_required,
@@ -318,6 +324,26 @@ impl WranglerEnv {
     #[must_use]
     pub fn pointer_to(&self, key: &str) -> String {
         format!("{}/{}", self.pointer, pointer_segment(key))
+    }
+}
+
+/// The string at `key` of `table` (at `pointer`), `None` when absent. Any other type is
+/// an error, as wrangler makes it: read as absent, a mistyped `name` or `migrations_dir`
+/// would silently mean something else than what wrangler refuses to run.
+fn optional_string(
+    document: &Document,
+    table: &serde_json::Map<String, Value>,
+    pointer: &str,
+    key: &str,
+) -> Result<Option<String>, ConfigError> {
+    match table.get(key) {
+        None => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(_) => Err(ConfigError::invalid(
+            document.path(),
+            document.location(&format!("{pointer}/{}", pointer_segment(key))),
+            format!("`{key}` must be a string"),
+        )),
     }
 }
 
@@ -454,6 +480,29 @@ migrations_table = "schema_migrations"
         );
         let bare = WranglerConfig::parse(Path::new("w.jsonc"), "{}").expect("valid");
         assert!(bare.require_env("prod").is_ok(), "wrangler only warns");
+    }
+
+    #[test]
+    fn a_string_setting_of_another_type_is_an_error_not_absent() {
+        for (text, message) in [
+            ("name = 42\n", "w.toml:1:1: `name` must be a string"),
+            (
+                "[env.production]\nname = [1]\n",
+                "w.toml:2:1: `name` must be a string",
+            ),
+            (
+                "[[d1_databases]]\nbinding = \"DB\"\nmigrations_dir = true\n",
+                "w.toml:3:1: `migrations_dir` must be a string",
+            ),
+            (
+                "[[d1_databases]]\nbinding = 7\n",
+                "w.toml:2:1: `binding` must be a string",
+            ),
+            ("d1_databases = [1]\n", "must be a table"),
+        ] {
+            let err = WranglerConfig::parse(Path::new("w.toml"), text).expect_err(text);
+            assert!(err.to_string().contains(message), "{text:?}: {err}");
+        }
     }
 
     #[test]

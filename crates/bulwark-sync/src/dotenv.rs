@@ -17,6 +17,7 @@
 //! written, so `set` changes one entry and nothing else, and an edit that changes
 //! nothing writes the same bytes back.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use bulwark_secret::{Secret, SecretBuf};
@@ -64,19 +65,20 @@ impl Dotenv {
     /// Parses `text`. On error nothing of the text is kept.
     pub fn parse(text: &str) -> Result<Self, DotenvError> {
         let mut lines = Vec::new();
-        let mut first_lines: Vec<(String, usize)> = Vec::new();
+        // A map, not a list: a store of many names must not take quadratic time.
+        let mut first_lines: HashMap<String, usize> = HashMap::new();
         let mut rest = text;
         let mut line_no = 1;
         while !rest.is_empty() {
             let (line, consumed, newlines) = parse_line(rest, line_no)?;
             if let Line::Entry { name, .. } = &line {
-                if let Some((_, first)) = first_lines.iter().find(|(n, _)| n == name) {
+                if let Some(first) = first_lines.get(name) {
                     return Err(DotenvError {
                         line: line_no,
                         problem: format!("`{name}` is defined again (first on line {first})"),
                     });
                 }
-                first_lines.push((name.clone(), line_no));
+                first_lines.insert(name.clone(), line_no);
             }
             lines.push(line);
             rest = &rest[consumed..];
@@ -340,6 +342,27 @@ impl fmt::Display for Dotenv {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 50,000 names parse in linear time (the duplicate check was quadratic: minutes).
+    #[test]
+    fn many_names_parse_quickly_and_a_late_duplicate_is_found() {
+        use std::fmt::Write as _;
+        let mut text = (0..50_000).fold(String::new(), |mut text, i| {
+            let _ = writeln!(text, "NAME_{i}=value");
+            text
+        });
+        let start = std::time::Instant::now();
+        assert_eq!(Dotenv::parse(&text).expect("valid").names().len(), 50_000);
+        text.push_str("NAME_7=again\n");
+        let err = Dotenv::parse(&text).expect_err("a duplicate");
+        assert_eq!(err.line, 50_001);
+        assert!(err.problem.contains("first on line 8"), "{}", err.problem);
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(5),
+            "took {:?}",
+            start.elapsed()
+        );
+    }
 
     const CANARY: &str = "canary-dotenv-4c1a9e77";
 

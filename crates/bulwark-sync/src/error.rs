@@ -44,6 +44,15 @@ pub enum SyncError {
         #[source]
         source: DotenvError,
     },
+    /// The text saved from `edit` is not a valid dotenv; the store was left as it was.
+    #[error("the edited text is not a valid dotenv, so {} was left unchanged", store.display())]
+    BadEdit {
+        /// The store that was being edited.
+        store: PathBuf,
+        /// Where and what (never the line's text).
+        #[source]
+        source: DotenvError,
+    },
     /// The decrypted store is not UTF-8.
     #[error("the store {} is not UTF-8 text", path.display())]
     NotUtf8 {
@@ -130,6 +139,9 @@ impl Failure for SyncError {
             Self::Target(err) => err.exit(),
             Self::Io { .. } | Self::Spawn { .. } => Exit::Operational,
             Self::Interrupted => Exit::Interrupted,
+            // The check ran and found values a target would refuse: the same finding
+            // `plan` reports with exit 1, so `apply` exits 1 too.
+            Self::Invalid { .. } => Exit::Problem,
             _ => Exit::Usage,
         }
     }
@@ -140,6 +152,9 @@ impl Failure for SyncError {
                 Some("create it with `secrets-sync set NAME` (value on stdin)".to_owned())
             }
             Self::BadDotenv { .. } => Some("fix it with `secrets-sync edit`".to_owned()),
+            Self::BadEdit { .. } => {
+                Some("run `secrets-sync edit` again and fix the line named above".to_owned())
+            }
             Self::Invalid { .. } => Some(
                 "fix the values with `secrets-sync set NAME` or `secrets-sync edit`".to_owned(),
             ),

@@ -226,8 +226,8 @@ fn edit_loop(
             Err(err) => {
                 let problem = format!("the edited file is not a valid dotenv: {err}");
                 if !(session.retry)(&problem) {
-                    return Err(SyncError::BadDotenv {
-                        path: store.path().to_owned(),
+                    return Err(SyncError::BadEdit {
+                        store: store.path().to_owned(),
                         source: err,
                     });
                 }

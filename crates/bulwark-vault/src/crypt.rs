@@ -167,12 +167,11 @@ pub fn decrypt_bytes(
 ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
     let mut reader = decrypt_from(identities, ciphertext)?;
     let mut plaintext = Zeroizing::new(Vec::new());
+    // The input is in memory, so a read can only fail on the file's own bytes (a chunk or
+    // the armor that does not authenticate), never on the OS.
     reader
         .read_to_end(&mut plaintext)
-        .map_err(|source| VaultError::Io {
-            action: "decrypt (the file is corrupted or truncated)",
-            source,
-        })?;
+        .map_err(|source| VaultError::Corrupt { source })?;
     Ok(plaintext)
 }
 
@@ -218,5 +217,52 @@ mod tests {
             decrypt_bytes(&other, b"not age"),
             Err(VaultError::Decrypt { .. })
         ));
+    }
+
+    /// A store cut short, with a flipped byte or with bytes appended is bad input (exit 2,
+    /// as docs/exit-codes.md says for a corrupted file), whether age notices in the header
+    /// or only in the payload.
+    #[test]
+    fn every_damaged_file_is_bad_input_not_an_operational_failure() {
+        use bulwark_core::{Exit, Failure};
+        let identity = Identity::generate();
+        let recipients = vec![identity.recipient().clone()];
+        let identities = Identities::from_identities(vec![identity], IdentitySource::Memory);
+        let plaintext = vec![b'x'; 70_000];
+        for armor in [Armor::Binary, Armor::Armored] {
+            let sealed = encrypt_bytes(&recipients, armor, &plaintext).expect("encrypts");
+            let mut damaged = Vec::new();
+            for cut in [
+                1,
+                10,
+                100,
+                sealed.len() / 2,
+                sealed.len() - 30,
+                sealed.len() - 1,
+            ] {
+                damaged.push(sealed[..cut].to_vec());
+            }
+            for at in [5, 40, sealed.len() / 2, sealed.len() - 40, sealed.len() - 2] {
+                let mut flipped = sealed.clone();
+                flipped[at] ^= 0x01;
+                damaged.push(flipped);
+            }
+            for tail in [&b"x"[..], b"\n\n", &[0u8; 17]] {
+                let mut extended = sealed.clone();
+                extended.extend_from_slice(tail);
+                damaged.push(extended);
+            }
+            for bytes in &damaged {
+                // A flip inside armor whitespace or a trailing newline may still decrypt.
+                if let Err(err) = decrypt_bytes(&identities, bytes) {
+                    assert_eq!(
+                        err.exit(),
+                        Exit::Usage,
+                        "{armor:?}, {} bytes: {err}",
+                        bytes.len()
+                    );
+                }
+            }
+        }
     }
 }

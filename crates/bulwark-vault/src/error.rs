@@ -94,6 +94,15 @@ pub enum VaultError {
         #[source]
         source: age::DecryptError,
     },
+    /// The payload of an age file held in memory does not authenticate: it was
+    /// corrupted, truncated or extended after it was written. Bad input, not a failed
+    /// operation: the same bytes fail the same way every time.
+    #[error("failed to decrypt (the file is corrupted or truncated)")]
+    Corrupt {
+        /// What age said about the payload.
+        #[source]
+        source: std::io::Error,
+    },
     /// Reading or writing the stream failed.
     #[error("failed to {action}")]
     Io {
