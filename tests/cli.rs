@@ -297,6 +297,72 @@ mod secrets_sync {
         assert_no_canary(&out, &STORE_CANARIES);
     }
 
+    /// Issue 13 item 14: `kill -9` leaves the plaintext of an edit behind (nothing can run
+    /// on SIGKILL); the next `edit` removes it, and only what is provably a dead edit's.
+    #[test]
+    fn edit_after_a_kill_9_removes_the_dead_edits_plaintext() {
+        let project = Project::new();
+        let seen = project.path("seen.txt");
+        let script = editor(
+            &project,
+            &format!("echo \"$1\" > {}\nsleep 30", seen.display()),
+        );
+        let mut child = project
+            .command(&["edit"])
+            .env("EDITOR", &script)
+            .env_remove("VISUAL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("runs");
+        let start = Instant::now();
+        while !seen.exists()
+            || std::fs::read_to_string(&seen)
+                .unwrap_or_default()
+                .is_empty()
+        {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "the editor never started"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let plain = std::fs::read_to_string(&seen)
+            .expect("path")
+            .trim()
+            .to_owned();
+        let dir = Path::new(&plain).parent().expect("dir").to_owned();
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reaped");
+        // The editor (sleep) was the child's child: end it too, as a shell would.
+        let _ = Command::new("pkill").args(["-f", &script]).status();
+        assert!(Path::new(&plain).exists(), "SIGKILL leaves the plaintext");
+        // A directory of the same name shape that is not an edit's (no marker) stays.
+        let stranger = dir.with_file_name(format!("bulwark-edit-not-ours-{}", std::process::id()));
+        std::fs::create_dir(&stranger).expect("mkdir");
+        std::fs::set_permissions(
+            &stranger,
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .expect("chmod");
+
+        let out = project
+            .command(&["edit"])
+            .env("EDITOR", "true")
+            .env_remove("VISUAL")
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!dir.exists(), "the dead edit's directory is removed");
+        assert!(stranger.exists(), "a directory without a marker stays");
+        std::fs::remove_dir(&stranger).expect("cleanup");
+        assert_no_canary(&out, &STORE_CANARIES);
+    }
+
     #[test]
     fn apply_puts_no_value_on_any_argv_nor_in_temp_files_nor_child_env() {
         let project = Project::new();

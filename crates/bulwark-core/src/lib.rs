@@ -11,6 +11,7 @@ mod exit;
 pub mod fs;
 pub mod harden;
 mod output;
+pub mod private_dir;
 mod progress;
 
 pub use error::{

@@ -7,133 +7,30 @@
 //! that was killed outright (`kill -9`) leaves a directory that the next run removes once
 //! it can prove the directory is a dry run's and its process is gone.
 
-use std::fs::OpenOptions;
-use std::io::Write as _;
-use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _, PermissionsExt as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use bulwark_core::private_dir::Kind;
+
 use crate::MigrateError;
 
-/// The prefix of every workspace directory's name.
-pub(crate) const PREFIX: &str = "migrate-dryrun-";
-
-/// The marker file inside a workspace: who made it.
-const OWNER_FILE: &str = "owner";
-
-/// The first line of the marker: what makes a directory provably a dry run's.
-const OWNER_MAGIC: &str = "bulwark migrate-dryrun workspace";
+/// A dry run's private directory: its name prefix and the marker that proves it is one.
+const KIND: Kind = Kind {
+    prefix: "migrate-dryrun-",
+    magic: "bulwark migrate-dryrun workspace",
+};
 
 /// Creates the private workspace in `base`: 0700 from the start, with a marker naming
 /// this process. Then removes what earlier, killed runs left in `base`.
 pub(crate) fn create(base: &Path) -> Result<tempfile::TempDir, MigrateError> {
-    let dir = tempfile::Builder::new()
-        .prefix(PREFIX)
-        .permissions(std::fs::Permissions::from_mode(0o700))
-        .tempdir_in(base)
-        .map_err(|source| MigrateError::Io {
-            action: "create a private temporary directory",
-            source,
-        })?;
-    let marker = format!(
-        "{OWNER_MAGIC}\npid {}\nstart {}\n",
-        std::process::id(),
-        start_time(std::process::id()).unwrap_or_default()
-    );
-    private_file(&dir.path().join(OWNER_FILE))
-        .and_then(|mut file| file.write_all(marker.as_bytes()))
-        .map_err(|source| MigrateError::Io {
-            action: "write the private directory's marker",
-            source,
-        })?;
-    remove_leftovers(base, dir.path());
-    Ok(dir)
+    KIND.create(base).map_err(|source| MigrateError::Io {
+        action: "create a private temporary directory",
+        source,
+    })
 }
 
-/// Creates `path` as an empty file readable by its owner only (an empty file is an empty
-/// SQLite database). Fails if it exists.
-pub(crate) fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-}
-
-/// The start time of process `pid` (clock ticks since boot, field 22 of
-/// `/proc/PID/stat`), which tells a live process from a later one with the same id.
-fn start_time(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) is in parentheses and may hold spaces or ')'.
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_whitespace().nth(19)?.parse().ok()
-}
-
-/// Whether the marker at `dir` proves a dry run made the directory and that run is gone.
-fn abandoned(dir: &Path) -> bool {
-    let Ok(marker) = std::fs::read_to_string(dir.join(OWNER_FILE)) else {
-        return false;
-    };
-    let mut lines = marker.lines();
-    if lines.next() != Some(OWNER_MAGIC) {
-        return false;
-    }
-    let field = |line: Option<&str>, name: &str| -> Option<u64> {
-        line?.strip_prefix(name)?.strip_prefix(' ')?.parse().ok()
-    };
-    let (Some(pid), Some(start)) = (
-        field(lines.next(), "pid").and_then(|p| u32::try_from(p).ok()),
-        field(lines.next(), "start"),
-    ) else {
-        return false;
-    };
-    if pid == std::process::id() {
-        return false;
-    }
-    // Without /proc nothing can be proved: keep the directory.
-    if !Path::new("/proc/self/stat").is_file() {
-        return false;
-    }
-    match start_time(pid) {
-        None => true,
-        Some(now) => now != start,
-    }
-}
-
-/// Removes, in `base`, every directory that a dry run made and whose process is gone:
-/// named like a workspace, a real directory (not a link), owned by this user, mode 0700,
-/// with a marker whose process no longer runs. Anything else is left alone. Failures
-/// are ignored: this is housekeeping, and a directory that stays is retried next time.
-pub(crate) fn remove_leftovers(base: &Path, own: &Path) -> Vec<PathBuf> {
-    let Ok(me) = std::fs::metadata(own).map(|m| m.uid()) else {
-        return Vec::new();
-    };
-    let Ok(entries) = std::fs::read_dir(base) else {
-        return Vec::new();
-    };
-    let mut removed = Vec::new();
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let named = entry
-            .file_name()
-            .to_str()
-            .is_some_and(|n| n.starts_with(PREFIX));
-        if !named || path == own {
-            continue;
-        }
-        let Ok(meta) = std::fs::symlink_metadata(&path) else {
-            continue;
-        };
-        if !meta.is_dir() || meta.uid() != me || meta.mode() & 0o777 != 0o700 {
-            continue;
-        }
-        if abandoned(&path) && std::fs::remove_dir_all(&path).is_ok() {
-            removed.push(path);
-        }
-    }
-    removed
-}
+pub(crate) use bulwark_core::private_dir::private_file;
 
 /// SIGINT, SIGTERM and SIGHUP set a flag instead of killing the process while a dry run
 /// holds a workspace; the run checks it (SQLite's progress handler, between phases) and
@@ -181,7 +78,13 @@ impl Drop for StopOnSignal {
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+
+    use bulwark_core::private_dir::{OWNER_FILE, start_time};
+
     use super::*;
+
+    const OWNER_MAGIC: &str = KIND.magic;
 
     #[test]
     fn the_workspace_is_private_and_marked() {
@@ -189,7 +92,9 @@ mod tests {
         let dir = create(base.path()).expect("workspace");
         let mode = std::fs::metadata(dir.path()).expect("stat").mode();
         assert_eq!(mode & 0o777, 0o700);
-        assert!(!abandoned(dir.path()), "our own process is alive");
+        let second = create(base.path()).expect("a second workspace");
+        assert!(dir.path().exists(), "our own process is alive: kept");
+        drop(second);
         let file = dir.path().join("x.sqlite");
         private_file(&file).expect("create");
         assert_eq!(

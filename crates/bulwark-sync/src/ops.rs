@@ -70,6 +70,12 @@ pub fn edit_base_dir() -> PathBuf {
     }
 }
 
+/// An edit session's private directory, for `bulwark_core::private_dir`.
+const EDIT_DIR: bulwark_core::private_dir::Kind = bulwark_core::private_dir::Kind {
+    prefix: "bulwark-edit-",
+    magic: "bulwark secrets-sync edit",
+};
+
 /// The plaintext file of an edit session: 0600 in a private 0700 directory, overwritten
 /// with zeros and removed when dropped, on every path out (error, panic, signal).
 struct PlainFile {
@@ -81,10 +87,10 @@ impl PlainFile {
     fn create(base: &Path, name: &str, text: &[u8]) -> Result<Self, SyncError> {
         // Created 0700 from the start (not chmod-ed after), so no other user ever sees
         // into it.
-        let dir = tempfile::Builder::new()
-            .prefix("bulwark-edit-")
-            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
-            .tempdir_in(base)
+        // Marked with this process, so the next edit removes it if this one is killed
+        // outright (`kill -9`) and cannot shred it.
+        let dir = EDIT_DIR
+            .create(base)
             .map_err(|source| SyncError::io("create a private directory in", base, source))?;
         let path = dir.path().join(name);
         let mut file = OpenOptions::new()
