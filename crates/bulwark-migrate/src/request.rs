@@ -83,12 +83,12 @@ impl Request {
             .as_ref()
             .filter(|_| needs_wrangler || database.is_some())
         {
-            let wrangler = WranglerConfig::load(path)?;
             let env = inputs.env.as_deref();
             // wrangler reads its config before anything else; what it refuses, it runs
-            // nothing with.
-            if let Some(document) = wrangler.document.pointer("") {
-                let reasons = crate::refusal::refusals(document, env);
+            // nothing with. Checked on the raw document, before our own typed reading,
+            // so the reason given is wrangler's own.
+            if let Some(document) = raw_document(path) {
+                let reasons = crate::refusal::refusals(document.value(), env);
                 if !reasons.is_empty() {
                     return Err(MigrateError::WranglerRefusesConfig {
                         config: path.clone(),
@@ -96,6 +96,7 @@ impl Request {
                     });
                 }
             }
+            let wrangler = WranglerConfig::load(path)?;
             let found = wrangler.d1_database(env, database.as_deref()).cloned();
             let Some(found) = found else {
                 return Err(MigrateError::NoDatabase {
@@ -197,6 +198,18 @@ impl Request {
 /// Wrangler treats an empty `migrations_dir`/`migrations_table` as unset.
 fn non_empty(value: Option<&str>) -> Option<&str> {
     value.filter(|v| !v.is_empty())
+}
+
+/// The wrangler file as a plain tree (a leading BOM dropped, as wrangler does), or
+/// `None` when it cannot be read or parsed: `WranglerConfig::load` then says why.
+fn raw_document(path: &Path) -> Option<bulwark_config::Document> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    if path.extension().is_some_and(|ext| ext == "toml") {
+        bulwark_config::Document::parse_toml(path, text).ok()
+    } else {
+        bulwark_config::Document::parse_jsonc(path, text).ok()
+    }
 }
 
 #[cfg(test)]
