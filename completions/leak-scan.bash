@@ -84,7 +84,7 @@ _leak__scan() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        leak__subcmd__scan__subcmd__dir)
+        leak__scan__subcmd__dir)
             opts="-v -q -h --no-ignore --rules --ignore-file --baseline --report --no-redact --exit-code --max-size --format --config --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -134,7 +134,7 @@ _leak__scan() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        leak__subcmd__scan__subcmd__git)
+        leak__scan__subcmd__git)
             opts="-v -q -h --range --since --branch --all-commits --rules --ignore-file --baseline --report --no-redact --exit-code --max-size --format --config --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -196,7 +196,7 @@ _leak__scan() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        leak__subcmd__scan__subcmd__help)
+        leak__scan__subcmd__help)
             opts="git dir staged stdin install-hook help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -210,7 +210,7 @@ _leak__scan() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        leak__subcmd__scan__subcmd__help__subcmd__dir)
+        leak__scan__subcmd__help__subcmd__dir)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -224,7 +224,7 @@ _leak__scan() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        leak__subcmd__scan__subcmd__help__subcmd__git)
+        leak__scan__subcmd__help__subcmd__git)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -238,7 +238,7 @@ _leak__scan() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        leak__subcmd__scan__subcmd__help__subcmd__help)
+        leak__scan__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -252,7 +252,7 @@ _leak__scan() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        leak__subcmd__scan__subcmd__help__subcmd__install__subcmd__hook)
+        leak__scan__subcmd__help__subcmd__install__subcmd__hook)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -266,7 +266,7 @@ _leak__scan() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        leak__subcmd__scan__subcmd__help__subcmd__staged)
+        leak__scan__subcmd__help__subcmd__staged)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -280,7 +280,7 @@ _leak__scan() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        leak__subcmd__scan__subcmd__help__subcmd__stdin)
+        leak__scan__subcmd__help__subcmd__stdin)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -294,7 +294,7 @@ _leak__scan() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        leak__subcmd__scan__subcmd__install__subcmd__hook)
+        leak__scan__subcmd__install__subcmd__hook)
             opts="-v -q -h --force --format --config --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -320,7 +320,7 @@ _leak__scan() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        leak__subcmd__scan__subcmd__staged)
+        leak__scan__subcmd__staged)
             opts="-v -q -h --rules --ignore-file --baseline --report --no-redact --exit-code --max-size --format --config --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -370,7 +370,7 @@ _leak__scan() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        leak__subcmd__scan__subcmd__stdin)
+        leak__scan__subcmd__stdin)
             opts="-v -q -h --label --rules --ignore-file --baseline --report --no-redact --exit-code --max-size --format --config --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
