@@ -217,3 +217,75 @@ fn workflows_pass_actionlint() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// .pre-commit-hooks.yaml: `leak-scan` (language: rust) and `leak-scan-system` (language:
+/// system) run the same entry; run it as pre-commit does (no file names, the binary on
+/// PATH) in a repository with a staged secret and with a clean one.
+#[test]
+fn pre_commit_hooks_scan_the_staged_changes() {
+    let text = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).expect("hooks");
+    let hooks = YamlLoader::load_from_str(&text).expect("hooks are YAML");
+    let hooks = hooks[0].as_vec().expect("a list of hooks");
+    let hook = |id: &str| {
+        hooks
+            .iter()
+            .find(|h| h["id"].as_str() == Some(id))
+            .unwrap_or_else(|| panic!("no hook {id}"))
+    };
+    assert_eq!(hook("leak-scan")["language"].as_str(), Some("rust"));
+    assert_eq!(
+        hook("leak-scan-system")["language"].as_str(),
+        Some("system")
+    );
+    assert_eq!(
+        hook("leak-scan")["entry"],
+        hook("leak-scan-system")["entry"]
+    );
+    let entry = shlex::split(hook("leak-scan-system")["entry"].as_str().expect("entry"))
+        .expect("entry quoting");
+    assert_eq!(
+        hook("leak-scan-system")["pass_filenames"].as_bool(),
+        Some(false)
+    );
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let repo = tmp.path();
+    let git = |args: &[&str]| {
+        let out = run(Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@t.invalid"])
+            .args(args)
+            .current_dir(repo));
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+    };
+    git(&["init", "-q"]);
+    std::fs::write(repo.join("README"), "hello\n").expect("write");
+    git(&["add", "README"]);
+    git(&["commit", "-qm", "init"]);
+    let path = format!(
+        "{}:{}",
+        bin_dir().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let hook_run = || {
+        run(Command::new(&entry[0])
+            .args(&entry[1..])
+            .current_dir(repo)
+            .env("PATH", &path))
+    };
+    std::fs::write(repo.join("README"), "hello again\n").expect("write");
+    git(&["add", "README"]);
+    assert_eq!(hook_run().status.code(), Some(0), "clean staged change");
+
+    let canary = "ghp_q7Zx2Lm9Vt4Rk8Wn1Yb5Hc3Pd6Js0Fg2TuAe";
+    std::fs::write(repo.join("config.env"), format!("token = \"{canary}\"\n")).expect("write");
+    git(&["add", "config.env"]);
+    let out = hook_run();
+    assert_eq!(out.status.code(), Some(1), "staged secret: {out:?}");
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(all.contains("config.env"), "{all}");
+    assert!(!all.contains(canary), "the secret is printed: {all}");
+}
