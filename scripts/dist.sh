@@ -42,13 +42,17 @@ fi
 mapfile -t bins < <(awk '/^\[/{inbin=($0=="[[bin]]")} inbin && /^name *=/{gsub(/.*= *"|".*/,""); print}' "$root/Cargo.toml")
 ((${#bins[@]})) || { echo "dist: no [[bin]] in Cargo.toml" >&2; exit 1; }
 
-[ -n "$target" ] || target="$(rustc -vV | sed -n 's/^host: //p')"
+# Without --target: the host, built where a plain `cargo build` puts it (target/<profile>),
+# so `just dist` reuses the usual build instead of a second one under target/<triple>.
+subdir=""
+if [ -n "$target" ]; then subdir="$target/"; else target="$(rustc -vV | sed -n 's/^host: //p')"; fi
 if [ -z "$bin_dir" ]; then
-  args=(build --locked --profile "$profile" --target "$target")
+  args=(build --locked --profile "$profile")
+  [ -z "$subdir" ] || args+=(--target "$target")
   for b in "${bins[@]}"; do args+=(--bin "$b"); done
   (cd "$root" && cargo "${args[@]}")
   dir="$profile"; [ "$profile" = dev ] && dir=debug
-  bin_dir="${CARGO_TARGET_DIR:-$root/target}/$target/$dir"
+  bin_dir="${CARGO_TARGET_DIR:-$root/target}/$subdir$dir"
 fi
 
 name="bulwark-$target"
