@@ -21,9 +21,14 @@ snap:
 gen:
     BULWARK_REGENERATE=1 cargo test --test cli generated
 
-# Release build of all five binaries.
+# Release build of every binary.
 build:
     cargo build --release --locked
+
+# The host target's release archive and SHA256SUMS in target/dist/, built as the release
+# workflow builds each target's (scripts/dist.sh).
+dist *ARGS:
+    bash scripts/dist.sh {{ARGS}}
 
 # Run the main jobs on the shipped demo project.
 demo: build

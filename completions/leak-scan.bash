@@ -80,7 +80,7 @@ _leak__scan() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        leak__subcmd__scan__subcmd__dir)
+        leak__scan__subcmd__dir)
             opts="-c -v -q -h --no-ignore --rules --config --ignore-file --baseline --report --no-redact --exit-code --max-size --format --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -134,7 +134,7 @@ _leak__scan() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        leak__subcmd__scan__subcmd__git)
+        leak__scan__subcmd__git)
             opts="-c -v -q -h --range --since --branch --all-commits --rules --config --ignore-file --baseline --report --no-redact --exit-code --max-size --format --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -200,7 +200,7 @@ _leak__scan() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        leak__subcmd__scan__subcmd__help)
+        leak__scan__subcmd__help)
             opts="git dir staged stdin install-hook help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -214,7 +214,7 @@ _leak__scan() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        leak__subcmd__scan__subcmd__help__subcmd__dir)
+        leak__scan__subcmd__help__subcmd__dir)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -228,7 +228,7 @@ _leak__scan() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        leak__subcmd__scan__subcmd__help__subcmd__git)
+        leak__scan__subcmd__help__subcmd__git)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -242,7 +242,7 @@ _leak__scan() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        leak__subcmd__scan__subcmd__help__subcmd__help)
+        leak__scan__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -256,7 +256,7 @@ _leak__scan() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        leak__subcmd__scan__subcmd__help__subcmd__install__subcmd__hook)
+        leak__scan__subcmd__help__subcmd__install__subcmd__hook)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -270,7 +270,7 @@ _leak__scan() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        leak__subcmd__scan__subcmd__help__subcmd__staged)
+        leak__scan__subcmd__help__subcmd__staged)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -284,7 +284,7 @@ _leak__scan() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        leak__subcmd__scan__subcmd__help__subcmd__stdin)
+        leak__scan__subcmd__help__subcmd__stdin)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -298,7 +298,7 @@ _leak__scan() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        leak__subcmd__scan__subcmd__install__subcmd__hook)
+        leak__scan__subcmd__install__subcmd__hook)
             opts="-v -q -h --force --format --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -320,7 +320,7 @@ _leak__scan() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        leak__subcmd__scan__subcmd__staged)
+        leak__scan__subcmd__staged)
             opts="-c -v -q -h --rules --config --ignore-file --baseline --report --no-redact --exit-code --max-size --format --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -374,7 +374,7 @@ _leak__scan() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        leak__subcmd__scan__subcmd__stdin)
+        leak__scan__subcmd__stdin)
             opts="-c -v -q -h --label --rules --config --ignore-file --baseline --report --no-redact --exit-code --max-size --format --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -1,11 +1,13 @@
 //! End-to-end cases for every binary: `tests/cmd/<tool>/<case>.toml`.
 //! Update the expected output with `just snap` after a deliberate change.
 
+mod completions;
 mod db_backup_runs;
 mod fail_closed;
 mod generated;
 mod migrate_workspace;
 mod runbook;
+mod ship;
 mod workflow;
 
 #[test]

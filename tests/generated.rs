@@ -34,9 +34,27 @@ fn render(name: &str, command: clap::Command) -> Vec<(PathBuf, Vec<u8>)> {
     ] {
         let mut script = Vec::new();
         clap_complete::generate(shell, &mut command, name, &mut script);
+        if shell == Shell::Bash {
+            script = fix_bash_hyphenated_name(name, &script);
+        }
         files.push((PathBuf::from(format!("completions/{file}")), script));
     }
     files
+}
+
+/// `clap_complete`'s bash generator names the state of a binary called `leak-scan`
+/// `leak__scan` where it walks the words, but labels the subcommands' branches
+/// `leak__subcmd__scan__subcmd__git` (it escapes the `-` of the binary name as if it
+/// separated subcommands). No branch ever matches, so nothing completes after the
+/// subcommand. Rename the branches to the state the walk produces.
+fn fix_bash_hyphenated_name(name: &str, script: &[u8]) -> Vec<u8> {
+    let script = std::str::from_utf8(script).expect("clap_complete writes UTF-8");
+    let walked = format!("{}__subcmd__", name.replace('-', "__"));
+    let labelled = format!("{}__subcmd__", name.replace('-', "__subcmd__"));
+    if walked == labelled {
+        return script.as_bytes().to_vec();
+    }
+    script.replace(&labelled, &walked).into_bytes()
 }
 
 #[test]

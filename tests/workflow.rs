@@ -119,12 +119,84 @@ fn every_bulwark_command_in_the_workflow_parses_with_the_real_flags() {
         );
     }
     assert!(WORKFLOW.contains("sarif_file: leak-scan.sarif"));
-    // And the migrate job only runs on pull requests that touch migrations/.
+    // And the migrate job only runs on pull requests (not from forks: no secrets there)
+    // that touch migrations/.
     assert_eq!(
         doc["jobs"]["migrate-dryrun"]["if"].as_str(),
-        Some("github.event_name == 'pull_request'")
+        Some(
+            "github.event_name == 'pull_request' && github.event.pull_request.head.repo.full_name == github.repository"
+        )
     );
     assert!(WORKFLOW.contains("-- migrations/"));
+}
+
+/// The example installs Bulwark with the action (no `cargo install`), each job with the
+/// tool it runs; every job states its own permissions, the SARIF upload has the ones it
+/// needs on private repositories, and no action is pinned to a Node 20 major.
+#[test]
+fn the_workflow_installs_with_the_action_and_least_privilege() {
+    let docs = YamlLoader::load_from_str(WORKFLOW).expect("docs/ci/github-actions.yml is YAML");
+    let doc = &docs[0];
+    assert!(!WORKFLOW.contains("cargo install"), "no build in CI");
+    for (name, job) in doc["jobs"].as_hash().expect("jobs") {
+        let name = name.as_str().expect("job name");
+        assert!(
+            job["permissions"].as_hash().is_some(),
+            "job `{name}` states its permissions"
+        );
+        let steps = job["steps"].as_vec().expect("steps");
+        let install = steps
+            .iter()
+            .find(|s| s["uses"].as_str() == Some("your-org/bulwark@v1"))
+            .unwrap_or_else(|| panic!("job `{name}` installs Bulwark with the action"));
+        assert_eq!(
+            install["with"]["tools"].as_str(),
+            Some(name),
+            "job `{name}`"
+        );
+        for step in steps {
+            let Some(uses) = step["uses"].as_str() else {
+                continue;
+            };
+            for old in [
+                "actions/checkout@v4",
+                "actions/upload-artifact@v4",
+                "github/codeql-action/upload-sarif@v3",
+            ] {
+                assert_ne!(uses, old, "job `{name}` uses a Node 20 major");
+            }
+        }
+    }
+    let leak = &doc["jobs"]["leak-scan"]["permissions"];
+    assert_eq!(leak["security-events"].as_str(), Some("write"));
+    assert_eq!(leak["actions"].as_str(), Some("read"));
+    // Fork pull requests: the jobs with secrets are skipped, the SARIF is kept instead of
+    // uploaded.
+    let fork_check = "github.event.pull_request.head.repo.full_name == github.repository";
+    for job in ["secrets-verify", "migrate-dryrun"] {
+        assert!(
+            doc["jobs"][job]["if"]
+                .as_str()
+                .is_some_and(|c| c.contains(fork_check)),
+            "job `{job}` is skipped on fork pull requests"
+        );
+    }
+    let upload = doc["jobs"]["leak-scan"]["steps"]
+        .as_vec()
+        .expect("steps")
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif@"))
+        })
+        .expect("leak-scan uploads SARIF");
+    assert!(
+        upload["if"]
+            .as_str()
+            .is_some_and(|c| c.contains("env.FORK_PR != 'true'")),
+        "no SARIF upload from fork pull requests"
+    );
 }
 
 #[test]
