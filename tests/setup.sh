@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the real tools the test suite runs (age, zstd, sqlite3, keyutils, git, and
+# Installs the real tools the test suite runs (age, zstd, sqlite3, keyutils, git, PostgreSQL, and
 # wrangler from npm for the D1 parity suite) when they are missing, then prints the PATH
 # entry for the npm-installed ones. Safe to run again: it installs nothing already there.
 #
@@ -14,6 +14,11 @@ missing=()
 for pair in age:age age-keygen:age zstd:zstd sqlite3:sqlite3 keyctl:keyutils git:git; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
+# PostgreSQL's server programs (the throw-away servers of db-backup's tests): Debian keeps
+# initdb and postgres out of PATH, under /usr/lib/postgresql/VERSION/bin.
+if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && ! command -v initdb >/dev/null 2>&1; then
+  missing+=(postgresql)
+fi
 if ((${#missing[@]})); then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   sudo=""
