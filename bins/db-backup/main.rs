@@ -1,4 +1,4 @@
-//! `db-backup`: encrypted, verified, pruned backups of a SQLite or D1 database, made for
+//! `db-backup`: encrypted, verified, pruned backups of a SQLite, D1 or PostgreSQL database, made for
 //! an unattended cron.
 #![expect(
     clippy::doc_markdown,
@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use bulwark_backup::{
-    BackupError, D1Source, Encryption, ExportRequest, ExportSource, Lazy, Policy, RestoreRequest,
+    BackupError, D1Source, Encryption, ExportRequest, ExportSource, Lazy, Policy,
+    PostgresRestoreRequest, PostgresSource, RestoreRequest,
 };
 use bulwark_config::{Config, ConfigError, Recipients};
 use bulwark_core::{Exit, Failure, Output, Report};
@@ -23,7 +24,7 @@ use crate::cli::{Cli, Command, IdentityArgs, RecipientArgs};
 
 fn main() -> ExitCode {
     let cli = Cli::parse_args();
-    let out = common::start("db-backup", cli.common.output_options(cli.format.into()));
+    let mut out = common::start("db-backup", cli.common.output_options(cli.format.into()));
     let config = match load_config(cli.common.config.as_deref()) {
         Ok(config) => config,
         Err(err) => return out.fail(&err),
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
         .as_ref()
         .map(|c| c.backup.clone())
         .unwrap_or_default();
+    hide_postgres_urls(&cli.command, &backup, &mut out);
     // Only the verbs a cron runs record their outcome; a manual `list` must not make a
     // dead cron look alive.
     let status_file = match cli.command {
@@ -58,6 +60,43 @@ fn main() -> ExitCode {
     match outcome {
         Ok(done) => done.code,
         Err(err) => out.fail(&err),
+    }
+}
+
+/// Teaches the output's redactor the PostgreSQL URLs this run may read (and their
+/// passwords), before anything can print them.
+fn hide_postgres_urls(command: &Command, backup: &bulwark_config::Backup, out: &mut Output) {
+    let vars: Vec<&str> = match command {
+        Command::Export {
+            postgres,
+            postgres_env,
+            ..
+        } => [
+            postgres_env.as_deref(),
+            postgres.then_some("DATABASE_URL"),
+            backup.postgres_env.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+        Command::Restore {
+            to_postgres_env, ..
+        } => to_postgres_env.as_deref().into_iter().collect(),
+        _ => Vec::new(),
+    };
+    for var in vars {
+        match bulwark_pg::Connection::from_env(var) {
+            Ok(conn) => {
+                for secret in conn.secrets() {
+                    out.redactor_mut().add(secret);
+                }
+            }
+            Err(_) => {
+                if let Ok(value) = std::env::var(var) {
+                    out.redactor_mut().add_value(&value);
+                }
+            }
+        }
     }
 }
 
@@ -135,6 +174,8 @@ fn run(
         Command::Export {
             sqlite,
             d1,
+            postgres,
+            postgres_env,
             remote,
             env,
             out: out_dir,
@@ -143,7 +184,8 @@ fn run(
             no_encrypt,
             upload,
         } => {
-            let source = export_source(sqlite, d1, remote, env, config, backup)?;
+            let postgres_env = postgres_env.or_else(|| postgres.then(|| "DATABASE_URL".to_owned()));
+            let source = export_source(sqlite, d1, postgres_env, remote, env, config, backup)?;
             let name = name
                 .or_else(|| backup.name.clone())
                 .unwrap_or_else(|| default_name(&source));
@@ -162,7 +204,7 @@ fn run(
             };
             let total = match &request.source {
                 ExportSource::Sqlite(path) => std::fs::metadata(path).ok().map(|m| m.len()),
-                ExportSource::D1(_) => None,
+                ExportSource::D1(_) | ExportSource::Postgres(_) => None,
             };
             let progress = out.progress("export", total);
             let report = bulwark_backup::export(&request, progress.as_ref())?;
@@ -213,17 +255,46 @@ fn run(
         Command::Restore {
             file,
             to,
+            to_postgres_env,
             force,
             identity,
-        } => {
-            let mut identities = lazy_identities(identity, config);
-            let progress = out.progress("restore", Some(0));
-            let request = RestoreRequest { file, to, force };
-            let report = bulwark_backup::restore(&request, &mut identities, progress.as_ref())?;
-            progress.finish();
-            Ok(finish(out, &report, Some(&report.to), None))
-        }
+        } => restore(file, to, to_postgres_env, force, identity, config, out),
     }
+}
+
+/// `restore`: to a file (`--to`), or a PostgreSQL backup into a database
+/// (`--to-postgres-env`).
+fn restore(
+    file: PathBuf,
+    to: Option<PathBuf>,
+    to_postgres_env: Option<String>,
+    force: bool,
+    identity: IdentityArgs,
+    config: Option<&Config>,
+    out: &Output,
+) -> Result<Done, BackupError> {
+    let mut identities = lazy_identities(identity, config);
+    let progress = out.progress("restore", Some(0));
+    let to = match (to, to_postgres_env) {
+        (_, Some(env)) => {
+            let request = PostgresRestoreRequest { file, env, force };
+            let report =
+                bulwark_backup::restore_postgres(&request, &mut identities, progress.as_ref())?;
+            progress.finish();
+            return Ok(finish(out, &report, None, None));
+        }
+        (Some(to), None) => to,
+        (None, None) => {
+            return Err(usage(
+                "nowhere to restore to".to_owned(),
+                "pass --to PATH or --to-postgres-env NAME",
+            ));
+        }
+    };
+    let request = RestoreRequest { file, to, force };
+    let report = bulwark_backup::restore(&request, &mut identities, progress.as_ref())?;
+    progress.finish();
+    Ok(finish(out, &report, Some(&report.to), None))
 }
 
 /// The `--keep-*` flags, or, when none is given, `keep_*` from `[backup]`.
@@ -243,23 +314,29 @@ fn policy_or_config(flags: Policy, backup: &bulwark_config::Backup) -> Policy {
 fn export_source(
     sqlite: Option<PathBuf>,
     d1: Option<String>,
+    postgres_env: Option<String>,
     remote: bool,
     env: Option<String>,
     config: Option<&Config>,
     backup: &bulwark_config::Backup,
 ) -> Result<ExportSource, BackupError> {
-    // Flags win as a pair: `--d1 DB` is not overridden by `sqlite = …` in the config.
-    let (sqlite, d1) = if sqlite.is_some() || d1.is_some() {
-        (sqlite, d1)
+    // Flags win together: `--d1 DB` is not overridden by `sqlite = …` in the config.
+    let (sqlite, d1, postgres_env) = if sqlite.is_some() || d1.is_some() || postgres_env.is_some() {
+        (sqlite, d1, postgres_env)
     } else {
-        (backup.sqlite.clone(), backup.d1.clone())
+        (
+            backup.sqlite.clone(),
+            backup.d1.clone(),
+            backup.postgres_env.clone(),
+        )
     };
-    match (sqlite, d1) {
-        (Some(path), _) => Ok(ExportSource::Sqlite(path)),
-        (None, Some(database)) => Ok(ExportSource::D1(d1_source(database, remote, env, config))),
-        (None, None) => Err(usage(
+    match (sqlite, d1, postgres_env) {
+        (Some(path), _, _) => Ok(ExportSource::Sqlite(path)),
+        (None, Some(database), _) => Ok(ExportSource::D1(d1_source(database, remote, env, config))),
+        (None, None, Some(env)) => Ok(ExportSource::Postgres(PostgresSource { env })),
+        (None, None, None) => Err(usage(
             "nothing to export".to_owned(),
-            "pass --sqlite FILE or --d1 BINDING, or set `sqlite` or `d1` in [backup]",
+            "pass --sqlite FILE, --d1 BINDING or --postgres, or set `sqlite`, `d1` or `postgres_env` in [backup]",
         )),
     }
 }
@@ -271,6 +348,7 @@ fn default_name(source: &ExportSource) -> String {
             .file_stem()
             .map_or_else(|| "backup".to_owned(), |s| s.to_string_lossy().into_owned()),
         ExportSource::D1(d1) => d1.database.clone(),
+        ExportSource::Postgres(_) => "postgres".to_owned(),
     }
 }
 

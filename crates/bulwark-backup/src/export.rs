@@ -12,6 +12,7 @@ use crate::layout::{
     self, BackupName, DirLock, Kind, MANIFEST_FORMAT, Manifest, Source, TEMP_PREFIX, TableRows,
     WORK_PREFIX, manifest_path,
 };
+use crate::postgres::{self, PostgresSource};
 use crate::{BackupError, ChildOutput, pipeline, sqlite};
 
 /// What to back up.
@@ -21,6 +22,8 @@ pub enum ExportSource {
     Sqlite(PathBuf),
     /// A D1 database, exported by wrangler.
     D1(D1Source),
+    /// A PostgreSQL database, dumped by `pg_dump`.
+    Postgres(PostgresSource),
 }
 
 /// A D1 database and how to reach it with wrangler.
@@ -103,6 +106,99 @@ pub fn export(
     remove_stale_temps(&request.out_dir);
 
     let created = layout::now();
+    let sealed = match &request.source {
+        ExportSource::Postgres(pg) => seal_postgres(request, pg, created, recipients, progress)?,
+        _ => seal_file_snapshot(request, created, recipients, progress)?,
+    };
+    let Sealed {
+        backup_name,
+        final_path,
+        file: sealed_file,
+        kind,
+        source,
+        warnings,
+        d1_bookmark,
+        plaintext,
+        ciphertext,
+        tables,
+        schema,
+        postgres,
+    } = sealed;
+
+    let manifest = Manifest {
+        format_version: MANIFEST_FORMAT,
+        tool: "db-backup".to_owned(),
+        tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+        file: backup_name.file_name(),
+        name: request.name.clone(),
+        source,
+        kind,
+        created_at: created.to_string(),
+        compression: "zstd".to_owned(),
+        encrypted: recipients.is_some(),
+        plaintext,
+        ciphertext,
+        tables,
+        schema_sha256: schema,
+        d1_bookmark,
+        recipients: recipients
+            .unwrap_or_default()
+            .iter()
+            .map(|r| r.as_str().to_owned())
+            .collect(),
+        warnings,
+        postgres,
+    };
+    // Manifest first: a backup file never exists without its manifest.
+    let manifest_file = manifest_path(&final_path);
+    layout::write_json(&manifest_file, &manifest)?;
+    if let Err(err) = layout::persist(sealed_file, false) {
+        let _ = std::fs::remove_file(&manifest_file);
+        return Err(err);
+    }
+    progress.finish();
+
+    let mut uploaded = Vec::new();
+    if let Some((bucket, prefix)) = upload {
+        let workdir = match &request.source {
+            ExportSource::D1(d1) => d1.workdir.clone(),
+            ExportSource::Sqlite(_) | ExportSource::Postgres(_) => PathBuf::from("."),
+        };
+        for path in [&final_path, &manifest_file] {
+            uploaded.push(r2_put(&workdir, &bucket, &prefix, path)?);
+        }
+    }
+    Ok(ExportReport {
+        file: final_path,
+        manifest_file,
+        manifest,
+        uploaded,
+    })
+}
+
+/// A sealed backup not yet under its final name, and what its manifest says of it.
+struct Sealed {
+    backup_name: BackupName,
+    final_path: PathBuf,
+    file: bulwark_core::fs::AtomicFile,
+    kind: Kind,
+    source: Source,
+    warnings: Vec<String>,
+    d1_bookmark: Option<String>,
+    plaintext: layout::Digest,
+    ciphertext: layout::Digest,
+    tables: Vec<TableRows>,
+    schema: String,
+    postgres: Option<layout::PostgresInfo>,
+}
+
+/// SQLite and D1: a snapshot to a temp file beside the backup, then sealed.
+fn seal_file_snapshot(
+    request: &ExportRequest,
+    created: jiff::Timestamp,
+    recipients: Option<&[Recipient]>,
+    progress: &dyn Progress,
+) -> Result<Sealed, BackupError> {
     let plain_file = layout::temp_file(&request.out_dir, TEMP_PREFIX)?;
     let (kind, source, stats, warnings, d1_bookmark) =
         take_snapshot(request, plain_file.path(), progress)?;
@@ -127,54 +223,52 @@ pub fn export(
     let (plaintext, ciphertext, tables, schema) =
         seal_and_count(stats, input, &sealed_file, recipients, progress)?;
     drop(plain_file);
-
-    let manifest = Manifest {
-        format_version: MANIFEST_FORMAT,
-        tool: "db-backup".to_owned(),
-        tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-        file: backup_name.file_name(),
-        name: request.name.clone(),
-        source,
+    Ok(Sealed {
+        backup_name,
+        final_path,
+        file: sealed_file,
         kind,
-        created_at: created.to_string(),
-        compression: "zstd".to_owned(),
-        encrypted: recipients.is_some(),
+        source,
+        warnings,
+        d1_bookmark,
         plaintext,
         ciphertext,
         tables,
-        schema_sha256: schema,
-        d1_bookmark,
-        recipients: recipients
-            .unwrap_or_default()
-            .iter()
-            .map(|r| r.as_str().to_owned())
-            .collect(),
-        warnings,
-    };
-    // Manifest first: a backup file never exists without its manifest.
-    let manifest_file = manifest_path(&final_path);
-    layout::write_json(&manifest_file, &manifest)?;
-    if let Err(err) = layout::persist(sealed_file, false) {
-        let _ = std::fs::remove_file(&manifest_file);
-        return Err(err);
-    }
-    progress.finish();
+        schema,
+        postgres: None,
+    })
+}
 
-    let mut uploaded = Vec::new();
-    if let Some((bucket, prefix)) = upload {
-        let workdir = match &request.source {
-            ExportSource::D1(d1) => d1.workdir.clone(),
-            ExportSource::Sqlite(_) => PathBuf::from("."),
-        };
-        for path in [&final_path, &manifest_file] {
-            uploaded.push(r2_put(&workdir, &bucket, &prefix, path)?);
-        }
-    }
-    Ok(ExportReport {
-        file: final_path,
-        manifest_file,
-        manifest,
-        uploaded,
+/// PostgreSQL: `pg_dump` streamed straight into the sealed file.
+fn seal_postgres(
+    request: &ExportRequest,
+    pg: &PostgresSource,
+    created: jiff::Timestamp,
+    recipients: Option<&[Recipient]>,
+    progress: &dyn Progress,
+) -> Result<Sealed, BackupError> {
+    let backup_name = BackupName {
+        name: request.name.clone(),
+        time: created,
+        kind: Kind::PgDump,
+        encrypted: recipients.is_some(),
+    };
+    let final_path = request.out_dir.join(backup_name.file_name());
+    let file = layout::atomic_file(&final_path, TEMP_PREFIX)?;
+    let dumped = postgres::dump_and_seal(pg, &file, recipients, progress)?;
+    Ok(Sealed {
+        backup_name,
+        final_path,
+        file,
+        kind: Kind::PgDump,
+        source: dumped.source,
+        warnings: Vec::new(),
+        d1_bookmark: None,
+        plaintext: dumped.plaintext,
+        ciphertext: dumped.ciphertext,
+        tables: dumped.tables,
+        schema: dumped.schema_sha256,
+        postgres: Some(dumped.info),
     })
 }
 
@@ -195,6 +289,9 @@ fn take_snapshot(
     progress: &dyn Progress,
 ) -> Result<Snapshot, BackupError> {
     Ok(match &request.source {
+        ExportSource::Postgres(_) => {
+            unreachable!("a PostgreSQL export streams, see seal_postgres")
+        }
         ExportSource::Sqlite(path) => {
             progress.set_message("snapshot");
             let pending = sqlite::snapshot(path, dest, progress)?;

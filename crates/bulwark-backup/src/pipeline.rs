@@ -125,7 +125,7 @@ impl Write for ChannelWriter {
 }
 
 /// Reads `input` to its end in `CHUNK`s, hashing it, and sends the chunks to `tx`.
-fn read_and_hash(mut input: File, tx: &SyncSender<Vec<u8>>) -> io::Result<Digest> {
+fn read_and_hash(mut input: impl Read, tx: &SyncSender<Vec<u8>>) -> io::Result<Digest> {
     let mut hasher = Sha256::new();
     let mut size = 0u64;
     loop {
@@ -159,7 +159,7 @@ fn read_and_hash(mut input: File, tx: &SyncSender<Vec<u8>>) -> io::Result<Digest
 /// its own core as a shell pipeline would: one reads and hashes the plaintext, zstd's
 /// workers compress (this thread feeds them), one encrypts, hashes and writes the output.
 fn compress<W: Write + Send>(
-    input: File,
+    input: impl Read + Send,
     sink: W,
     progress: &dyn Progress,
 ) -> io::Result<(W, Digest)> {
@@ -210,7 +210,7 @@ fn compress<W: Write + Send>(
 /// Writes `input`, compressed and (with `recipients`) encrypted, to `output`. Returns the
 /// plaintext's and the written file's digests. The caller syncs and renames the file.
 pub(crate) fn seal(
-    input: File,
+    input: impl Read + Send,
     output: &File,
     output_path: &Path,
     recipients: Option<&[Recipient]>,

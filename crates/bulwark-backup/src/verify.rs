@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::layout::{
     self, BackupName, Kind, Manifest, VerifiedStamp, WORK_PREFIX, manifest_path, verified_path,
 };
-use crate::{BackupError, pipeline, sqlite};
+use crate::{BackupError, pipeline, postgres, sqlite};
 
 /// The outcome of verifying one backup.
 #[derive(Debug, Clone, Serialize)]
@@ -91,7 +91,7 @@ fn targets(path: &Path) -> Result<Vec<PathBuf>, BackupError> {
     if found.is_empty() {
         return Err(BackupError::usage(
             format!("{} holds no backup", path.display()),
-            Some("backups are named NAME-YYYYMMDDTHHMMSSZ.sqlite.zst.age (or .sql)"),
+            Some("backups are named NAME-YYYYMMDDTHHMMSSZ.sqlite.zst.age (or .sql, .pgdump)"),
         ));
     }
     Ok(found.into_iter().map(|(_, p)| p).collect())
@@ -177,6 +177,9 @@ fn verify_one(
         ));
         return Ok((0, 0));
     }
+    if manifest.kind == Kind::PgDump {
+        return postgres::verify_restored(file, &manifest, identities, progress, problems);
+    }
     let dir = file.parent().unwrap_or(Path::new("."));
     let scratch = tempfile::Builder::new()
         .prefix(WORK_PREFIX)
@@ -247,6 +250,7 @@ fn restore_into(
     let plain_path = match manifest.kind {
         Kind::Sqlite => db_path.to_owned(),
         Kind::Sql => scratch.join("dump.sql"),
+        Kind::PgDump => unreachable!("PostgreSQL backups are verified by bulwark-pg's server"),
     };
     let out = File::create(&plain_path).map_err(BackupError::io("create", &plain_path))?;
     let mut writer = BufWriter::with_capacity(1 << 20, out);
@@ -256,7 +260,7 @@ fn restore_into(
         Kind::Sqlite => {
             Connection::open(db_path).map_err(BackupError::sqlite("open the restored", db_path))?
         }
-        Kind::Sql => {
+        Kind::Sql | Kind::PgDump => {
             let sql = std::fs::read_to_string(&plain_path)
                 .map_err(BackupError::io("read", &plain_path))?;
             sqlite::load_dump(&sql, db_path)?
@@ -316,28 +320,12 @@ pub struct RestoreReport {
     pub checked_against_manifest: bool,
 }
 
-/// Restores a backup to a new file: temp file beside the target, checks, then rename.
-/// Never replaces an existing file without `force`.
-pub fn restore(
-    request: &RestoreRequest,
-    identities: &mut dyn IdentityProvider,
-    progress: &dyn Progress,
-) -> Result<RestoreReport, BackupError> {
-    let file = &request.file;
-    if !file.is_file() {
-        return Err(BackupError::Input {
-            path: file.clone(),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such backup file"),
-        });
-    }
-    if request.to.exists() && !request.force {
-        return Err(BackupError::Exists {
-            path: request.to.clone(),
-        });
-    }
+/// A backup's manifest (when it has one), kind and encryption: from the manifest, else
+/// from its file name.
+pub(crate) fn what_backup(file: &Path) -> Result<(Option<Manifest>, Kind, bool), BackupError> {
     let manifest = layout::read_json::<Manifest>(&manifest_path(file)).map_err(|reason| {
         BackupError::Unrestorable {
-            path: file.clone(),
+            path: file.to_owned(),
             reason,
         }
     })?;
@@ -357,6 +345,29 @@ pub fn restore(
             ));
         }
     };
+    Ok((manifest, kind, encrypted))
+}
+
+/// Restores a backup to a new file: temp file beside the target, checks, then rename.
+/// Never replaces an existing file without `force`.
+pub fn restore(
+    request: &RestoreRequest,
+    identities: &mut dyn IdentityProvider,
+    progress: &dyn Progress,
+) -> Result<RestoreReport, BackupError> {
+    let file = &request.file;
+    if !file.is_file() {
+        return Err(BackupError::Input {
+            path: file.clone(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such backup file"),
+        });
+    }
+    if request.to.exists() && !request.force {
+        return Err(BackupError::Exists {
+            path: request.to.clone(),
+        });
+    }
+    let (manifest, kind, encrypted) = what_backup(file)?;
     let dir = match request.to.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
         _ => PathBuf::from("."),
@@ -366,7 +377,9 @@ pub fn restore(
     } else {
         None
     };
-    let write_dump = kind == Kind::Sql && request.to.extension().is_some_and(|e| e == "sql");
+    // A PostgreSQL backup restored to a file is its pg_dump archive (pg_restore reads it).
+    let write_dump = (kind == Kind::Sql && request.to.extension().is_some_and(|e| e == "sql"))
+        || kind == Kind::PgDump;
     let temp = layout::atomic_file(&request.to, WORK_PREFIX)?;
     progress.set_total(manifest.as_ref().map_or(0, |m| m.plaintext.size));
     let digest = if kind == Kind::Sqlite || write_dump {
