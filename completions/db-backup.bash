@@ -89,7 +89,7 @@ _db__backup() {
             return 0
             ;;
         db__backup__subcmd__export)
-            opts="-v -q -h --sqlite --d1 --remote --env --out --name --recipient --recipients-file --no-encrypt --upload --format --status-file --config --color --verbose --quiet --help"
+            opts="-v -q -h --sqlite --d1 --postgres --postgres-env --remote --env --out --name --recipient --recipients-file --no-encrypt --upload --format --status-file --config --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -100,6 +100,10 @@ _db__backup() {
                     return 0
                     ;;
                 --d1)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postgres-env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -325,13 +329,17 @@ _db__backup() {
             return 0
             ;;
         db__backup__subcmd__restore)
-            opts="-v -q -h --to --force --identity --format --status-file --config --color --verbose --quiet --help"
+            opts="-v -q -h --to --to-postgres-env --force --identity --format --status-file --config --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-postgres-env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

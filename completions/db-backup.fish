@@ -39,10 +39,11 @@ complete -c db-backup -n "__fish_db_backup_needs_command" -f -a "export" -d 'Tak
 complete -c db-backup -n "__fish_db_backup_needs_command" -f -a "verify" -d 'Decrypt, decompress, check checksums, restore to a temp database and check it'
 complete -c db-backup -n "__fish_db_backup_needs_command" -f -a "list" -d 'List backups with time, size and verification state'
 complete -c db-backup -n "__fish_db_backup_needs_command" -f -a "prune" -d 'Delete backups outside the retention policy (rules are ORed)'
-complete -c db-backup -n "__fish_db_backup_needs_command" -f -a "restore" -d 'Restore a backup to a new database file'
+complete -c db-backup -n "__fish_db_backup_needs_command" -f -a "restore" -d 'Restore a backup to a new database file, or a PostgreSQL backup into a database'
 complete -c db-backup -n "__fish_db_backup_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l sqlite -d 'SQLite database file to back up' -r -F
 complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l d1 -d 'D1 binding or database name to export with wrangler' -r
+complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l postgres-env -d 'PostgreSQL database whose postgres:// URL is in the environment variable NAME' -r
 complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l env -d 'With --d1: the wrangler environment (`--env`) whose binding to export' -r
 complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l out -d 'Directory for the backup and its manifest' -r -F
 complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l name -d 'Backup file name prefix' -r
@@ -56,6 +57,7 @@ complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l config -d
 complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l color -d 'When to colour output' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l postgres -d 'PostgreSQL database whose postgres:// URL is in $DATABASE_URL (never on the command line)'
 complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l remote -d 'With --d1: export the remote database (default: local state)'
 complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l no-encrypt -d 'Write an unencrypted backup (refused unless given)'
 complete -c db-backup -n "__fish_db_backup_using_subcommand export" -s v -l verbose -d 'Show more detail on stderr (repeat for more)'
@@ -98,7 +100,8 @@ complete -c db-backup -n "__fish_db_backup_using_subcommand prune" -l yes -d 'Re
 complete -c db-backup -n "__fish_db_backup_using_subcommand prune" -s v -l verbose -d 'Show more detail on stderr (repeat for more)'
 complete -c db-backup -n "__fish_db_backup_using_subcommand prune" -s q -l quiet -d 'Print only errors and warnings on stderr'
 complete -c db-backup -n "__fish_db_backup_using_subcommand prune" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c db-backup -n "__fish_db_backup_using_subcommand restore" -l to -d 'Where to write the database' -r -F
+complete -c db-backup -n "__fish_db_backup_using_subcommand restore" -l to -d 'Where to write the database (a PostgreSQL backup: its pg_dump archive)' -r -F
+complete -c db-backup -n "__fish_db_backup_using_subcommand restore" -l to-postgres-env -d 'Restore a PostgreSQL backup, in one transaction, into the database whose postgres:// URL is in the environment variable NAME' -r
 complete -c db-backup -n "__fish_db_backup_using_subcommand restore" -l identity -d 'age identity file [default: $BULWARK_AGE_IDENTITY, the OS keyring, then ~/.config/bulwark/identity.txt]' -r -F
 complete -c db-backup -n "__fish_db_backup_using_subcommand restore" -l format -d 'Output format' -r -f -a "human\t'Text for people, coloured on a terminal'
 json\t'One JSON document on stdout (see docs/json-output.md)'"
@@ -107,7 +110,7 @@ complete -c db-backup -n "__fish_db_backup_using_subcommand restore" -l config -
 complete -c db-backup -n "__fish_db_backup_using_subcommand restore" -l color -d 'When to colour output' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
-complete -c db-backup -n "__fish_db_backup_using_subcommand restore" -l force -d 'Replace an existing file at --to'
+complete -c db-backup -n "__fish_db_backup_using_subcommand restore" -l force -d 'Replace an existing file at --to; with --to-postgres-env, restore into a database that is not empty (the backup\'s objects are dropped and recreated)'
 complete -c db-backup -n "__fish_db_backup_using_subcommand restore" -s v -l verbose -d 'Show more detail on stderr (repeat for more)'
 complete -c db-backup -n "__fish_db_backup_using_subcommand restore" -s q -l quiet -d 'Print only errors and warnings on stderr'
 complete -c db-backup -n "__fish_db_backup_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -115,5 +118,5 @@ complete -c db-backup -n "__fish_db_backup_using_subcommand help; and not __fish
 complete -c db-backup -n "__fish_db_backup_using_subcommand help; and not __fish_seen_subcommand_from export verify list prune restore help" -f -a "verify" -d 'Decrypt, decompress, check checksums, restore to a temp database and check it'
 complete -c db-backup -n "__fish_db_backup_using_subcommand help; and not __fish_seen_subcommand_from export verify list prune restore help" -f -a "list" -d 'List backups with time, size and verification state'
 complete -c db-backup -n "__fish_db_backup_using_subcommand help; and not __fish_seen_subcommand_from export verify list prune restore help" -f -a "prune" -d 'Delete backups outside the retention policy (rules are ORed)'
-complete -c db-backup -n "__fish_db_backup_using_subcommand help; and not __fish_seen_subcommand_from export verify list prune restore help" -f -a "restore" -d 'Restore a backup to a new database file'
+complete -c db-backup -n "__fish_db_backup_using_subcommand help; and not __fish_seen_subcommand_from export verify list prune restore help" -f -a "restore" -d 'Restore a backup to a new database file, or a PostgreSQL backup into a database'
 complete -c db-backup -n "__fish_db_backup_using_subcommand help; and not __fish_seen_subcommand_from export verify list prune restore help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

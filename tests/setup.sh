@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the real tools the test suite runs (age, zstd, sqlite3, keyutils, git, zsh and
-# fish for the completion tests, and
+# Installs the real tools the test suite runs (age, zstd, sqlite3, keyutils, git, PostgreSQL,
+# zsh and fish for the completion tests, and
 # wrangler from npm for the D1 parity suite) when they are missing, then prints the PATH
 # entry for the npm-installed ones. Safe to run again: it installs nothing already there.
 #
@@ -15,6 +15,11 @@ missing=()
 for pair in age:age age-keygen:age zstd:zstd sqlite3:sqlite3 keyctl:keyutils git:git zsh:zsh fish:fish; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
+# PostgreSQL's server programs (the throw-away servers of db-backup's tests): Debian keeps
+# initdb and postgres out of PATH, under /usr/lib/postgresql/VERSION/bin.
+if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && ! command -v initdb >/dev/null 2>&1; then
+  missing+=(postgresql)
+fi
 if ((${#missing[@]})); then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   sudo=""

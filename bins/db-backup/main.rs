@@ -1,5 +1,5 @@
-//! `db-backup`: encrypted, verified, pruned backups of a SQLite or D1 database, made for
-//! an unattended cron.
+//! `db-backup`: encrypted, verified, pruned backups of a SQLite, D1 or PostgreSQL
+//! database, made for an unattended cron.
 #![expect(clippy::doc_markdown, reason = "SQLite is a name in prose, not code")]
 
 use std::process::ExitCode;
@@ -11,12 +11,16 @@ use bulwark_core::{Failure as _, NoProgress, Progress, render_error_chain};
 fn main() -> ExitCode {
     let cli = Cli::parse_args();
     let options = cli.common.output_options(cli.format.format.into());
-    let out = bulwark_cli::start("db-backup", options);
+    let mut out = bulwark_cli::start("db-backup", options);
     let config = match bulwark_backup::load_config(cli.common.config.as_deref()) {
         Ok(config) => config,
         Err(err) => return out.fail(&err),
     };
     let inputs = cli.command.into_inputs();
+    // Before anything can print them: the PostgreSQL URLs this run may read.
+    inputs.hide_postgres_urls(config.as_ref(), |value| {
+        out.redactor_mut().add_value(value);
+    });
     let verb = inputs.verb();
     let status_file = inputs.status_file(cli.status_file.as_deref(), config.as_ref());
     let outcome = Settings::resolve(inputs, config.as_ref()).and_then(|settings| {

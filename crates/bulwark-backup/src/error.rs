@@ -84,6 +84,9 @@ pub enum BackupError {
         /// Why.
         reason: String,
     },
+    /// PostgreSQL's programs or the throw-away server failed.
+    #[error(transparent)]
+    Postgres(#[from] bulwark_pg::PgError),
     /// The backup cannot be restored (bad checksum, corrupt stream, wrong key).
     #[error("{} cannot be restored: {reason}", path.display())]
     Unrestorable {
@@ -141,6 +144,7 @@ impl Failure for BackupError {
             | Self::ManifestRefused { .. } => Exit::Usage,
             Self::Interrupted => Exit::Interrupted,
             Self::Vault(err) => err.exit(),
+            Self::Postgres(err) => err.exit(),
             Self::Unrestorable { .. } => Exit::Problem,
             Self::Io { .. } | Self::Sqlite { .. } | Self::Locked { .. } | Self::Child { .. } => {
                 Exit::Operational
@@ -152,6 +156,7 @@ impl Failure for BackupError {
         match self {
             Self::Usage { hint, .. } => hint.clone(),
             Self::Vault(err) => err.hint(),
+            Self::Postgres(err) => err.hint(),
             Self::Locked { .. } => Some(
                 "wait for the other run to finish; the lock is released when its process exits"
                     .to_owned(),

@@ -13,6 +13,7 @@ use crate::layout::{
     self, BackupName, DirLock, Kind, MANIFEST_FORMAT, Manifest, Source, TEMP_PREFIX, TableRows,
     manifest_path,
 };
+use crate::postgres::{self, PostgresSource};
 use crate::{BackupError, ChildOutput, interrupt, pipeline, sqlite};
 
 /// What to back up.
@@ -22,6 +23,8 @@ pub enum ExportSource {
     Sqlite(PathBuf),
     /// A D1 database, exported by wrangler.
     D1(D1Source),
+    /// A PostgreSQL database, dumped by `pg_dump`.
+    Postgres(PostgresSource),
 }
 
 /// A D1 database and how to reach it with wrangler.
@@ -106,6 +109,84 @@ pub fn export(
     layout::remove_leftovers(&request.out_dir, true);
 
     let snapshot_time = layout::now();
+    let (final_path, manifest, sealed_file) = match &request.source {
+        ExportSource::Postgres(pg) => {
+            seal_postgres(request, pg, snapshot_time, recipients, progress)?
+        }
+        ExportSource::Sqlite(_) | ExportSource::D1(_) => {
+            seal_file_snapshot(request, snapshot_time, recipients, progress)?
+        }
+    };
+    interrupt::check()?;
+
+    let manifest_file = publish(sealed_file, &manifest, &final_path)?;
+    progress.finish();
+
+    let mut uploaded = Vec::new();
+    if let Some((bucket, prefix)) = upload {
+        let workdir = match &request.source {
+            ExportSource::D1(d1) => d1.workdir.clone(),
+            ExportSource::Sqlite(_) | ExportSource::Postgres(_) => PathBuf::from("."),
+        };
+        for path in [&final_path, &manifest_file] {
+            uploaded.push(r2_put(&workdir, &bucket, &prefix, path)?);
+        }
+    }
+    Ok(ExportReport {
+        file: final_path,
+        manifest_file,
+        manifest,
+        uploaded,
+    })
+}
+
+/// A manifest whose digests, tables and schema hash are filled in while sealing.
+fn new_manifest(
+    request: &ExportRequest,
+    backup_name: &BackupName,
+    created: jiff::Timestamp,
+    source: Source,
+    recipients: Option<&[Recipient]>,
+    warnings: Vec<String>,
+    d1_bookmark: Option<String>,
+) -> Manifest {
+    let unknown = layout::Digest {
+        size: 0,
+        sha256: String::new(),
+    };
+    Manifest {
+        format_version: MANIFEST_FORMAT,
+        tool: "db-backup".to_owned(),
+        tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+        file: backup_name.file_name(),
+        name: request.name.clone(),
+        source,
+        kind: backup_name.kind,
+        created_at: created.to_string(),
+        compression: "zstd".to_owned(),
+        encrypted: recipients.is_some(),
+        plaintext: unknown.clone(),
+        ciphertext: unknown,
+        tables: Vec::new(),
+        schema_sha256: String::new(),
+        d1_bookmark,
+        recipients: recipients
+            .unwrap_or_default()
+            .iter()
+            .map(|r| r.as_str().to_owned())
+            .collect(),
+        warnings,
+        postgres: None,
+    }
+}
+
+/// SQLite and D1: a snapshot in a private directory, then sealed with the manifest copy.
+fn seal_file_snapshot(
+    request: &ExportRequest,
+    snapshot_time: jiff::Timestamp,
+    recipients: Option<&[Recipient]>,
+    progress: &dyn Progress,
+) -> Result<(PathBuf, Manifest, bulwark_core::fs::AtomicFile), BackupError> {
     // The plaintext copy lives only in this private directory, removed on every path.
     let private = layout::private_dir(&request.out_dir)?;
     let plain_path = private.path().join("snapshot");
@@ -130,33 +211,15 @@ pub fn export(
     progress.set_message("compress and encrypt");
     progress.set_total(size);
     let input = File::open(&plain_path).map_err(BackupError::io("read", &plain_path))?;
-    let unknown = layout::Digest {
-        size: 0,
-        sha256: String::new(),
-    };
-    let mut manifest = Manifest {
-        format_version: MANIFEST_FORMAT,
-        tool: "db-backup".to_owned(),
-        tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-        file: backup_name.file_name(),
-        name: request.name.clone(),
+    let mut manifest = new_manifest(
+        request,
+        &backup_name,
+        created,
         source,
-        kind,
-        created_at: created.to_string(),
-        compression: "zstd".to_owned(),
-        encrypted: recipients.is_some(),
-        plaintext: unknown.clone(),
-        ciphertext: unknown,
-        tables: Vec::new(),
-        schema_sha256: String::new(),
-        d1_bookmark,
-        recipients: recipients
-            .unwrap_or_default()
-            .iter()
-            .map(|r| r.as_str().to_owned())
-            .collect(),
+        recipients,
         warnings,
-    };
+        d1_bookmark,
+    );
     seal_and_count(
         stats,
         input,
@@ -166,27 +229,43 @@ pub fn export(
         &mut manifest,
     )?;
     drop(private);
-    interrupt::check()?;
+    Ok((final_path, manifest, sealed_file))
+}
 
-    let manifest_file = publish(sealed_file, &manifest, &final_path)?;
-    progress.finish();
-
-    let mut uploaded = Vec::new();
-    if let Some((bucket, prefix)) = upload {
-        let workdir = match &request.source {
-            ExportSource::D1(d1) => d1.workdir.clone(),
-            ExportSource::Sqlite(_) => PathBuf::from("."),
-        };
-        for path in [&final_path, &manifest_file] {
-            uploaded.push(r2_put(&workdir, &bucket, &prefix, path)?);
-        }
-    }
-    Ok(ExportReport {
-        file: final_path,
-        manifest_file,
-        manifest,
-        uploaded,
-    })
+/// PostgreSQL: `pg_dump` streamed straight into the sealed file (no plaintext on disk),
+/// with the manifest copy made once the counts of the dump's snapshot are in.
+fn seal_postgres(
+    request: &ExportRequest,
+    pg: &PostgresSource,
+    snapshot_time: jiff::Timestamp,
+    recipients: Option<&[Recipient]>,
+    progress: &dyn Progress,
+) -> Result<(PathBuf, Manifest, bulwark_core::fs::AtomicFile), BackupError> {
+    let (created, backup_name) = free_name(
+        &request.out_dir,
+        &request.name,
+        snapshot_time,
+        Kind::PgDump,
+        recipients.is_some(),
+    )?;
+    let final_path = request.out_dir.join(backup_name.file_name());
+    let file = layout::atomic_file(&final_path, TEMP_PREFIX)?;
+    let source = Source::Postgres {
+        database: String::new(),
+        env: pg.env.clone(),
+    };
+    let mut manifest = new_manifest(
+        request,
+        &backup_name,
+        created,
+        source,
+        recipients,
+        Vec::new(),
+        None,
+    );
+    postgres::dump_and_seal(pg, &file, recipients, progress, &mut manifest)
+        .map_err(interrupt::or_interrupted)?;
+    Ok((final_path, manifest, file))
 }
 
 /// Names the backup and its manifest. The manifest is complete under a temp name before
@@ -245,6 +324,9 @@ fn take_snapshot(
     progress: &dyn Progress,
 ) -> Result<Snapshot, BackupError> {
     Ok(match &request.source {
+        ExportSource::Postgres(_) => {
+            unreachable!("a PostgreSQL export streams, see seal_postgres")
+        }
         ExportSource::Sqlite(path) => {
             progress.set_message("snapshot");
             let pending = sqlite::snapshot(path, dest, progress)?;

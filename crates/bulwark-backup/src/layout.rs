@@ -41,6 +41,9 @@ pub enum Kind {
     Sqlite,
     /// A SQL dump (D1).
     Sql,
+    /// A `pg_dump` custom-format archive (PostgreSQL).
+    #[serde(rename = "pgdump")]
+    PgDump,
 }
 
 impl Kind {
@@ -50,6 +53,7 @@ impl Kind {
         match self {
             Self::Sqlite => "sqlite",
             Self::Sql => "sql",
+            Self::PgDump => "pgdump",
         }
     }
 }
@@ -144,6 +148,8 @@ impl BackupName {
         };
         let (rest, kind) = if let Some(rest) = rest.strip_suffix(".sqlite") {
             (rest, Kind::Sqlite)
+        } else if let Some(rest) = rest.strip_suffix(".pgdump") {
+            (rest, Kind::PgDump)
         } else {
             (rest.strip_suffix(".sql")?, Kind::Sql)
         };
@@ -206,6 +212,26 @@ pub enum Source {
         /// `--remote` or local state.
         remote: bool,
     },
+    /// A PostgreSQL database through `pg_dump`.
+    Postgres {
+        /// `user@host:port/database`, never the password.
+        database: String,
+        /// The environment variable the URL was read from.
+        env: String,
+    },
+}
+
+/// What a PostgreSQL backup's manifest adds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostgresInfo {
+    /// The server's `server_version`.
+    pub server_version: String,
+    /// `pg_dump --version` of the program that dumped it.
+    pub pg_dump_version: String,
+    /// The schemas outside PostgreSQL's own.
+    pub schemas: Vec<String>,
+    /// The snapshot that the dump and the row counts shared.
+    pub snapshot: String,
 }
 
 /// `<backup>.manifest.json`. Every field is checked by a verify: the payload of a format-2
@@ -247,6 +273,9 @@ pub struct Manifest {
     pub recipients: Vec<String>,
     /// What the export warned about (skipped virtual tables, …).
     pub warnings: Vec<String>,
+    /// PostgreSQL's server version, schemas and snapshot (PostgreSQL backups only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postgres: Option<PostgresInfo>,
 }
 
 /// `<backup>.verified.json`, written by a successful verify.

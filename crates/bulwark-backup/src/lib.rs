@@ -1,4 +1,5 @@
-//! db-backup's engine: encrypted, verified, pruned backups of a SQLite or D1 database.
+//! db-backup's engine: encrypted, verified, pruned backups of a SQLite, D1 or PostgreSQL
+//! database.
 //!
 //! A backup is a plain age file whose plaintext is a zstd stream of the database file (or
 //! of D1's SQL dump), so stock tools restore it: `age -d -i KEY FILE | zstd -d > db`.
@@ -13,6 +14,9 @@
 //!   manifest's size), compare the manifest with its authenticated copy in the payload,
 //!   restore into a private temp database (a SQL dump sandboxed), `integrity_check`, row
 //!   counts against the manifest.
+//! - PostgreSQL: `pg_dump --format=custom` streamed into the same pipeline, exact row
+//!   counts taken in the dump's exported snapshot; verify restores into a throw-away
+//!   local server (`bulwark-pg`); [`restore_postgres`] in one transaction.
 //! - [`list`], [`prune`] (restic's rules), [`restore`] (atomic, never over a file
 //!   without `force`), [`record_status`] for monitors.
 //!
@@ -27,6 +31,7 @@ mod export;
 mod interrupt;
 pub mod layout;
 mod pipeline;
+mod postgres;
 mod retention;
 mod settings;
 mod sqlite;
@@ -39,7 +44,10 @@ use bulwark_core::{Exit, Report, Styles};
 
 pub use error::{BackupError, ChildOutput};
 pub use export::{D1Source, Encryption, ExportReport, ExportRequest, ExportSource, export};
-pub use layout::{BackupName, Kind, Manifest};
+pub use layout::{BackupName, Kind, Manifest, PostgresInfo};
+pub use postgres::{
+    PostgresRestoreReport, PostgresRestoreRequest, PostgresSource, restore_postgres,
+};
 pub use retention::{Kept, ListReport, Listed, Policy, PruneReport, list, plan, prune};
 pub use settings::{Done, ExportInputs, IdentityFrom, Inputs, Settings, load_config};
 pub use status::{Run, Status, record_status, run_now};
@@ -205,6 +213,29 @@ impl Report for PruneReport {
                 " (dry run: nothing deleted)"
             } else {
                 ""
+            }
+        )
+    }
+}
+
+impl Report for PostgresRestoreReport {
+    fn exit(&self) -> Exit {
+        Exit::Ok
+    }
+
+    fn render_human(&self, out: &mut dyn Write, styles: &Styles) -> io::Result<()> {
+        let ok = styles.ok;
+        let rows: u64 = self.tables.iter().map(|t| t.rows).sum();
+        writeln!(
+            out,
+            "{ok}restored{ok:#} {} → {} ({} tables, {rows} rows{})",
+            self.file.display(),
+            self.to,
+            self.tables.len(),
+            if self.checked_against_manifest {
+                ", checked against the manifest"
+            } else {
+                ", NO manifest to check against"
             }
         )
     }

@@ -185,7 +185,7 @@ impl<R> TailCapture<R> {
 }
 
 /// Reads `input` to its end in `CHUNK`s, hashing it, and sends the chunks to `tx`.
-fn read_and_hash(mut input: File, tx: &SyncSender<Vec<u8>>) -> io::Result<Digest> {
+fn read_and_hash(mut input: impl Read, tx: &SyncSender<Vec<u8>>) -> io::Result<Digest> {
     let mut hasher = Sha256::new();
     let mut size = 0u64;
     loop {
@@ -224,7 +224,7 @@ fn read_and_hash(mut input: File, tx: &SyncSender<Vec<u8>>) -> io::Result<Digest
 /// After the zstd frame, `trailer` (given the plaintext's digest) adds the bytes of the
 /// manifest's frame.
 fn compress<W: Write + Send>(
-    input: File,
+    input: impl Read + Send,
     sink: W,
     progress: &dyn Progress,
     trailer: impl FnOnce(&Digest) -> io::Result<Vec<u8>>,
@@ -282,7 +282,7 @@ fn compress<W: Write + Send>(
 /// Returns the plaintext's and the written file's digests. The caller syncs and renames
 /// the file.
 pub(crate) fn seal(
-    input: File,
+    input: impl Read + Send,
     output: &File,
     output_path: &Path,
     recipients: Option<&[Recipient]>,
@@ -305,7 +305,7 @@ pub(crate) fn seal(
 }
 
 fn seal_with(
-    input: File,
+    input: impl Read + Send,
     output: &File,
     output_path: &Path,
     recipients: Option<&[Recipient]>,

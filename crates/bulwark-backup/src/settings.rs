@@ -13,8 +13,12 @@ use serde::Serialize;
 
 use crate::{
     BackupError, D1Source, Encryption, ExportReport, ExportRequest, ExportSource, Lazy, ListReport,
-    Policy, PruneReport, RestoreReport, RestoreRequest, Run, VerifyReport, run_now,
+    Policy, PostgresRestoreReport, PostgresRestoreRequest, PostgresSource, PruneReport,
+    RestoreReport, RestoreRequest, Run, VerifyReport, run_now,
 };
+
+/// The variable `--postgres` reads the URL from.
+const DATABASE_URL: &str = "DATABASE_URL";
 
 /// `--config FILE` must load; a discovered one is optional (every setting has a flag).
 pub fn load_config(explicit: Option<&Path>) -> Result<Option<Config>, ConfigError> {
@@ -53,10 +57,16 @@ pub enum Inputs {
         /// `--yes`.
         yes: bool,
     },
-    /// `restore FILE --to PATH`.
+    /// `restore FILE --to PATH` or `restore FILE --to-postgres-env NAME`.
     Restore {
-        /// What to restore, where, and whether over an existing file.
-        request: RestoreRequest,
+        /// The backup.
+        file: PathBuf,
+        /// `--to PATH`.
+        to: Option<PathBuf>,
+        /// `--to-postgres-env NAME`.
+        to_postgres_env: Option<String>,
+        /// `--force`.
+        force: bool,
         /// `--identity`.
         identity: Option<PathBuf>,
     },
@@ -69,6 +79,10 @@ pub struct ExportInputs {
     pub sqlite: Option<PathBuf>,
     /// `--d1 BINDING`.
     pub d1: Option<String>,
+    /// `--postgres` (the URL in `$DATABASE_URL`).
+    pub postgres: bool,
+    /// `--postgres-env NAME`.
+    pub postgres_env: Option<String>,
     /// `--remote`.
     pub remote: bool,
     /// `--env ENV` (wrangler's).
@@ -110,6 +124,40 @@ impl Inputs {
                 .map(Path::to_owned)
                 .or_else(|| config.and_then(|c| c.backup.status_file.clone())),
             Self::List { .. } | Self::Restore { .. } => None,
+        }
+    }
+
+    /// Gives `hide` the PostgreSQL URLs (and their passwords) this command may read, so
+    /// the output's redactor learns them before anything can print them: from
+    /// `--postgres`, `--postgres-env`, `[backup] postgres_env` and `--to-postgres-env`.
+    pub fn hide_postgres_urls(&self, config: Option<&Config>, mut hide: impl FnMut(&str)) {
+        let vars: Vec<&str> = match self {
+            Self::Export(flags) => [
+                flags.postgres_env.as_deref(),
+                flags.postgres.then_some(DATABASE_URL),
+                config.and_then(|c| c.backup.postgres_env.as_deref()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+            Self::Restore {
+                to_postgres_env, ..
+            } => to_postgres_env.as_deref().into_iter().collect(),
+            Self::Verify { .. } | Self::List { .. } | Self::Prune { .. } => Vec::new(),
+        };
+        for var in vars {
+            match bulwark_pg::Connection::from_env(var) {
+                Ok(conn) => {
+                    for secret in conn.secrets() {
+                        hide(secret.expose());
+                    }
+                }
+                Err(_) => {
+                    if let Ok(value) = std::env::var(var) {
+                        hide(&value);
+                    }
+                }
+            }
         }
     }
 }
@@ -179,6 +227,13 @@ pub enum Settings {
         /// The identity.
         identity: IdentityFrom,
     },
+    /// `restore --to-postgres-env`.
+    RestorePostgres {
+        /// What to restore and into which database.
+        request: PostgresRestoreRequest,
+        /// The identity.
+        identity: IdentityFrom,
+    },
 }
 
 impl Settings {
@@ -213,10 +268,31 @@ impl Settings {
                     dry_run,
                 }
             }
-            Inputs::Restore { request, identity } => Self::Restore {
-                request,
-                identity: IdentityFrom::new(identity, config),
-            },
+            Inputs::Restore {
+                file,
+                to,
+                to_postgres_env,
+                force,
+                identity,
+            } => {
+                let identity = IdentityFrom::new(identity, config);
+                match (to, to_postgres_env) {
+                    (_, Some(env)) => Self::RestorePostgres {
+                        request: PostgresRestoreRequest { file, env, force },
+                        identity,
+                    },
+                    (Some(to), None) => Self::Restore {
+                        request: RestoreRequest { file, to, force },
+                        identity,
+                    },
+                    (None, None) => {
+                        return Err(BackupError::usage(
+                            "nowhere to restore to",
+                            Some("pass --to PATH or --to-postgres-env NAME"),
+                        ));
+                    }
+                }
+            }
         })
     }
 
@@ -226,7 +302,7 @@ impl Settings {
         match self {
             Self::Export(request) => Some(("export", source_size(request))),
             Self::Verify { .. } => Some(("verify", Some(0))),
-            Self::Restore { .. } => Some(("restore", Some(0))),
+            Self::Restore { .. } | Self::RestorePostgres { .. } => Some(("restore", Some(0))),
             Self::List { .. } | Self::Prune { .. } => None,
         }
     }
@@ -247,6 +323,9 @@ impl Settings {
             Self::Restore { request, identity } => {
                 Done::Restore(crate::restore(&request, &mut identity.lazy(), progress)?)
             }
+            Self::RestorePostgres { request, identity } => Done::RestorePostgres(
+                crate::restore_postgres(&request, &mut identity.lazy(), progress)?,
+            ),
         };
         progress.finish();
         Ok(done)
@@ -257,7 +336,7 @@ impl Settings {
 fn source_size(request: &ExportRequest) -> Option<u64> {
     match &request.source {
         ExportSource::Sqlite(path) => std::fs::metadata(path).ok().map(|m| m.len()),
-        ExportSource::D1(_) => None,
+        ExportSource::D1(_) | ExportSource::Postgres(_) => None,
     }
 }
 
@@ -275,6 +354,8 @@ pub enum Done {
     Prune(PruneReport),
     /// `restore`.
     Restore(RestoreReport),
+    /// `restore --to-postgres-env`.
+    RestorePostgres(PostgresRestoreReport),
 }
 
 impl Done {
@@ -292,7 +373,7 @@ impl Done {
                 )
             }
             Self::Restore(report) => (Some(report.to.as_path()), None),
-            Self::List(_) | Self::Prune(_) => (None, None),
+            Self::List(_) | Self::Prune(_) | Self::RestorePostgres(_) => (None, None),
         };
         run_now(
             verb,
@@ -311,6 +392,7 @@ impl Report for Done {
             Self::List(report) => report.exit(),
             Self::Prune(report) => report.exit(),
             Self::Restore(report) => report.exit(),
+            Self::RestorePostgres(report) => report.exit(),
         }
     }
 
@@ -321,6 +403,7 @@ impl Report for Done {
             Self::List(report) => report.render_human(out, styles),
             Self::Prune(report) => report.render_human(out, styles),
             Self::Restore(report) => report.render_human(out, styles),
+            Self::RestorePostgres(report) => report.render_human(out, styles),
         }
     }
 }
@@ -381,31 +464,44 @@ fn export_request(
     })
 }
 
-/// `--sqlite` or `--d1` from the flags, else from `[backup]` in bulwark.toml.
+/// `--sqlite`, `--d1` or `--postgres`/`--postgres-env` from the flags, else from
+/// `[backup]` in bulwark.toml.
 fn export_source(
     flags: &ExportInputs,
     config: Option<&Config>,
     backup: &Backup,
 ) -> Result<ExportSource, BackupError> {
-    // Flags win as a pair: `--d1 DB` is not overridden by `sqlite = …` in the config.
-    let (sqlite, d1) = if flags.sqlite.is_some() || flags.d1.is_some() {
-        (flags.sqlite.clone(), flags.d1.clone())
-    } else {
-        (backup.sqlite.clone(), backup.d1.clone())
-    };
-    match (sqlite, d1) {
-        (Some(path), _) => Ok(ExportSource::Sqlite(path)),
+    let postgres_env = flags
+        .postgres_env
+        .clone()
+        .or_else(|| flags.postgres.then(|| DATABASE_URL.to_owned()));
+    // Flags win together: `--d1 DB` is not overridden by `sqlite = …` in the config.
+    let (sqlite, d1, postgres_env) =
+        if flags.sqlite.is_some() || flags.d1.is_some() || postgres_env.is_some() {
+            (flags.sqlite.clone(), flags.d1.clone(), postgres_env)
+        } else {
+            (
+                backup.sqlite.clone(),
+                backup.d1.clone(),
+                backup.postgres_env.clone(),
+            )
+        };
+    match (sqlite, d1, postgres_env) {
+        (Some(path), _, _) => Ok(ExportSource::Sqlite(path)),
         // wrangler resolves a binding or a database name itself, in the `--env` it is given.
-        (None, Some(database)) => Ok(ExportSource::D1(D1Source {
+        (None, Some(database), _) => Ok(ExportSource::D1(D1Source {
             database,
             remote: flags.remote,
             workdir: config.map_or_else(|| PathBuf::from("."), |c| c.dir().to_owned()),
             wrangler_config: config.and_then(|c| c.migrations.wrangler_config.clone()),
             env: flags.env.clone(),
         })),
-        (None, None) => Err(BackupError::usage(
+        (None, None, Some(env)) => Ok(ExportSource::Postgres(PostgresSource { env })),
+        (None, None, None) => Err(BackupError::usage(
             "nothing to export",
-            Some("pass --sqlite FILE or --d1 BINDING, or set `sqlite` or `d1` in [backup]"),
+            Some(
+                "pass --sqlite FILE, --d1 BINDING or --postgres, or set `sqlite`, `d1` or `postgres_env` in [backup]",
+            ),
         )),
     }
 }
@@ -417,6 +513,7 @@ fn default_name(source: &ExportSource) -> String {
             .file_stem()
             .map_or_else(|| "backup".to_owned(), |s| s.to_string_lossy().into_owned()),
         ExportSource::D1(d1) => d1.database.clone(),
+        ExportSource::Postgres(_) => "postgres".to_owned(),
     }
 }
 

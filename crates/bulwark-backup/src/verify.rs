@@ -14,7 +14,7 @@ use crate::layout::{
     self, BackupName, Kind, Manifest, ManifestFile, TableRows, VerifiedStamp, manifest_path,
     verified_path,
 };
-use crate::{BackupError, interrupt, pipeline, sqlite};
+use crate::{BackupError, interrupt, pipeline, postgres, sqlite};
 
 /// The outcome of verifying one backup.
 #[derive(Debug, Clone, Serialize)]
@@ -113,7 +113,7 @@ fn targets(path: &Path) -> Result<Vec<PathBuf>, BackupError> {
     if found.is_empty() {
         return Err(BackupError::usage(
             format!("{} holds no backup", path.display()),
-            Some("backups are named NAME-YYYYMMDDTHHMMSSZ.sqlite.zst.age (or .sql)"),
+            Some("backups are named NAME-YYYYMMDDTHHMMSSZ.sqlite.zst.age (or .sql, .pgdump)"),
         ));
     }
     Ok(found.into_iter().map(|(_, p)| p).collect())
@@ -224,6 +224,12 @@ fn verify_one(
         ));
         return Ok(None);
     }
+    if manifest.kind == Kind::PgDump {
+        if !postgres::verify_restored(&file, &manifest, identities, progress, out)? {
+            return Ok(None);
+        }
+        return Ok(Some(stamp(stored.sha256, manifest_sha256)));
+    }
     let scratch = layout::private_dir(parent_dir(&file))?;
     let db_path = scratch.path().join("restored.sqlite");
     progress.set_message("decrypt and decompress");
@@ -277,12 +283,17 @@ fn verify_one(
     compare_tables(&manifest.tables, &tables, &mut out.problems);
     out.tables = tables.len();
     out.rows = tables.iter().map(|t| t.rows).sum();
-    Ok(Some(VerifiedStamp {
+    Ok(Some(stamp(stored.sha256, manifest_sha256)))
+}
+
+/// The stamp of a backup whose checks ran.
+fn stamp(ciphertext_sha256: String, manifest_sha256: String) -> VerifiedStamp {
+    VerifiedStamp {
         verified_at: layout::now().to_string(),
         tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-        ciphertext_sha256: stored.sha256,
+        ciphertext_sha256,
         manifest_sha256: Some(manifest_sha256),
-    }))
+    }
 }
 
 /// Row counts and table names against the manifest's.
@@ -329,7 +340,7 @@ fn check_name(file: &Path, manifest: &Manifest, problems: &mut Vec<String>) {
 }
 
 /// Compares the manifest with the copy the payload carries (format 2), field by field.
-fn compare_copy(manifest: &Manifest, copy: Option<&[u8]>, out: &mut Verified) {
+pub(crate) fn compare_copy(manifest: &Manifest, copy: Option<&[u8]>, out: &mut Verified) {
     let Some(copy) = copy else {
         if manifest.format_version == layout::MANIFEST_FORMAT_UNAUTHENTICATED {
             out.warnings.push(
@@ -393,6 +404,7 @@ fn restore_into(
     let plain_path = match manifest.kind {
         Kind::Sqlite => db_path.to_owned(),
         Kind::Sql => scratch.join("dump.sql"),
+        Kind::PgDump => unreachable!("PostgreSQL backups are verified by bulwark-pg's server"),
     };
     let out = File::create(&plain_path).map_err(BackupError::io("create", &plain_path))?;
     let mut writer = BufWriter::with_capacity(1 << 20, out);
@@ -409,7 +421,7 @@ fn restore_into(
         Kind::Sqlite => {
             Connection::open(db_path).map_err(BackupError::sqlite("open the restored", db_path))?
         }
-        Kind::Sql => {
+        Kind::Sql | Kind::PgDump => {
             let sql = std::fs::read_to_string(&plain_path)
                 .map_err(BackupError::io("read", &plain_path))?;
             sqlite::load_dump(&sql, db_path)?
@@ -459,7 +471,7 @@ fn restore_manifest(file: &Path) -> Result<Option<Manifest>, BackupError> {
 }
 
 /// The restored bytes against the manifest and its authenticated copy.
-fn check_restored(
+pub(crate) fn check_restored(
     file: &Path,
     manifest: &Manifest,
     opened: &pipeline::Opened,
@@ -533,6 +545,29 @@ pub struct RestoreReport {
     pub checked_against_manifest: bool,
 }
 
+/// A backup's manifest (when it has one), kind and encryption: from the manifest, else
+/// from its file name.
+pub(crate) fn what_backup(file: &Path) -> Result<(Option<Manifest>, Kind, bool), BackupError> {
+    let manifest = restore_manifest(file)?;
+    let name = file
+        .file_name()
+        .and_then(|n| BackupName::parse(&n.to_string_lossy()));
+    let (kind, encrypted) = match (&manifest, &name) {
+        (Some(m), _) => (m.kind, m.encrypted),
+        (None, Some(n)) => (n.kind, n.encrypted),
+        (None, None) => {
+            return Err(BackupError::usage(
+                format!(
+                    "{} has no manifest and is not named like a backup",
+                    file.display()
+                ),
+                Some("restore it with `age -d -i KEY FILE | zstd -d > OUT`"),
+            ));
+        }
+    };
+    Ok((manifest, kind, encrypted))
+}
+
 /// Restores a backup to a new file: temp file beside the target, checks, then rename.
 /// Never replaces an existing file without `force`.
 pub fn restore(
@@ -553,23 +588,7 @@ pub fn restore(
         });
     }
     let _signals = interrupt::Guard::install();
-    let manifest = restore_manifest(file)?;
-    let name = file
-        .file_name()
-        .and_then(|n| BackupName::parse(&n.to_string_lossy()));
-    let (kind, encrypted) = match (&manifest, &name) {
-        (Some(m), _) => (m.kind, m.encrypted),
-        (None, Some(n)) => (n.kind, n.encrypted),
-        (None, None) => {
-            return Err(BackupError::usage(
-                format!(
-                    "{} has no manifest and is not named like a backup",
-                    file.display()
-                ),
-                Some("restore it with `age -d -i KEY FILE | zstd -d > OUT`"),
-            ));
-        }
-    };
+    let (manifest, kind, encrypted) = what_backup(file)?;
     let dir = parent_dir(&request.to).to_owned();
     let keys = if encrypted {
         Some(identities.identities()?)
@@ -584,7 +603,9 @@ pub fn restore(
         .prefix("restored")
         .tempfile_in(private.path())
         .map_err(BackupError::io("create a temp file in", private.path()))?;
-    let write_dump = kind == Kind::Sql && request.to.extension().is_some_and(|e| e == "sql");
+    // A PostgreSQL backup restored to a file is its pg_dump archive (pg_restore reads it).
+    let write_dump = (kind == Kind::Sql && request.to.extension().is_some_and(|e| e == "sql"))
+        || kind == Kind::PgDump;
     let limit = manifest.as_ref().map(|m| m.plaintext.size);
     progress.set_total(limit.unwrap_or(0));
     let opened = if kind == Kind::Sqlite || write_dump {

@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::shared::{Common, FormatFlag, IdentityArg};
 
-/// Export a SQLite or D1 database as a zstd-compressed, age-encrypted file with a
+/// Export a SQLite, D1 or PostgreSQL database as a zstd-compressed, age-encrypted file with a
 /// manifest (checksums, row counts), verify backups by restoring them, prune by a
 /// retention policy, and restore on request. A backup restores with stock tools too:
 /// `age -d -i KEY FILE | zstd -d > db.sqlite`.
@@ -40,6 +40,13 @@ pub enum Command {
         /// D1 binding or database name to export with wrangler
         #[arg(long, value_name = "BINDING", group = "source")]
         d1: Option<String>,
+        /// PostgreSQL database whose postgres:// URL is in $DATABASE_URL (never on the
+        /// command line)
+        #[arg(long, group = "source")]
+        postgres: bool,
+        /// PostgreSQL database whose postgres:// URL is in the environment variable NAME
+        #[arg(long, value_name = "NAME", group = "source")]
+        postgres_env: Option<String>,
         /// With --d1: export the remote database (default: local state)
         #[arg(long, requires = "d1")]
         remote: bool,
@@ -96,14 +103,19 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
-    /// Restore a backup to a new database file
+    /// Restore a backup to a new database file, or a PostgreSQL backup into a database
     Restore {
         /// The backup file
         file: PathBuf,
-        /// Where to write the database
-        #[arg(long, value_name = "PATH")]
-        to: PathBuf,
-        /// Replace an existing file at --to
+        /// Where to write the database (a PostgreSQL backup: its pg_dump archive)
+        #[arg(long, value_name = "PATH", required_unless_present = "to_postgres_env")]
+        to: Option<PathBuf>,
+        /// Restore a PostgreSQL backup, in one transaction, into the database whose
+        /// postgres:// URL is in the environment variable NAME
+        #[arg(long, value_name = "NAME", conflicts_with = "to")]
+        to_postgres_env: Option<String>,
+        /// Replace an existing file at --to; with --to-postgres-env, restore into a
+        /// database that is not empty (the backup's objects are dropped and recreated)
         #[arg(long)]
         force: bool,
         #[command(flatten)]
@@ -126,11 +138,13 @@ impl Command {
     /// The library's plain-data view of this command line.
     #[must_use]
     pub fn into_inputs(self) -> bulwark_backup::Inputs {
-        use bulwark_backup::{ExportInputs, Inputs, Policy, RestoreRequest};
+        use bulwark_backup::{ExportInputs, Inputs, Policy};
         match self {
             Self::Export {
                 sqlite,
                 d1,
+                postgres,
+                postgres_env,
                 remote,
                 env,
                 out,
@@ -141,6 +155,8 @@ impl Command {
             } => Inputs::Export(ExportInputs {
                 sqlite,
                 d1,
+                postgres,
+                postgres_env,
                 remote,
                 env,
                 out,
@@ -177,10 +193,14 @@ impl Command {
             Self::Restore {
                 file,
                 to,
+                to_postgres_env,
                 force,
                 identity,
             } => Inputs::Restore {
-                request: RestoreRequest { file, to, force },
+                file,
+                to,
+                to_postgres_env,
+                force,
                 identity: identity.identity,
             },
         }

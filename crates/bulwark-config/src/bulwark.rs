@@ -226,6 +226,8 @@ pub struct Backup {
     pub sqlite: Option<PathBuf>,
     /// A D1 binding or database name to export with wrangler.
     pub d1: Option<String>,
+    /// The environment variable holding the PostgreSQL URL to export (never the URL).
+    pub postgres_env: Option<String>,
     /// Who backups are encrypted to.
     pub recipients: Recipients,
     /// Retention: keep the newest N.
@@ -247,6 +249,7 @@ impl Default for Backup {
             name: None,
             sqlite: None,
             d1: None,
+            postgres_env: None,
             recipients: Recipients::None,
             keep_last: None,
             keep_daily: None,
@@ -312,6 +315,7 @@ struct RawBackup {
     name: Option<String>,
     sqlite: Option<String>,
     d1: Option<Spanned<String>>,
+    postgres_env: Option<String>,
     recipients: Option<Spanned<Vec<Spanned<String>>>>,
     recipients_file: Option<Spanned<String>>,
     keep_last: Option<u32>,
@@ -461,6 +465,7 @@ impl Validator<'_> {
                 name: b.name,
                 sqlite: b.sqlite.map(|p| self.resolve(&p)),
                 d1: self.argument("d1", b.d1, Charset::Name)?,
+                postgres_env: b.postgres_env,
                 recipients: self.recipients(b.recipients, b.recipients_file)?,
                 keep_last: b.keep_last,
                 keep_daily: b.keep_daily,

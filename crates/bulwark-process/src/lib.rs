@@ -6,6 +6,9 @@
 //!   in a process group of its own that is killed when the timeout passes, and its output
 //!   is scrubbed by a [`bulwark_secret::Redactor`] before anyone sees it.
 //!   [`Finished::summary`] picks the tool's own error out of its stderr.
+//! - [`Runner::spawn`] starts a tool that runs alongside us (PostgreSQL's programs:
+//!   `pg_dump` streaming into the compressor, the throw-away server) under the same
+//!   rules; dropping the [`Spawned`] handle kills its process group.
 //! - [`UserCommand`] runs the user's own command (`secrets-sync exec`, the editor of
 //!   `edit`): inherited stdio and environment, minus Bulwark's own key variables.
 //!
@@ -13,6 +16,7 @@
 
 mod output;
 mod run;
+mod spawn;
 mod tool;
 mod user;
 
@@ -20,6 +24,8 @@ use bulwark_core::{Exit, Failure};
 
 pub use output::{strip_ansi, summary};
 pub use run::{Finished, Runner, describe};
+pub use rustix::process::Signal;
+pub use spawn::{Exited, SpawnOptions, Spawned};
 pub use tool::Tool;
 pub use user::{OWN_KEY_VARS, UserCommand};
 

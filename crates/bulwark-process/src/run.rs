@@ -47,7 +47,7 @@ impl Finished {
 /// Runs the deploy tools for one project.
 #[derive(Debug)]
 pub struct Runner {
-    project_dir: PathBuf,
+    pub(crate) project_dir: PathBuf,
     timeout: Option<Duration>,
     redactor: Redactor,
     /// Our environment, read once: the lookup and every child's allowlist come from it.
@@ -116,7 +116,7 @@ impl Runner {
         self.redactor.redact_bytes(&crate::strip_ansi(bytes))
     }
 
-    fn var(&self, name: &str) -> Option<OsString> {
+    pub(crate) fn var(&self, name: &str) -> Option<OsString> {
         self.env.get(name).cloned()
     }
 

@@ -48,11 +48,55 @@ pub enum Tool {
     Fly,
     /// GitHub's `gh`.
     Gh,
+    /// PostgreSQL's `pg_dump`.
+    PgDump,
+    /// PostgreSQL's `pg_restore`.
+    PgRestore,
+    /// PostgreSQL's `psql`.
+    Psql,
+    /// PostgreSQL's `initdb` (the throw-away server).
+    Initdb,
+    /// PostgreSQL's server, `postgres` (the throw-away server).
+    Postgres,
 }
 
+/// The variables libpq reads that carry no secret: passed to the PostgreSQL programs
+/// only, never added to a redactor (a port number is not a secret to scrub).
+const PG_SETTINGS: &[&str] = &[
+    "PGHOST",
+    "PGHOSTADDR",
+    "PGPORT",
+    "PGDATABASE",
+    "PGUSER",
+    "PGSSLMODE",
+    "PGSSLROOTCERT",
+    "PGSSLCERT",
+    "PGSSLKEY",
+    "PGSSLCRL",
+    "PGREQUIRESSL",
+    "PGCONNECT_TIMEOUT",
+    "PGTARGETSESSIONATTRS",
+    "PGAPPNAME",
+    "PGOPTIONS",
+    "PGTZ",
+];
+
 impl Tool {
-    /// Every tool.
+    /// The deploy CLIs, whose credential variables every binary scrubs.
     pub const ALL: [Self; 3] = [Self::Wrangler, Self::Fly, Self::Gh];
+
+    /// The PostgreSQL programs.
+    pub const POSTGRES: [Self; 5] = [
+        Self::PgDump,
+        Self::PgRestore,
+        Self::Psql,
+        Self::Initdb,
+        Self::Postgres,
+    ];
+
+    fn is_postgres(self) -> bool {
+        Self::POSTGRES.contains(&self)
+    }
 
     /// The program name, as messages show it.
     #[must_use]
@@ -61,6 +105,11 @@ impl Tool {
             Self::Wrangler => "wrangler",
             Self::Fly => "fly",
             Self::Gh => "gh",
+            Self::PgDump => "pg_dump",
+            Self::PgRestore => "pg_restore",
+            Self::Psql => "psql",
+            Self::Initdb => "initdb",
+            Self::Postgres => "postgres",
         }
     }
 
@@ -70,6 +119,11 @@ impl Tool {
             Self::Wrangler => &["wrangler"],
             Self::Fly => &["fly", "flyctl"],
             Self::Gh => &["gh"],
+            Self::PgDump => &["pg_dump"],
+            Self::PgRestore => &["pg_restore"],
+            Self::Psql => &["psql"],
+            Self::Initdb => &["initdb"],
+            Self::Postgres => &["postgres"],
         }
     }
 
@@ -80,6 +134,11 @@ impl Tool {
             Self::Wrangler => "BULWARK_WRANGLER",
             Self::Fly => "BULWARK_FLY",
             Self::Gh => "BULWARK_GH",
+            Self::PgDump => "BULWARK_PG_DUMP",
+            Self::PgRestore => "BULWARK_PG_RESTORE",
+            Self::Psql => "BULWARK_PSQL",
+            Self::Initdb => "BULWARK_INITDB",
+            Self::Postgres => "BULWARK_POSTGRES",
         }
     }
 
@@ -102,6 +161,17 @@ impl Tool {
                 "GH_ENTERPRISE_TOKEN",
                 "GITHUB_ENTERPRISE_TOKEN",
             ],
+            Self::PgDump | Self::PgRestore | Self::Psql => &["PGPASSWORD", "PGPASSFILE"],
+            Self::Initdb | Self::Postgres => &[],
+        }
+    }
+
+    /// The variables this tool reads that are settings, not secrets: passed to its
+    /// child, never scrubbed.
+    fn setting_vars(self) -> &'static [&'static str] {
+        match self {
+            Self::PgDump | Self::PgRestore | Self::Psql => PG_SETTINGS,
+            _ => &[],
         }
     }
 
@@ -117,6 +187,9 @@ impl Tool {
             }
             Self::Gh => {
                 "install the GitHub CLI (https://cli.github.com) or set BULWARK_GH to its path"
+            }
+            Self::PgDump | Self::PgRestore | Self::Psql | Self::Initdb | Self::Postgres => {
+                "install PostgreSQL's programs (Debian and Ubuntu: `apt-get install postgresql`, which puts them in /usr/lib/postgresql/VERSION/bin) or set BULWARK_<PROGRAM> (e.g. BULWARK_PG_DUMP) to its path"
             }
         }
     }
@@ -147,17 +220,31 @@ impl Tool {
             };
         }
         let project_dir = absolute(project_dir.to_owned());
-        let local = project_dir
-            .ancestors()
-            .map(|dir| dir.join("node_modules/.bin"));
+        let local: Vec<PathBuf> = if self.is_postgres() {
+            postgres_bin_dirs(Path::new(POSTGRES_LIB))
+        } else {
+            project_dir
+                .ancestors()
+                .map(|dir| dir.join("node_modules/.bin"))
+                .collect()
+        };
         let path = var("PATH").unwrap_or_default();
-        for dir in local.chain(std::env::split_paths(&path)) {
+        for dir in local.into_iter().chain(std::env::split_paths(&path)) {
             for name in self.file_names() {
                 let candidate = dir.join(name);
                 if is_executable(&candidate) {
                     return Ok(absolute(candidate));
                 }
             }
+        }
+        if self.is_postgres() {
+            return Err(ProcessError::NotFound {
+                tool: self,
+                looked: format!(
+                    "{} is not set, and it is neither in {POSTGRES_LIB}/*/bin nor on PATH",
+                    self.override_var()
+                ),
+            });
         }
         Err(ProcessError::NotFound {
             tool: self,
@@ -178,6 +265,7 @@ impl Tool {
         let mut env: Vec<(OsString, OsString)> = PASS_THROUGH
             .iter()
             .chain(self.token_vars())
+            .chain(self.setting_vars())
             .filter_map(|name| var(name).map(|value| (OsString::from(name), value)))
             .collect();
         env.extend(
@@ -187,6 +275,27 @@ impl Tool {
         );
         env
     }
+}
+
+/// Where Debian and Ubuntu install each PostgreSQL major version's programs.
+const POSTGRES_LIB: &str = "/usr/lib/postgresql";
+
+/// `<lib>/<version>/bin`, newest version first: a newer `pg_dump` dumps older servers,
+/// not the other way round.
+fn postgres_bin_dirs(lib: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(lib) else {
+        return Vec::new();
+    };
+    let mut versions: Vec<(u32, PathBuf)> = entries
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name();
+            let major = name.to_str()?.split('.').next()?.parse::<u32>().ok()?;
+            Some((major, entry.path().join("bin")))
+        })
+        .collect();
+    versions.sort_by_key(|v| std::cmp::Reverse(v.0));
+    versions.into_iter().map(|(_, dir)| dir).collect()
 }
 
 fn is_executable(path: &Path) -> bool {
@@ -336,5 +445,69 @@ mod tests {
             !gh.iter()
                 .any(|v| v.starts_with("FLY_") || v.starts_with("BULWARK_"))
         );
+    }
+
+    #[test]
+    fn postgres_programs_are_found_in_the_newest_versioned_bin_dir_and_missing_ones_name_the_package()
+     {
+        let lib = tempfile::tempdir().expect("temp dir");
+        for version in ["9.6", "15", "13"] {
+            std::fs::create_dir_all(lib.path().join(version).join("bin")).expect("mkdir");
+        }
+        std::fs::create_dir_all(lib.path().join("not-a-version/bin")).expect("mkdir");
+        assert_eq!(
+            postgres_bin_dirs(lib.path()),
+            [
+                lib.path().join("15/bin"),
+                lib.path().join("13/bin"),
+                lib.path().join("9.6/bin")
+            ]
+        );
+
+        let empty = tempfile::tempdir().expect("temp dir");
+        if postgres_bin_dirs(Path::new(POSTGRES_LIB)).is_empty() {
+            let err = Tool::Initdb
+                .locate(empty.path(), env(&[("PATH", empty.path().as_os_str())]))
+                .expect_err("nowhere");
+            assert!(
+                err.to_string().contains("/usr/lib/postgresql/*/bin"),
+                "{err}"
+            );
+        }
+        assert!(
+            Tool::Initdb
+                .install_hint()
+                .contains("apt-get install postgresql")
+        );
+        let explicit = empty.path().join("pg_dump");
+        executable(&explicit);
+        let found = Tool::PgDump
+            .locate(
+                empty.path(),
+                env(&[("BULWARK_PG_DUMP", explicit.as_os_str())]),
+            )
+            .expect("override");
+        assert_eq!(found, explicit);
+    }
+
+    #[test]
+    fn postgres_programs_get_libpq_settings_and_only_the_password_is_a_credential() {
+        let ours = env(&[
+            ("PGHOST", OsStr::new("db.internal")),
+            ("PGPASSWORD", OsStr::new("pw")),
+            ("CLOUDFLARE_API_TOKEN", OsStr::new("cf")),
+        ]);
+        let vars: Vec<String> = Tool::PgDump
+            .environment(&ours)
+            .into_iter()
+            .map(|(k, v)| format!("{}={}", k.to_string_lossy(), v.to_string_lossy()))
+            .collect();
+        assert!(vars.contains(&"PGHOST=db.internal".to_owned()), "{vars:?}");
+        assert!(vars.contains(&"PGPASSWORD=pw".to_owned()), "{vars:?}");
+        assert!(
+            !vars.iter().any(|v| v.starts_with("CLOUDFLARE")),
+            "{vars:?}"
+        );
+        assert_eq!(Tool::PgDump.token_vars(), ["PGPASSWORD", "PGPASSFILE"]);
     }
 }

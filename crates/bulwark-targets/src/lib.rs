@@ -89,6 +89,7 @@ impl Failure for TargetError {
                 }
                 Tool::Fly => "set FLY_API_TOKEN or run `fly auth login`".to_owned(),
                 Tool::Gh => "set GH_TOKEN or run `gh auth login`".to_owned(),
+                other => format!("check the credentials `{}` was given", other.program()),
             }),
             _ => None,
         }
