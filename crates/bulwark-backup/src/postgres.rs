@@ -16,7 +16,7 @@ use bulwark_vault::{Identities, Recipient};
 use serde::Serialize;
 
 use crate::layout::{Digest, Kind, Manifest, PostgresInfo, Source, TableRows};
-use crate::verify::compare_copy;
+use crate::verify::{compare_copy, compare_tables};
 use crate::{BackupError, ChildOutput, IdentityProvider, Verified, interrupt, pipeline};
 
 /// A PostgreSQL database to back up.
@@ -271,29 +271,6 @@ pub(crate) fn verify_restored(
     out.tables = tables.len();
     out.rows = tables.iter().map(|t| t.rows).sum();
     Ok(true)
-}
-
-/// Every table of the manifest with its rows, and no other table.
-pub(crate) fn compare_tables(
-    expected: &[TableRows],
-    found: &[TableRows],
-    problems: &mut Vec<String>,
-) {
-    for want in expected {
-        match found.iter().find(|t| t.name == want.name) {
-            Some(have) if have.rows != want.rows => problems.push(format!(
-                "table `{}` has {} rows, the manifest says {}",
-                want.name, have.rows, want.rows
-            )),
-            Some(_) => {}
-            None => problems.push(format!("table `{}` is missing", want.name)),
-        }
-    }
-    for have in found {
-        if !expected.iter().any(|t| t.name == have.name) {
-            problems.push(format!("table `{}` is not in the manifest", have.name));
-        }
-    }
 }
 
 /// `db-backup restore FILE --to-postgres-env NAME`.

@@ -296,8 +296,13 @@ fn stamp(ciphertext_sha256: String, manifest_sha256: String) -> VerifiedStamp {
     }
 }
 
-/// Row counts and table names against the manifest's.
-fn compare_tables(expected: &[TableRows], found: &[TableRows], problems: &mut Vec<String>) {
+/// Row counts and table names against the manifest's: every table of the manifest with
+/// its rows, and no other table (SQLite and PostgreSQL backups alike).
+pub(crate) fn compare_tables(
+    expected: &[TableRows],
+    found: &[TableRows],
+    problems: &mut Vec<String>,
+) {
     if found == expected {
         return;
     }
@@ -310,6 +315,11 @@ fn compare_tables(expected: &[TableRows], found: &[TableRows], problems: &mut Ve
             )),
             Some(_) => {}
             None => problems.push(format!("table `{}` is missing", want.name)),
+        }
+    }
+    for have in found {
+        if !expected.iter().any(|t| t.name == have.name) {
+            problems.push(format!("table `{}` is not in the manifest", have.name));
         }
     }
     if problems.len() == before {
