@@ -19,7 +19,7 @@ use std::fmt;
 use zeroize::Zeroizing;
 
 pub use buf::SecretBuf;
-pub use redactor::Redactor;
+pub use redactor::{Redactor, StrSink, push_dotenv_escaped};
 
 /// What a secret value prints as, everywhere.
 pub const REDACTED: &str = "[redacted]";

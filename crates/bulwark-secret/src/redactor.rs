@@ -436,18 +436,51 @@ fn json_escape(value: &str, style: JsonStyle) -> Zeroizing<String> {
 /// The inside of the store's double-quoted dotenv form (`bulwark-sync`'s `Dotenv`).
 fn dotenv_escape(value: &str) -> Zeroizing<String> {
     let mut out = Zeroizing::new(String::with_capacity(value.len()));
+    push_dotenv_escaped(&mut out, value);
+    out
+}
+
+/// Appends `value` escaped for the inside of a double-quoted dotenv value, as the store
+/// writes it: `"`, `\`, newline, carriage return, tab and `$` escaped. One function for
+/// the store's writer and the redactor, so the form redacted is the form written.
+pub fn push_dotenv_escaped(out: &mut impl StrSink, value: &str) {
     for ch in value.chars() {
         match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '$' => out.push_str("\\$"),
-            c => out.push(c),
+            '"' => out.sink_str("\\\""),
+            '\\' => out.sink_str("\\\\"),
+            '\n' => out.sink_str("\\n"),
+            '\r' => out.sink_str("\\r"),
+            '\t' => out.sink_str("\\t"),
+            '$' => out.sink_str("\\$"),
+            c => out.sink_char(c),
         }
     }
-    out
+}
+
+/// Text that secret forms are appended to: a zeroizing `String` or a [`crate::SecretBuf`].
+pub trait StrSink {
+    /// Appends `text`.
+    fn sink_str(&mut self, text: &str);
+    /// Appends `ch`.
+    fn sink_char(&mut self, ch: char);
+}
+
+impl StrSink for Zeroizing<String> {
+    fn sink_str(&mut self, text: &str) {
+        self.push_str(text);
+    }
+    fn sink_char(&mut self, ch: char) {
+        self.push(ch);
+    }
+}
+
+impl StrSink for crate::SecretBuf {
+    fn sink_str(&mut self, text: &str) {
+        self.push_str(text);
+    }
+    fn sink_char(&mut self, ch: char) {
+        self.push(ch);
+    }
 }
 
 trait LowercaseHex {

@@ -202,17 +202,7 @@ fn write_value(out: &mut SecretBuf, value: &str) {
         return;
     }
     out.push('"');
-    for ch in value.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '$' => out.push_str("\\$"),
-            c => out.push(c),
-        }
-    }
+    bulwark_secret::push_dotenv_escaped(out, value);
     out.push('"');
 }
 
