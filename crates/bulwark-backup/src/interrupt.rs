@@ -14,33 +14,15 @@ fn flag() -> &'static Arc<AtomicBool> {
     FLAG.get_or_init(|| Arc::new(AtomicBool::new(false)))
 }
 
-/// The signal handlers, registered while it lives.
-pub(crate) struct Guard {
-    ids: Vec<signal_hook::SigId>,
-}
+/// The signal handlers, registered on the process-wide flag while it lives.
+pub(crate) struct Guard(
+    #[expect(dead_code, reason = "held for its Drop")] bulwark_core::StopOnSignal,
+);
 
 impl Guard {
     /// Registers the handlers.
     pub(crate) fn install() -> Self {
-        let mut ids = Vec::new();
-        for signal in [
-            signal_hook::consts::SIGINT,
-            signal_hook::consts::SIGTERM,
-            signal_hook::consts::SIGHUP,
-        ] {
-            if let Ok(id) = signal_hook::flag::register(signal, Arc::clone(flag())) {
-                ids.push(id);
-            }
-        }
-        Self { ids }
-    }
-}
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        for id in self.ids.drain(..) {
-            signal_hook::low_level::unregister(id);
-        }
+        Self(bulwark_core::StopOnSignal::register_on(Arc::clone(flag())))
     }
 }
 

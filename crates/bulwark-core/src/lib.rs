@@ -13,6 +13,7 @@ pub mod harden;
 mod output;
 pub mod private_dir;
 mod progress;
+mod signals;
 
 pub use error::{
     Failure, NotImplemented, hint_of, render_error, render_error_chain, render_error_line,
@@ -23,6 +24,7 @@ pub use output::{
     color_enabled, write_masks,
 };
 pub use progress::{NoProgress, Progress};
+pub use signals::StopOnSignal;
 
 /// Version of every JSON document the binaries print; see `docs/json-output.md`.
 pub const SCHEMA_VERSION: u32 = 1;

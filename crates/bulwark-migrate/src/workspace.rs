@@ -8,8 +8,6 @@
 //! it can prove the directory is a dry run's and its process is gone.
 
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use bulwark_core::private_dir::Kind;
 
@@ -32,49 +30,7 @@ pub(crate) fn create(base: &Path) -> Result<tempfile::TempDir, MigrateError> {
 
 pub(crate) use bulwark_core::private_dir::private_file;
 
-/// SIGINT, SIGTERM and SIGHUP set a flag instead of killing the process while a dry run
-/// holds a workspace; the run checks it (SQLite's progress handler, between phases) and
-/// unwinds, so the workspace is removed. Dropping this restores the default handling.
-pub(crate) struct StopOnSignal {
-    flag: Arc<AtomicBool>,
-    handlers: Vec<signal_hook::SigId>,
-}
-
-impl StopOnSignal {
-    /// Registers the handlers.
-    pub(crate) fn register() -> Self {
-        let flag = Arc::new(AtomicBool::new(false));
-        let mut handlers = Vec::new();
-        for signal in [
-            signal_hook::consts::SIGINT,
-            signal_hook::consts::SIGTERM,
-            signal_hook::consts::SIGHUP,
-        ] {
-            if let Ok(id) = signal_hook::flag::register(signal, Arc::clone(&flag)) {
-                handlers.push(id);
-            }
-        }
-        Self { flag, handlers }
-    }
-
-    /// The flag a signal sets.
-    pub(crate) fn flag(&self) -> Arc<AtomicBool> {
-        Arc::clone(&self.flag)
-    }
-
-    /// Whether a signal arrived.
-    pub(crate) fn stopped(&self) -> bool {
-        self.flag.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for StopOnSignal {
-    fn drop(&mut self) {
-        for id in self.handlers.drain(..) {
-            signal_hook::low_level::unregister(id);
-        }
-    }
-}
+pub(crate) use bulwark_core::StopOnSignal;
 
 #[cfg(test)]
 mod tests {

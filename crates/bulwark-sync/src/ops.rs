@@ -6,7 +6,6 @@ use std::io::Write as _;
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use bulwark_process::UserCommand;
@@ -152,21 +151,9 @@ pub fn edit(
     recipients: &[Recipient],
     session: &EditSession<'_>,
 ) -> Result<bool, SyncError> {
-    let interrupted = Arc::new(AtomicBool::new(false));
-    let mut handlers = Vec::new();
-    for signal in [
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-    ] {
-        if let Ok(id) = signal_hook::flag::register(signal, Arc::clone(&interrupted)) {
-            handlers.push(id);
-        }
-    }
-    let result = edit_loop(store, recipients, session, &interrupted);
-    for id in handlers {
-        signal_hook::low_level::unregister(id);
-    }
+    let signals = bulwark_core::StopOnSignal::register();
+    let result = edit_loop(store, recipients, session, &signals.flag());
+    drop(signals);
     result
 }
 
