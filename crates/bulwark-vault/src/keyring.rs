@@ -1,5 +1,7 @@
-//! The OS keyring, through `keyring-core` and, on Linux, the kernel keyutils store
-//! (`linux-keyutils-keyring-store`), which works without a desktop session or D-Bus.
+//! The OS keyring, through `keyring-core` and each platform's native store: on Linux the
+//! kernel keyutils store (`linux-keyutils-keyring-store`), which works without a desktop
+//! session or D-Bus; on macOS the login keychain. (Bulwark does not run on Windows itself:
+//! it needs Unix process groups, signals and file modes; WSL runs the Linux build.)
 //!
 //! We never fall back to an in-memory store: where no real store exists,
 //! [`Keyring::system`] fails and the lookup says the keyring was unavailable.
@@ -45,23 +47,22 @@ fn describe(err: &keyring_core::Error) -> String {
 }
 
 impl Keyring {
-    /// The system keyring: keyutils on Linux; elsewhere none yet, so this fails.
+    /// The system keyring: the kernel keyutils store on Linux, the login keychain on
+    /// macOS; elsewhere none, so this fails.
     pub fn system() -> Result<Self, VaultError> {
         #[cfg(target_os = "linux")]
-        {
-            let store = linux_keyutils_keyring_store::Store::new().map_err(|err| {
-                VaultError::KeyringUnavailable {
-                    reason: describe(&err),
-                }
-            })?;
-            Ok(Self { store })
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            Err(VaultError::KeyringUnavailable {
-                reason: "no keyring store is built for this platform".to_owned(),
-            })
-        }
+        let store = linux_keyutils_keyring_store::Store::new();
+        #[cfg(target_os = "macos")]
+        let store = apple_native_keyring_store::keychain::Store::new();
+        #[cfg(not(any(target_os = "linux", target_os = "macos")))]
+        let store: keyring_core::Result<std::sync::Arc<keyring_core::CredentialStore>> =
+            Err(keyring_core::Error::NotSupportedByStore(
+                "no keyring store is built for this platform".to_owned(),
+            ));
+        let store = store.map_err(|err| VaultError::KeyringUnavailable {
+            reason: describe(&err),
+        })?;
+        Ok(Self { store })
     }
 
     fn entry(&self, user: &str) -> Result<keyring_core::Entry, VaultError> {
