@@ -3,11 +3,13 @@
 
 mod completions;
 mod db_backup_runs;
+mod docs;
 mod fail_closed;
 mod generated;
 mod migrate_workspace;
 mod runbook;
 mod ship;
+mod walkthrough;
 mod workflow;
 
 #[test]

@@ -10,7 +10,7 @@ const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/demo");
 const STANDINS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/standins/bin");
 /// What the stand-in wrangler answers about the remote production database: its export
 /// (made by the real wrangler in local mode), its tables, its Time Travel bookmark.
-const REMOTE: [(&str, &str); 3] = [
+pub(crate) const REMOTE: [(&str, &str); 3] = [
     (
         concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -101,24 +101,13 @@ impl Demo {
     }
 
     fn just(&self, args: &[&str]) -> Output {
-        let bins = Path::new(env!("CARGO_BIN_EXE_secrets-verify"))
-            .parent()
-            .expect("target dir")
-            .to_owned();
         let identity =
             std::fs::read_to_string(self.path("secrets/demo-identity.txt")).expect("demo key");
         let mut command = Command::new("just");
         command
             .args(args)
             .current_dir(self.dir.path())
-            .env(
-                "PATH",
-                format!(
-                    "{STANDINS}:{}:{}",
-                    bins.display(),
-                    std::env::var("PATH").unwrap_or_default()
-                ),
-            )
+            .env("PATH", path_with_standins())
             .env("NO_COLOR", "1")
             // db-backup verify needs the key; in CI it is a secret of the job.
             .env("BULWARK_AGE_IDENTITY", identity);
@@ -133,6 +122,19 @@ impl Demo {
     fn calls(&self) -> String {
         std::fs::read_to_string(self.path("standin/calls.log")).unwrap_or_default()
     }
+}
+
+/// PATH with the recording stand-ins first (they hand over to the real tool where a
+/// directory has no `standin/` folder), then the binaries under test, then the rest.
+pub(crate) fn path_with_standins() -> String {
+    let bins = Path::new(env!("CARGO_BIN_EXE_secrets-verify"))
+        .parent()
+        .expect("target dir");
+    format!(
+        "{STANDINS}:{}:{}",
+        bins.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
 }
 
 fn text(out: &Output) -> String {

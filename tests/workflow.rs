@@ -9,7 +9,7 @@ use clap::Parser as _;
 use yaml_rust2::{Yaml, YamlLoader};
 
 const WORKFLOW: &str = include_str!("../docs/ci/github-actions.yml");
-const TOOLS: [&str; 6] = [
+pub(crate) const TOOLS: [&str; 6] = [
     "deploy-lint",
     "secrets-verify",
     "secrets-sync",
@@ -34,31 +34,43 @@ fn run_scripts(doc: &Yaml) -> Vec<(String, String)> {
 }
 
 /// The Bulwark command lines in a shell script: each command of each line that starts
-/// with a tool's name, `${{ … }}` expressions replaced by a word, redirections removed.
-fn tool_commands(script: &str) -> Vec<Vec<String>> {
+/// with a tool's name, `${{ … }}` expressions replaced by a word, comments and
+/// redirections removed. Lines ending in `\` continue on the next one.
+pub(crate) fn tool_commands(script: &str) -> Vec<Vec<String>> {
     let mut commands = Vec::new();
-    for line in script.lines() {
-        let mut line = line.to_owned();
-        while let Some(start) = line.find("${{") {
+    for line in script.replace("\\\n", " ").lines() {
+        let mut line = strip_comment(line).to_owned();
+        // `${{ … }}` in a workflow, `{{ … }}` in a justfile.
+        while let Some(start) = line.find("{{") {
+            let start = if line[..start].ends_with('$') {
+                start - 1
+            } else {
+                start
+            };
             let end = line[start..]
                 .find("}}")
                 .map_or(line.len(), |e| start + e + 2);
             line.replace_range(start..end, "EXPR");
         }
         for part in line.split(&['|', ';'][..]).flat_map(|p| p.split("&&")) {
-            let words = shlex::split(part.trim()).expect("the workflow's shell quoting is valid");
-            let Some(first) = words.first() else { continue };
-            if !TOOLS.contains(&first.as_str()) {
+            let words = shlex::split(part.trim()).expect("the shell quoting is valid");
+            // A tool named by its path (`/usr/local/bin/db-backup`) counts too.
+            let Some(tool) = words
+                .first()
+                .map(|first| first.rsplit('/').next().unwrap_or(first))
+                .and_then(|name| TOOLS.iter().find(|tool| **tool == name))
+            else {
                 continue;
-            }
-            let mut args = Vec::new();
+            };
+            let mut args = vec![(*tool).to_owned()];
             let mut skip_next = false;
-            for word in words {
+            for word in words.into_iter().skip(1) {
+                let redirection = word.trim_start_matches(|c: char| c.is_ascii_digit());
                 if skip_next {
                     skip_next = false;
-                } else if matches!(word.as_str(), ">" | ">>" | "2>" | "<") {
+                } else if matches!(redirection, ">" | ">>" | "<") {
                     skip_next = true;
-                } else {
+                } else if !redirection.starts_with(['>', '<']) {
                     args.push(word);
                 }
             }
@@ -66,6 +78,35 @@ fn tool_commands(script: &str) -> Vec<Vec<String>> {
         }
     }
     commands
+}
+
+/// `line` without its shell comment: from a `#` that starts a word outside quotes.
+fn strip_comment(line: &str) -> &str {
+    let mut quote = None;
+    let mut previous = ' ';
+    for (at, c) in line.char_indices() {
+        match (quote, c) {
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), _) if c == q => quote = None,
+            (None, '#') if previous.is_whitespace() => return &line[..at],
+            _ => {}
+        }
+        previous = c;
+    }
+    line
+}
+
+/// `args` (a tool's name, then its arguments) parsed by that tool's real clap types.
+pub(crate) fn parse_tool_command(args: &[String]) -> Result<(), clap::Error> {
+    match args[0].as_str() {
+        "deploy-lint" => deploy_lint::Cli::try_parse_from(args).map(drop),
+        "secrets-verify" => secrets_verify::Cli::try_parse_from(args).map(drop),
+        "secrets-sync" => secrets_sync::Cli::try_parse_from(args).map(drop),
+        "leak-scan" => leak_scan::Cli::try_parse_from(args).map(drop),
+        "migrate-dryrun" => migrate_dryrun::Cli::try_parse_from(args).map(drop),
+        "db-backup" => db_backup::Cli::try_parse_from(args).map(drop),
+        other => unreachable!("{other} is not a tool"),
+    }
 }
 
 #[test]
@@ -79,16 +120,7 @@ fn every_bulwark_command_in_the_workflow_parses_with_the_real_flags() {
     let mut seen = Vec::new();
     for (job, script) in run_scripts(doc) {
         for args in tool_commands(&script) {
-            let result = match args[0].as_str() {
-                "deploy-lint" => deploy_lint::Cli::try_parse_from(&args).map(drop),
-                "secrets-verify" => secrets_verify::Cli::try_parse_from(&args).map(drop),
-                "secrets-sync" => secrets_sync::Cli::try_parse_from(&args).map(drop),
-                "leak-scan" => leak_scan::Cli::try_parse_from(&args).map(drop),
-                "migrate-dryrun" => migrate_dryrun::Cli::try_parse_from(&args).map(drop),
-                "db-backup" => db_backup::Cli::try_parse_from(&args).map(drop),
-                other => unreachable!("{other} is not a tool"),
-            };
-            if let Err(err) = result {
+            if let Err(err) = parse_tool_command(&args) {
                 panic!("job `{job}`: `{}` does not parse:\n{err}", args.join(" "));
             }
             seen.push((job.clone(), args));
