@@ -14,6 +14,13 @@
 #   BIN=target/release bash bench/ci-jobs.sh     # default: target/release, built if missing
 #
 # Needs what tests/setup.sh installs, plus network access to the npm registry.
+#
+# Last numbers (2026-12-01, 2 shared vCPUs at load 16-20, DEBUG binaries, so upper bounds):
+#   deploy-lint 8.0 s, secrets-verify 46.0 s, leak-scan 11.7 s, migrate-dryrun 46.2 s of
+#   measured steps. install.sh 7-10 s (a 40 MB debug archive; release archives are
+#   smaller); npm ci of wrangler 36-38 s is most of the two jobs that need wrangler; the
+#   tools themselves 0.1-4 s (leak-scan over Bulwark's whole history: 4.0 s). With a
+#   runner's start and checkout (typically 10-30 s) every job stays under a minute.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -43,7 +50,9 @@ step() {
 
 # A release directory as the release workflow publishes it, and the install as the action
 # runs it.
-bash "$root/scripts/dist.sh" --bin-dir "$bin" --out "$work/release" >/dev/null
+# Packed for the target the binaries were built for (gnu here; a release ships musl).
+target="$(rustc -vV | sed -n 's/^host: //p')"
+bash "$root/scripts/dist.sh" --bin-dir "$bin" --target "$target" --out "$work/release" >/dev/null
 # The demo as a repository, its stand-ins on PATH, production's D1 export for the dry run.
 cp -r "$root/examples/demo" "$work/demo"
 cp "$root/tests/fixtures/demo-production-export.sql" "$work/demo/standin/d1-export-DB.sql"
@@ -59,7 +68,7 @@ echo "job              step                                          time"
 for job in deploy-lint secrets-verify leak-scan migrate-dryrun; do
   rm -rf "$work/bin-$job"
   step "$job" "install.sh (all tools, local release dir)" \
-    sh "$root/install.sh" --from "$work/release" --to "$work/bin-$job"
+    sh "$root/install.sh" --from "$work/release" --to "$work/bin-$job" --target "$target"
 done
 npm_project="$work/npm"
 mkdir -p "$npm_project"
