@@ -1,6 +1,7 @@
 //! End-to-end cases for every binary: `tests/cmd/<tool>/<case>.toml`.
 //! Update the expected output with `just snap` after a deliberate change.
 
+mod audit;
 mod completions;
 mod db_backup_runs;
 mod fail_closed;
