@@ -664,3 +664,54 @@ fn github_gets_one_dotenv_document_and_a_value_gh_would_change_goes_alone() {
     assert!(document.contains("-----BEGIN PRIVATE KEY-----\\ncanary-gh-e2e-pem"));
     assert_eq!(stdin(sets[1].0), values[3].1, "the value alone");
 }
+
+#[test]
+fn edit_records_a_change_only_for_the_values_it_changed() {
+    let mut project = Project::new("");
+    project.set("production", "KEPT", &strong("canary-edit-kept-5e6f"));
+    project.set("production", "CHANGED", &strong("canary-edit-old-7a8b"));
+    project.set("production", "GONE", &strong("canary-edit-gone-9c0d"));
+    for name in ["KEPT", "CHANGED", "GONE"] {
+        project.age_value("production", name, 30);
+    }
+    let new = strong("canary-edit-new-1e2f");
+    project.canaries.push(new.clone());
+    // Outside the project and TMPDIR: the script holds the new value.
+    let scripts = tempfile::tempdir().expect("temp dir");
+    let script = scripts.path().join("editor.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nset -e\nsed -i -e 's/^CHANGED=.*/CHANGED={new}/' -e '/^GONE=/d' \"$1\"\n"
+        ),
+    )
+    .expect("editor");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let mut edit = project.command("production", &["edit"]);
+    edit.env("EDITOR", &script).env_remove("VISUAL");
+    let out = project.run_in(edit, "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let names = json(&project.run("production", &["names", "--long", "--format", "json"]));
+    let age = |name: &str| {
+        names["ages"]
+            .as_array()
+            .expect("ages")
+            .iter()
+            .find(|a| a["name"] == name)
+            .map(|a| (a["age_days"].as_i64().expect("days"), a["by"].clone()))
+    };
+    assert_eq!(age("KEPT"), Some((30, "set".into())), "untouched");
+    assert_eq!(age("CHANGED"), Some((0, "edit".into())));
+    assert_eq!(age("GONE"), None);
+    let state = std::fs::read_to_string(project.path("secrets/production.env.age.state.json"))
+        .expect("state");
+    assert!(
+        !state.contains("GONE"),
+        "a removed name's time is forgotten: {state}"
+    );
+}

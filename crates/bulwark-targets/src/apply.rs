@@ -72,6 +72,11 @@ pub fn refusal(spec: &TargetSpec, value: &str) -> Option<String> {
             too_long(SECRETS_STORE_MAX_CHARS, "characters")
         }
         TargetSpec::Github { .. } if value.len() > GITHUB_MAX => too_long(GITHUB_MAX, "bytes"),
+        // Such a value goes alone on stdin (see `github_dotenv_fits`), where gh trims
+        // trailing newlines.
+        TargetSpec::Github { .. } if !github_dotenv_fits(value) && value.ends_with('\n') => {
+            Some("the value holds a tab and ends with a newline, which gh would drop".to_owned())
+        }
         TargetSpec::Fly { .. } if value.len() > FLY_MAX => too_long(FLY_MAX, "bytes"),
         TargetSpec::Fly { .. } if value.contains("\"\"\"") => {
             Some("the value holds `\"\"\"`, which ends fly's quoted import format".to_owned())
@@ -464,6 +469,8 @@ mod tests {
         );
         assert!(refusal(&spec("env"), "fine-value").is_some());
         assert_eq!(refusal(&spec("github"), "multi\nline is fine"), None);
+        assert_eq!(refusal(&spec("github"), " padded, and gh keeps it "), None);
+        assert!(refusal(&spec("github"), "tab\tthen newline\n").is_some_and(|r| r.contains("gh")));
     }
 
     /// Values that trip dotenv readers, each with a unique canary.
