@@ -608,15 +608,13 @@ fn github_gets_one_dotenv_document_and_a_value_gh_would_change_goes_alone() {
         Project::new("[[env.staging.targets]]\nkind = \"github\"\nrepo = \"demo-org/demo-api\"\n");
     std::fs::write(project.path("standin/gh-secret-list.json"), "[]").expect("gh list");
     let values = [
-        (
-            "QUOTED",
-            "canary-gh-e2e-quote \"a\" 'b' # c $HOME \\n \\\\ end",
-        ),
+        ("QUOTED", "canary-gh-e2e-quote \"a\" 'b' $HOME \\n \\\\ end"),
         (
             "PEM",
             "-----BEGIN PRIVATE KEY-----\ncanary-gh-e2e-pem\nMIIEvQ==\n-----END PRIVATE KEY-----",
         ),
         ("SPACED", "  canary-gh-e2e-spaced ✓ "),
+        ("HASHED", "canary-gh-e2e-hash # not a comment"),
         ("ENDS_IN_QUOTE", "canary-gh-e2e-ends \"quoted\""),
     ];
     for (name, value) in values {
@@ -656,13 +654,13 @@ fn github_gets_one_dotenv_document_and_a_value_gh_would_change_goes_alone() {
     let document = stdin(sets[0].0);
     assert_eq!(
         document.lines().count(),
-        3,
+        4,
         "one line per value: {}",
         document.len()
     );
     assert!(!document.contains("ENDS_IN_QUOTE"));
     assert!(document.contains("-----BEGIN PRIVATE KEY-----\\ncanary-gh-e2e-pem"));
-    assert_eq!(stdin(sets[1].0), values[3].1, "the value alone");
+    assert_eq!(stdin(sets[1].0), values[4].1, "the value alone");
 }
 
 #[test]

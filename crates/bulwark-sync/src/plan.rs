@@ -128,8 +128,8 @@ pub struct TargetPlan {
     /// Why it could not be listed.
     pub error: Option<String>,
     /// GitHub: names sent in a `gh secret set` call of their own, because gh's dotenv
-    /// reader would change their value (it ends with `"` or `\`, or holds a tab); every
-    /// other value goes in one `gh secret set -f -`.
+    /// reader would change their value (see `bulwark_targets::github_dotenv_fits`);
+    /// every other value goes in one `gh secret set -f -`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub separately: Vec<String>,
     /// The names the target held when it was listed.
@@ -554,7 +554,7 @@ impl Report for Plan {
             if !target.separately.is_empty() {
                 writeln!(
                     out,
-                    "    {dim}sent one call each (gh's dotenv reader would change the value: it ends with \" or \\, or holds a tab): {}{dim:#}",
+                    "    {dim}sent one call each (gh's dotenv reader would change the value): {}{dim:#}",
                     target.separately.join(", ")
                 )?;
             }

@@ -75,7 +75,10 @@ pub fn refusal(spec: &TargetSpec, value: &str) -> Option<String> {
         // Such a value goes alone on stdin (see `github_dotenv_fits`), where gh trims
         // trailing newlines.
         TargetSpec::Github { .. } if !github_dotenv_fits(value) && value.ends_with('\n') => {
-            Some("the value holds a tab and ends with a newline, which gh would drop".to_owned())
+            Some(
+                "the value must go alone on gh's stdin (see the plan) and ends with a newline, which gh drops there"
+                    .to_owned(),
+            )
         }
         TargetSpec::Fly { .. } if value.len() > FLY_MAX => too_long(FLY_MAX, "bytes"),
         TargetSpec::Fly { .. } if value.contains("\"\"\"") => {
@@ -252,9 +255,16 @@ fn apply_fly(
 /// every `"` from both ends: a value ending in `\` would swallow the closing quote, one
 /// ending in `"` would lose it. godotenv knows no `\t` escape (it reads `t`), and the
 /// store's escaping writes a tab so; carriage returns are refused for every target.
+/// gh builds still on godotenv 1.4 decide whether a `#` starts a comment by counting
+/// quote characters between the `#`s of the line, which a value holding both `#` and a
+/// quote can mislead: such a value goes alone too.
 #[must_use]
 pub fn github_dotenv_fits(value: &str) -> bool {
-    !value.ends_with('\\') && !value.ends_with('"') && !value.contains(['\r', '\t'])
+    let alone = value.ends_with('\\')
+        || value.ends_with('"')
+        || value.contains(['\r', '\t'])
+        || (value.contains('#') && value.contains(['"', '\'']));
+    !alone
 }
 
 /// The dotenv document for `gh secret set -f -`: `NAME="value"` lines escaped as the
@@ -473,6 +483,8 @@ mod tests {
         assert!(refusal(&spec("github"), "tab\tthen newline\n").is_some_and(|r| r.contains("gh")));
     }
 
+    type Parser = fn(&str) -> Result<std::collections::BTreeMap<String, String>, String>;
+
     /// Values that trip dotenv readers, each with a unique canary.
     const TRICKY: &[&str] = &[
         "canary-gh-quotes-01 \"double\" and 'single'",
@@ -507,26 +519,40 @@ mod tests {
             document.expose().lines().count() == entries.len(),
             "one line each"
         );
-        let parsed = crate::godotenv::parse(document.expose()).expect("gh parses it");
-        assert_eq!(parsed.len(), entries.len());
-        for (name, value) in &entries {
-            assert_eq!(parsed[*name], value.expose(), "{name}");
+        for parsed in [
+            crate::godotenv::parse(document.expose()).expect("godotenv 1.5 parses it"),
+            crate::godotenv::parse_v1_4(document.expose()).expect("godotenv 1.4 parses it"),
+        ] {
+            assert_eq!(parsed.len(), entries.len());
+            for (name, value) in &entries {
+                assert_eq!(parsed[*name], value.expose(), "{name}");
+            }
         }
     }
 
     #[test]
     fn values_gh_would_change_are_the_ones_sent_alone() {
-        for value in [
-            "canary-gh-ends-quote-11\"",
-            "canary-gh-ends-backslash-12\\",
-            "canary-gh-tab-13\there",
+        for (value, parser) in [
+            (
+                "canary-gh-ends-quote-11\"",
+                crate::godotenv::parse as Parser,
+            ),
+            ("canary-gh-ends-backslash-12\\", crate::godotenv::parse),
+            ("canary-gh-tab-13\there", crate::godotenv::parse),
+            ("canary-gh-tab-14\there", crate::godotenv::parse_v1_4),
+            (
+                "canary-gh-hash-15 a\"b # c # d",
+                crate::godotenv::parse_v1_4,
+            ),
         ] {
             assert!(!github_dotenv_fits(value));
             let secret = Secret::new(value.to_owned());
             let document = github_dotenv(&[("X", &secret)]);
-            let read = crate::godotenv::parse(document.expose());
             assert_ne!(
-                read.ok().and_then(|m| m.get("X").cloned()).as_deref(),
+                parser(document.expose())
+                    .ok()
+                    .and_then(|m| m.get("X").cloned())
+                    .as_deref(),
                 Some(value),
                 "the model agrees that it would not round-trip"
             );

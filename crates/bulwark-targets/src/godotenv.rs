@@ -1,8 +1,10 @@
-//! A model of how gh reads `secret set -f` documents, for tests only: godotenv 1.5's
-//! parsing rules (github.com/joho/godotenv, `parser.go`), written down here without Go
-//! so that the round trip of [`crate::apply`]'s GitHub document can be checked.
+//! A model of how gh reads `secret set -f` documents, for tests only: godotenv's
+//! parsing rules (github.com/joho/godotenv), written down here without Go so that the
+//! round trip of [`crate::apply`]'s GitHub document can be checked. [`parse`] is 1.5
+//! (`parser.go`, what current gh builds with); [`parse_v1_4`] is the line-based 1.4
+//! that older gh builds (and distributions' packages) may still use.
 //!
-//! The rules, as godotenv applies them:
+//! The rules, as godotenv 1.5 applies them:
 //! - every `---` followed by a newline is dropped from the whole input (YAML document
 //!   separators), and every carriage return before a newline;
 //! - blank space and `#` comment lines between statements are skipped; a statement is
@@ -134,4 +136,61 @@ fn expand(text: &str, vars: &BTreeMap<String, String>) -> String {
             }
         })
         .into_owned()
+}
+
+/// godotenv 1.4: one statement per line; blank lines and lines starting with `#` are
+/// skipped; `#` starts a comment unless it sits inside quotes, which 1.4 decides by
+/// splitting the line at every `#` and counting quote characters per piece (a piece
+/// with exactly one `"` or `'` opens or closes; a piece met while closed is dropped);
+/// the key ends at the first `=`; the value is trimmed of spaces, and a value wholly in
+/// double quotes is unescaped and expanded as in 1.5, one in single quotes taken as is,
+/// any other expanded.
+pub(crate) fn parse_v1_4(input: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut out = BTreeMap::new();
+    for full in input.lines() {
+        let trimmed = full.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let mut line = full.to_owned();
+        if line.contains('#') {
+            let mut open = false;
+            let mut kept: Vec<&str> = Vec::new();
+            for piece in full.split('#') {
+                if piece.matches('"').count() == 1 || piece.matches('\'').count() == 1 {
+                    if open {
+                        open = false;
+                        kept.push(piece);
+                    } else {
+                        open = true;
+                    }
+                }
+                if kept.is_empty() || open {
+                    kept.push(piece);
+                }
+            }
+            line = kept.join("#");
+        }
+        let (key, value) = line
+            .split_once('=')
+            .ok_or_else(|| "can't separate key from value".to_owned())?;
+        let key = key.trim().trim_start_matches("export ").trim().to_owned();
+        let value = value.trim_matches(' ');
+        let double = value.len() > 1 && value.starts_with('"') && value.ends_with('"');
+        let single = value.len() > 1 && value.starts_with('\'') && value.ends_with('\'');
+        let inner = if double || single {
+            &value[1..value.len() - 1]
+        } else {
+            value
+        };
+        let value = if double {
+            expand(&unescape(inner), &out)
+        } else if single {
+            inner.to_owned()
+        } else {
+            expand(inner, &out)
+        };
+        out.insert(key, value);
+    }
+    Ok(out)
 }
