@@ -19,6 +19,9 @@ _secrets__sync() {
             secrets__sync,apply)
                 cmd="secrets__sync__subcmd__apply"
                 ;;
+            secrets__sync,audit)
+                cmd="secrets__sync__subcmd__audit"
+                ;;
             secrets__sync,edit)
                 cmd="secrets__sync__subcmd__edit"
                 ;;
@@ -40,6 +43,9 @@ _secrets__sync() {
             secrets__sync,rotate)
                 cmd="secrets__sync__subcmd__rotate"
                 ;;
+            secrets__sync,rotate-value)
+                cmd="secrets__sync__subcmd__rotate__subcmd__value"
+                ;;
             secrets__sync,set)
                 cmd="secrets__sync__subcmd__set"
                 ;;
@@ -48,6 +54,9 @@ _secrets__sync() {
                 ;;
             secrets__sync__subcmd__help,apply)
                 cmd="secrets__sync__subcmd__help__subcmd__apply"
+                ;;
+            secrets__sync__subcmd__help,audit)
+                cmd="secrets__sync__subcmd__help__subcmd__audit"
                 ;;
             secrets__sync__subcmd__help,edit)
                 cmd="secrets__sync__subcmd__help__subcmd__edit"
@@ -69,6 +78,9 @@ _secrets__sync() {
                 ;;
             secrets__sync__subcmd__help,rotate)
                 cmd="secrets__sync__subcmd__help__subcmd__rotate"
+                ;;
+            secrets__sync__subcmd__help,rotate-value)
+                cmd="secrets__sync__subcmd__help__subcmd__rotate__subcmd__value"
                 ;;
             secrets__sync__subcmd__help,set)
                 cmd="secrets__sync__subcmd__help__subcmd__set"
@@ -107,7 +119,7 @@ _secrets__sync() {
 
     case "${cmd}" in
         secrets__sync)
-            opts="-v -q -h -V --env --identity --timeout --format --config --color --verbose --quiet --help --version plan apply edit set unset names rotate exec identity help"
+            opts="-v -q -h -V --env --identity --timeout --format --config --color --verbose --quiet --help --version plan apply edit set unset names audit rotate-value rotate exec identity help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -153,6 +165,48 @@ _secrets__sync() {
             case "${prev}" in
                 --target)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        secrets__sync__subcmd__audit)
+            opts="-v -q -h --fail-on --env --identity --timeout --format --config --color --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --fail-on)
+                    COMPREPLY=($(compgen -W "warning error" -- "${cur}"))
                     return 0
                     ;;
                 --env)
@@ -263,7 +317,7 @@ _secrets__sync() {
             return 0
             ;;
         secrets__sync__subcmd__help)
-            opts="plan apply edit set unset names rotate exec identity help"
+            opts="plan apply edit set unset names audit rotate-value rotate exec identity help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -277,6 +331,20 @@ _secrets__sync() {
             return 0
             ;;
         secrets__sync__subcmd__help__subcmd__apply)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        secrets__sync__subcmd__help__subcmd__audit)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -403,6 +471,20 @@ _secrets__sync() {
             return 0
             ;;
         secrets__sync__subcmd__help__subcmd__rotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        secrets__sync__subcmd__help__subcmd__rotate__subcmd__value)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -615,7 +697,7 @@ _secrets__sync() {
             return 0
             ;;
         secrets__sync__subcmd__names)
-            opts="-v -q -h --env --identity --timeout --format --config --color --verbose --quiet --help"
+            opts="-v -q -h --long --env --identity --timeout --format --config --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -701,6 +783,52 @@ _secrets__sync() {
                 return 0
             fi
             case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        secrets__sync__subcmd__rotate__subcmd__value)
+            opts="-v -q -h --generate --bytes --encoding --env --identity --timeout --format --config --color --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encoding)
+                    COMPREPLY=($(compgen -W "base64 hex alnum" -- "${cur}"))
+                    return 0
+                    ;;
                 --env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -1,6 +1,7 @@
 //! End-to-end cases for every binary: `tests/cmd/<tool>/<case>.toml`.
 //! Update the expected output with `just snap` after a deliberate change.
 
+mod audit;
 mod completions;
 mod db_backup_runs;
 mod docs;
@@ -263,7 +264,8 @@ mod secrets_sync {
             .spawn()
             .expect("runs");
         let start = Instant::now();
-        while !seen.exists() {
+        // `>` creates the file before echo writes to it: wait for the whole line.
+        while !std::fs::read_to_string(&seen).is_ok_and(|t| t.ends_with('\n')) {
             assert!(
                 start.elapsed() < Duration::from_secs(20),
                 "the editor never started"

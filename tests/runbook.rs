@@ -45,7 +45,8 @@ struct Demo {
     dir: tempfile::TempDir,
 }
 
-fn git(dir: &Path, args: &[&str]) {
+/// Runs git in `dir` with fixed dates; its stdout, trimmed.
+pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .args(args)
         .current_dir(dir)
@@ -58,6 +59,7 @@ fn git(dir: &Path, args: &[&str]) {
         "git {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -4,11 +4,14 @@
 use std::io::{self, BufRead as _, IsTerminal as _, Write as _};
 use std::process::ExitCode;
 
-use bulwark_cli::secrets_sync::{Cli, Command, IdentityCommand};
-use bulwark_config::Config;
+use bulwark_cli::secrets_sync::{Cli, Command, Encoding, FailOn, IdentityCommand};
+use bulwark_config::{Config, Environment};
 use bulwark_core::Output;
+use bulwark_scan::Rules;
 use bulwark_secret::Secret;
-use bulwark_sync::{Plan, Session, StoreVerbs, SyncError};
+use bulwark_sync::{
+    AuditRequest, Plan, Session, Severity, Store, StoreReport, StoreVerbs, SyncError, ValueFormat,
+};
 use bulwark_targets::ApplyOptions;
 use bulwark_vault::IdentityLookup;
 
@@ -24,7 +27,15 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli, out: &mut Output) -> Result<ExitCode, SyncError> {
     let config = Config::load_or_discover(cli.common.config.as_deref())?;
-    let env = config.environment(cli.env.as_deref())?;
+    if let Command::Audit { fail_on } = &cli.command {
+        return audit(cli, &config, *fail_on, out);
+    }
+    if cli.env.len() > 1 {
+        return Err(SyncError::Usage(
+            "--env is given more than once; only `audit` reads several environments".to_owned(),
+        ));
+    }
+    let env = config.environment(cli.env.first().map(String::as_str))?;
     let identities =
         || IdentityLookup::from_process(cli.identity.identity.clone(), Some(&env.name)).find();
     let timeout = cli.timeout.duration();
@@ -40,10 +51,13 @@ fn run(cli: &Cli, out: &mut Output) -> Result<ExitCode, SyncError> {
         } => {
             let identities = identities()?;
             let session = Session::open(&config, env, &identities, timeout, out.redactor_mut())?;
-            let state = session.state()?;
+            let mut state = session.state()?;
             let sync = session.sync(targets)?;
             let mut plan = sync.plan(&state, *prune, out.progress("listing", None).as_ref());
             plan.check = *check;
+            if plan.record_listings(&mut state) {
+                state.save()?;
+            }
             return Ok(out.finish(&plan));
         }
         Command::Apply {
@@ -85,7 +99,13 @@ fn run(cli: &Cli, out: &mut Output) -> Result<ExitCode, SyncError> {
             let identities = identities()?;
             let store = StoreVerbs::new(&config, env, &identities)?;
             match local {
-                Command::Names => store.names()?,
+                Command::Names { long } => store.names(*long)?,
+                Command::RotateValue {
+                    name,
+                    bytes,
+                    encoding,
+                    ..
+                } => rotate_value(&store, name, *bytes, *encoding, out)?,
                 Command::Set { name } => {
                     bulwark_sync::check_name(name)?;
                     let value = read_value(name)?;
@@ -97,10 +117,68 @@ fn run(cli: &Cli, out: &mut Output) -> Result<ExitCode, SyncError> {
                 Command::Edit => store
                     .edit(&|problem: &str| ask(&format!("{problem}\nedit again? [Y/n] "), true))?,
                 Command::Exec { command } => return Ok(ExitCode::from(store.exec(command)?)),
-                _ => unreachable!("identity, plan and apply are answered above"),
+                _ => unreachable!("identity, plan, apply and audit are answered above"),
             }
         }
     };
+    Ok(out.finish(&report))
+}
+
+/// `rotate-value NAME --generate`: a generated value straight into the store.
+fn rotate_value(
+    store: &StoreVerbs<'_>,
+    name: &str,
+    bytes: u16,
+    encoding: Encoding,
+    out: &mut Output,
+) -> Result<StoreReport, SyncError> {
+    bulwark_sync::check_name(name)?;
+    let format = match encoding {
+        Encoding::Base64 => ValueFormat::Base64,
+        Encoding::Hex => ValueFormat::Hex,
+        Encoding::Alnum => ValueFormat::Alnum,
+    };
+    let rules = Rules::default_rules();
+    store.rotate_value(name, usize::from(bytes), format, &rules, out.redactor_mut())
+}
+
+/// `audit`: the environments `--env` names (every one with a store when none), each
+/// opened with its own identity, one after the other.
+fn audit(
+    cli: &Cli,
+    config: &Config,
+    fail_on: FailOn,
+    out: &mut Output,
+) -> Result<ExitCode, SyncError> {
+    let envs: Vec<&Environment> = if cli.env.is_empty() {
+        config.envs.values().filter(|e| e.store.is_some()).collect()
+    } else {
+        cli.env
+            .iter()
+            .map(|name| config.environment(Some(name)))
+            .collect::<Result<_, _>>()?
+    };
+    let rules = Rules::default_rules();
+    let request = AuditRequest {
+        config,
+        envs,
+        now: jiff::Timestamp::now(),
+        fail_on: match fail_on {
+            FailOn::Warning => Severity::Warning,
+            FailOn::Error => Severity::Error,
+        },
+        rules: &rules,
+    };
+    let report = bulwark_sync::audit(&request, &mut |env| {
+        let identities =
+            IdentityLookup::from_process(cli.identity.identity.clone(), Some(&env.name)).find()?;
+        let store = Store::open(&Store::path_of(config, env)?, &identities)?;
+        for (_, value) in store.document().entries() {
+            out.redactor_mut().add(value);
+        }
+        bulwark_sync::keep_structure(out.redactor_mut(), env, &store);
+        Ok(store)
+    })?;
     Ok(out.finish(&report))
 }
 

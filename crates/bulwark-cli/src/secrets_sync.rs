@@ -21,9 +21,10 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 
-    /// Environment from bulwark.toml [default: default_env]
+    /// Environment from bulwark.toml [default: default_env]; `audit` takes it more than
+    /// once [default: every environment with a store]
     #[arg(long = "env", global = true, value_name = "NAME")]
-    pub env: Option<String>,
+    pub env: Vec<String>,
 
     #[command(flatten)]
     pub identity: IdentityArg,
@@ -83,7 +84,40 @@ pub enum Command {
         name: String,
     },
     /// List the names in the store
-    Names,
+    Names {
+        /// Also show when each value last changed, and by which verb
+        #[arg(long)]
+        long: bool,
+    },
+    /// Check the stores against [audit]: shared, stale, weak and orphan values (names only)
+    ///
+    /// Reads every environment with a store (or those --env names), each with its own
+    /// identity, and checks values shared between environments or names, values older than
+    /// max_age_days, values weaker than the policy, names in a target that no store holds,
+    /// required names no store holds, and the hash chain of each store's apply log.
+    Audit {
+        /// Exit 1 when a finding is at least this severe
+        #[arg(long, value_enum, default_value_t = FailOn::Error)]
+        fail_on: FailOn,
+    },
+    /// Replace one value with a generated random one (never printed); apply sends it
+    ///
+    /// The value comes from the OS's random number generator and goes straight into the
+    /// store; the change is recorded in the state file. Names of vendors' credentials are
+    /// refused: those are rotated at the vendor.
+    RotateValue {
+        /// Secret name
+        name: String,
+        /// Generate the value with the OS's random number generator (the only way)
+        #[arg(long, required = true)]
+        generate: bool,
+        /// Random bytes in the value
+        #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(16..=1024))]
+        bytes: u16,
+        /// How the bytes are written
+        #[arg(long, value_enum, default_value_t = Encoding::Base64)]
+        encoding: Encoding,
+    },
     /// Re-encrypt the store to the current recipients
     Rotate,
     /// Run a command with the store's secrets in its environment
@@ -95,6 +129,26 @@ pub enum Command {
     /// Keep the identity in the OS keyring
     #[command(subcommand)]
     Identity(IdentityCommand),
+}
+
+/// The least severe finding that fails `audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Any finding
+    Warning,
+    /// Errors only
+    Error,
+}
+
+/// How `rotate-value` writes the random bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Encoding {
+    /// Standard base64, as `openssl rand -base64` prints
+    Base64,
+    /// Lower-case hex, as `openssl rand -hex` prints
+    Hex,
+    /// Letters and digits, as many as carry the same randomness
+    Alnum,
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::audit::{Audit, RawAudit};
 use crate::standards::{RawNaming, RawStandards};
 use crate::{CompatibilityDate, ConfigError, Disabled, Location, NAMING_KINDS, Standards};
 
@@ -30,6 +31,8 @@ pub struct Config {
     pub backup: Backup,
     /// `[standards]`.
     pub standards: Standards,
+    /// `[audit]`.
+    pub audit: Audit,
 }
 
 /// One deploy environment (`[env.NAME]`).
@@ -272,6 +275,7 @@ struct RawConfig {
     migrations: Option<RawMigrations>,
     backup: Option<RawBackup>,
     standards: Option<RawStandards>,
+    audit: Option<RawAudit>,
 }
 
 #[derive(Deserialize)]
@@ -483,6 +487,16 @@ impl Validator<'_> {
             standards: raw
                 .standards
                 .map_or_else(|| Ok(Standards::default()), |s| self.standards(s))?,
+            audit: match raw.audit {
+                None => Audit::default(),
+                Some(audit) => audit.validate().map_err(|problem| {
+                    let location = problem
+                        .span
+                        .map(|span| Location::of_offset(self.source, span.start))
+                        .unwrap_or_default();
+                    ConfigError::invalid(self.path, location, problem.message)
+                })?,
+            },
         })
     }
 
@@ -894,6 +908,35 @@ mod tests {
     }
 
     #[test]
+    fn audit_keys_are_validated_like_every_other_key() {
+        let config = parse(
+            "[audit]\nmax_age_days = 30\nmin_bytes = 16\nstrong_names = [\"*_TOKEN\"]\n\
+             production_envs = [\"prd\"]\n[audit.max_age_days_for]\n\"STRIPE_*\" = 365\n",
+        )
+        .expect("valid");
+        assert_eq!(config.audit.max_age_days_of("X"), 30);
+        assert_eq!(config.audit.max_age_days_of("STRIPE_KEY"), 365);
+        assert_eq!(config.audit.min_bytes, 16);
+        assert!(config.audit.is_strong("API_TOKEN") && !config.audit.is_strong("A_SECRET"));
+        assert!(config.audit.is_production("prd"));
+        let defaults = parse("").expect("valid").audit;
+        assert_eq!((defaults.max_age_days, defaults.min_bytes), (90, 32));
+        assert!(
+            error("[audit]\nmax_age_dayz = 3\n").contains(":2:1: unknown field `max_age_dayz`")
+        );
+        assert!(
+            error("[audit]\nmax_age_days = 0\n")
+                .contains(":2:16: `max_age_days` is a number of days")
+        );
+        assert!(error("[audit]\nmin_bytes = 4\n").contains("`min_bytes` is between 8 and 1024"));
+        assert!(error("[audit]\nstrong_names = [\"A-B\"]\n").contains("`A-B` in `strong_names`"));
+        assert!(
+            error("[audit.max_age_days_for]\n\"A B\" = 3\n")
+                .contains(":2:9: `A B` in [audit.max_age_days_for]")
+        );
+    }
+
+    #[test]
     fn the_documented_example_is_valid() {
         let doc = include_str!("../../../docs/config.md");
         let example = doc
@@ -907,6 +950,14 @@ mod tests {
         assert_eq!(production.targets.len(), 6);
         assert_eq!(production.targets[4].name(), "github-repo");
         assert_eq!(config.backup.keep_monthly, Some(6));
+        let audit = doc
+            .split("```toml\n")
+            .find(|block| block.starts_with("[audit]"))
+            .and_then(|rest| rest.split("```").next())
+            .expect("docs/config.md has an [audit] example");
+        let audit = parse(audit).expect("the [audit] example is valid").audit;
+        assert_eq!(audit.max_age_days_of("SESSION_SIGNING_KEY"), 30);
+        assert_eq!(audit.max_age_days_of("STRIPE_SECRET_KEY"), 365);
     }
 
     #[test]

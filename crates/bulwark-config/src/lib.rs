@@ -5,6 +5,7 @@
 //! user goes straight to the mistake. Unknown keys in `bulwark.toml` are errors: a typo in
 //! a safety tool's config must never silently turn a check off.
 
+mod audit;
 mod bulwark;
 mod document;
 mod fly;
@@ -16,6 +17,7 @@ use std::path::PathBuf;
 
 use bulwark_core::{Exit, Failure};
 
+pub use audit::{Audit, DEFAULT_MAX_AGE_DAYS, DEFAULT_MIN_BYTES, NamePattern};
 pub use bulwark::{
     Backup, CONFIG_FILE_NAME, Config, Environment, Migrations, Recipients, Requirement, Target,
     TargetSpec,

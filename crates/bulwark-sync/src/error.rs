@@ -114,6 +114,22 @@ pub enum SyncError {
         #[source]
         source: std::io::Error,
     },
+    /// A bad combination of flags.
+    #[error("{0}")]
+    Usage(String),
+    /// The OS's random source failed.
+    #[error("the OS random number generator failed: {0}")]
+    Random(String),
+    /// `rotate-value` on a name that looks like a vendor's credential.
+    #[error(
+        "`{name}` looks like a {vendor} credential, which is rotated at {vendor}, not generated here"
+    )]
+    ThirdParty {
+        /// The name.
+        name: String,
+        /// The vendor.
+        vendor: String,
+    },
     /// Interrupted by a signal; everything was cleaned up.
     #[error("interrupted; no plaintext was left behind")]
     Interrupted,
@@ -137,7 +153,7 @@ impl Failure for SyncError {
             Self::Config(err) => err.exit(),
             Self::Vault(err) => err.exit(),
             Self::Target(err) => err.exit(),
-            Self::Io { .. } | Self::Spawn { .. } => Exit::Operational,
+            Self::Io { .. } | Self::Spawn { .. } | Self::Random(_) => Exit::Operational,
             Self::Interrupted => Exit::Interrupted,
             // The check ran and found values a target would refuse: the same finding
             // `plan` reports with exit 1, so `apply` exits 1 too.
@@ -165,6 +181,9 @@ impl Failure for SyncError {
                 "--mask is for a GitHub Actions step, whose stderr the runner reads through a pipe; run it there, or without --mask".to_owned(),
             ),
             Self::NotConfirmed(_) => Some("pass --yes to apply without asking".to_owned()),
+            Self::ThirdParty { name, vendor } => Some(format!(
+                "create a new credential in {vendor}'s dashboard or API, revoke the old one there, then store it with `secrets-sync set {name}`"
+            )),
             _ => None,
         }
     }

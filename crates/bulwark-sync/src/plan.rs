@@ -6,10 +6,12 @@ use std::io::{self, Write};
 use bulwark_config::{Environment, Target, TargetSpec};
 use bulwark_core::{Exit, Progress, Report, Styles};
 use bulwark_secret::Secret;
-use bulwark_targets::{ApplyOptions, Change, Runner, apply, list_names, refusal};
+use bulwark_targets::{
+    ApplyOptions, Change, Runner, apply, github_dotenv_fits, list_names, refusal,
+};
 use serde::{Serialize, Serializer};
 
-use crate::{DigestKey, Store, SyncError, SyncState};
+use crate::{DigestKey, LogEntry, LoggedTarget, Store, SyncError, SyncState};
 
 /// What applying would do to one name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -125,6 +127,14 @@ pub struct TargetPlan {
     pub refused: Vec<Refused>,
     /// Why it could not be listed.
     pub error: Option<String>,
+    /// GitHub: names sent in a `gh secret set` call of their own, because gh's dotenv
+    /// reader would change their value (see `bulwark_targets::github_dotenv_fits`);
+    /// every other value goes in one `gh secret set -f -`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub separately: Vec<String>,
+    /// The names the target held when it was listed.
+    #[serde(skip)]
+    pub listed: Option<Vec<String>>,
 }
 
 /// Whether a [`Plan`] was only planned or also applied.
@@ -243,10 +253,13 @@ fn plan(sync: &Sync<'_>, state: &SyncState, prune: bool, progress: &dyn Progress
             names: Vec::new(),
             refused: Vec::new(),
             error: None,
+            separately: Vec::new(),
+            listed: None,
         };
         match list_names(target, runner) {
             Err(err) => target_plan.error = Some(bulwark_core::render_error_line(&err)),
             Ok(listed) => {
+                target_plan.listed = Some(listed.names.iter().cloned().collect());
                 for (name, value) in store.document().entries() {
                     let action = if listed.names.contains(name) {
                         match state.recorded(key, target.name(), name) {
@@ -267,6 +280,12 @@ fn plan(sync: &Sync<'_>, state: &SyncState, prune: bool, progress: &dyn Progress
                             name: name.to_owned(),
                             reason,
                         });
+                    }
+                    if action.is_change()
+                        && matches!(target.spec, TargetSpec::Github { .. })
+                        && !github_dotenv_fits(value.expose())
+                    {
+                        target_plan.separately.push(name.to_owned());
                     }
                     target_plan.names.push(NamePlan {
                         name: name.to_owned(),
@@ -380,8 +399,91 @@ fn apply_plan(
         progress.advance(1);
     }
     progress.finish();
+    let now = jiff::Timestamp::now();
+    for target_plan in &plan.targets {
+        if let Some(names) = target_plan.names_after() {
+            state.record_listing(&target_plan.name, &names, now);
+        }
+    }
     state.save()?;
+    let dir = store.path().parent().unwrap_or(std::path::Path::new("."));
+    let (commit, deployer) = crate::who_and_where(dir);
+    crate::append_log(
+        store.path(),
+        LogEntry {
+            time: now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            commit,
+            deployer,
+            environment: plan.environment.clone(),
+            targets: plan.targets.iter().map(TargetPlan::logged).collect(),
+            prev: String::new(),
+        },
+    )?;
     Ok(plan)
+}
+
+impl TargetPlan {
+    /// The names the target holds after an apply: those listed, plus the ones set,
+    /// less the ones removed. `None` when it could not be listed.
+    fn names_after(&self) -> Option<Vec<String>> {
+        let mut names = self.listed.clone()?;
+        for entry in &self.names {
+            if entry.result == Some(Applied::Done) {
+                match entry.action {
+                    Action::Remove => names.retain(|n| *n != entry.name),
+                    _ => names.push(entry.name.clone()),
+                }
+            }
+        }
+        Some(names)
+    }
+
+    /// This target's line in the apply log.
+    fn logged(&self) -> LoggedTarget {
+        let with = |wanted: &[Action]| -> Vec<String> {
+            self.names
+                .iter()
+                .filter(|n| wanted.contains(&n.action) && n.result.is_some())
+                .map(|n| n.name.clone())
+                .collect()
+        };
+        let outcomes: Vec<bool> = self
+            .names
+            .iter()
+            .filter_map(|n| n.result.as_ref().map(|r| *r == Applied::Done))
+            .collect();
+        LoggedTarget {
+            name: self.name.clone(),
+            kind: self.kind.to_owned(),
+            added: with(&[Action::Add]),
+            updated: with(&[Action::Update, Action::UpdateUnknown]),
+            removed: with(&[Action::Remove]),
+            result: crate::log::target_result(self.error.is_none(), &outcomes),
+        }
+    }
+}
+
+impl Plan {
+    /// Records in `state` the names each listed target held, where they differ from
+    /// what is recorded (so a plan that finds nothing new leaves the file alone).
+    /// Returns whether anything changed.
+    pub fn record_listings(&self, state: &mut SyncState) -> bool {
+        let now = jiff::Timestamp::now();
+        let mut changed = false;
+        for target in &self.targets {
+            let Some(listed) = &target.listed else {
+                continue;
+            };
+            let mut names = listed.clone();
+            names.sort();
+            names.dedup();
+            if state.listed(&target.name).map(|l| &l.names) != Some(&names) {
+                state.record_listing(&target.name, &names, now);
+                changed = true;
+            }
+        }
+        changed
+    }
 }
 
 impl Report for Plan {
@@ -448,6 +550,13 @@ impl Report for Plan {
                     None => {}
                 }
                 writeln!(out)?;
+            }
+            if !target.separately.is_empty() {
+                writeln!(
+                    out,
+                    "    {dim}sent one call each (gh's dotenv reader would change the value): {}{dim:#}",
+                    target.separately.join(", ")
+                )?;
             }
             for refused in &target.refused {
                 writeln!(

@@ -71,6 +71,13 @@ const LABELS: &[&str] = &[
     "saved",
     "no change",
     "left as it was",
+    "warning",
+    "error",
+    "stale",
+    "weak",
+    "orphan",
+    "shared-value",
+    "log",
 ];
 
 /// Tells `redactor` what of this run is Bulwark's own structure: the environment's and

@@ -73,6 +73,30 @@ struct StateFile {
     version: u32,
     /// identity public key → target name → secret name → digest.
     digests: BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>,
+    /// secret name → when its value last changed, as far as secrets-sync saw it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    changed: BTreeMap<String, Change>,
+    /// target name → the names the last plan listed there.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    listed: BTreeMap<String, Listing>,
+}
+
+/// When a value changed, and by which verb.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// UTC, RFC 3339.
+    pub at: jiff::Timestamp,
+    /// `set`, `edit` or `rotate-value`.
+    pub by: String,
+}
+
+/// The names a target held at the last plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listing {
+    /// UTC, RFC 3339.
+    pub at: jiff::Timestamp,
+    /// The names, sorted.
+    pub names: Vec<String>,
 }
 
 /// The state file beside a store: `<store>.state.json`.
@@ -141,6 +165,57 @@ impl SyncState {
         {
             names.remove(name);
         }
+    }
+
+    /// When `name`'s value last changed through a secrets-sync verb, if recorded.
+    #[must_use]
+    pub fn changed(&self, name: &str) -> Option<&Change> {
+        self.file.changed.get(name)
+    }
+
+    /// Records that the values of `names` changed at `at` through `by`, and forgets the
+    /// change times of `removed`.
+    pub fn record_changes(
+        &mut self,
+        names: &[String],
+        removed: &[String],
+        at: jiff::Timestamp,
+        by: &str,
+    ) {
+        for name in names {
+            self.file.changed.insert(
+                name.clone(),
+                Change {
+                    at,
+                    by: by.to_owned(),
+                },
+            );
+        }
+        for name in removed {
+            self.file.changed.remove(name);
+        }
+    }
+
+    /// The names `target` held at the last plan, if one was recorded.
+    #[must_use]
+    pub fn listed(&self, target: &str) -> Option<&Listing> {
+        self.file.listed.get(target)
+    }
+
+    /// Records the names a plan listed in `target`.
+    pub fn record_listing(&mut self, target: &str, names: &[String], at: jiff::Timestamp) {
+        let mut names = names.to_vec();
+        names.sort();
+        names.dedup();
+        self.file
+            .listed
+            .insert(target.to_owned(), Listing { at, names });
+    }
+
+    /// The file.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// Writes the state atomically.

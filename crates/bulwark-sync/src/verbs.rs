@@ -12,7 +12,7 @@ use bulwark_secret::{Redactor, Secret};
 use bulwark_vault::{Identities, IdentitySource, Keyring};
 use serde::Serialize;
 
-use crate::{EditSession, Store, SyncError, edit_base_dir, recipients_of};
+use crate::{EditSession, Store, SyncError, SyncState, edit_base_dir, recipients_of};
 
 /// A store verb's result: what was done, names only.
 #[derive(Debug, Serialize)]
@@ -29,6 +29,43 @@ pub struct StoreReport {
     pub written: bool,
     /// One line for people.
     pub message: String,
+    /// `names --long`: when each value last changed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ages: Vec<NameAge>,
+}
+
+/// When one value last changed, for `names --long`.
+#[derive(Debug, Serialize)]
+pub struct NameAge {
+    /// The secret's name.
+    pub name: String,
+    /// When its value last changed (UTC, RFC 3339), if recorded.
+    pub changed: Option<String>,
+    /// The verb that changed it (`set`, `edit`, `rotate-value`), if recorded.
+    pub by: Option<String>,
+    /// Whole days since, if recorded.
+    pub age_days: Option<i64>,
+}
+
+/// How `rotate-value` writes the random bytes it draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueFormat {
+    /// Standard base64 with padding, as `openssl rand -base64` prints.
+    Base64,
+    /// Lower-case hex, as `openssl rand -hex` prints.
+    Hex,
+    /// Letters and digits only, as many as carry the same randomness.
+    Alnum,
+}
+
+impl ValueFormat {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Base64 => "base64",
+            Self::Hex => "hex",
+            Self::Alnum => "alnum",
+        }
+    }
 }
 
 impl Report for StoreReport {
@@ -37,7 +74,22 @@ impl Report for StoreReport {
     }
 
     fn render_human(&self, out: &mut dyn io::Write, _: &Styles) -> io::Result<()> {
-        if self.verb == "names" {
+        if !self.ages.is_empty() {
+            let width = self.ages.iter().map(|a| a.name.len()).max().unwrap_or(0);
+            for age in &self.ages {
+                match (&age.changed, age.age_days) {
+                    (Some(changed), Some(days)) => writeln!(
+                        out,
+                        "{:width$}  {}  {days:>5} days  {}",
+                        age.name,
+                        &changed[..changed.len().min(10)],
+                        age.by.as_deref().unwrap_or("")
+                    )?,
+                    _ => writeln!(out, "{:width$}  age unknown", age.name)?,
+                }
+            }
+            Ok(())
+        } else if self.verb == "names" {
             for name in &self.names {
                 writeln!(out, "{name}")?;
             }
@@ -85,19 +137,92 @@ impl<'a> StoreVerbs<'a> {
             names,
             written,
             message,
+            ages: Vec::new(),
         }
     }
 
-    /// `names`: the names in the store.
-    pub fn names(&self) -> Result<StoreReport, SyncError> {
+    /// Records in the state file beside the store that `changed` names got new values
+    /// through `verb` and that `removed` names are gone.
+    fn record(&self, changed: &[String], removed: &[String], verb: &str) -> Result<(), SyncError> {
+        if changed.is_empty() && removed.is_empty() {
+            return Ok(());
+        }
+        let mut state = SyncState::load(&self.path)?;
+        state.record_changes(changed, removed, jiff::Timestamp::now(), verb);
+        state.save()
+    }
+
+    /// `names`: the names in the store; with `long`, when each value last changed, as
+    /// recorded in the state file beside the store.
+    pub fn names(&self, long: bool) -> Result<StoreReport, SyncError> {
         let store = Store::open(&self.path, self.identities)?;
-        let names = store
+        let names: Vec<String> = store
             .document()
             .names()
             .iter()
             .map(ToString::to_string)
             .collect();
-        Ok(self.report("names", &store, names, false, String::new()))
+        let mut report = self.report("names", &store, names, false, String::new());
+        if long {
+            let state = SyncState::load(&self.path)?;
+            let now = jiff::Timestamp::now();
+            report.ages = report
+                .names
+                .iter()
+                .map(|name| {
+                    let change = state.changed(name);
+                    NameAge {
+                        name: name.clone(),
+                        changed: change.map(|c| c.at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
+                        by: change.map(|c| c.by.clone()),
+                        age_days: change.map(|c| crate::age_days(c.at, now)),
+                    }
+                })
+                .collect();
+        }
+        Ok(report)
+    }
+
+    /// `rotate-value NAME --generate`: a new value of `bytes` random bytes from the OS's
+    /// random source, written as `format`, straight into the store: never printed,
+    /// never on disk outside the encrypted store. The change is recorded; the next
+    /// `apply` sends it. A name that looks like a vendor's credential is refused: those
+    /// are rotated at the vendor.
+    pub fn rotate_value(
+        &self,
+        name: &str,
+        bytes: usize,
+        format: ValueFormat,
+        rules: &bulwark_scan::Rules,
+        redactor: &mut Redactor,
+    ) -> Result<StoreReport, SyncError> {
+        let mut store = Store::open_or_new(&self.path, self.identities)?;
+        crate::keep_structure(redactor, self.env, &store);
+        redactor.keep(name);
+        if let Some(vendor) = crate::third_party_vendor(name, store.document().get(name), rules) {
+            return Err(SyncError::ThirdParty {
+                name: name.to_owned(),
+                vendor,
+            });
+        }
+        let value = generate(bytes, format)?;
+        redactor.add(&value);
+        store.document_mut().set(name, value);
+        let recipients = recipients_of(self.env, &self.path)?;
+        let written = store.save(&recipients, false)?;
+        self.record(&[name.to_owned()], &[], "rotate-value")?;
+        let message = format!(
+            "generated a new value for {name} ({bytes} random bytes, {}) in {}; `secrets-sync apply` sends it",
+            format.label(),
+            self.path.display()
+        );
+        Ok(self.report(
+            "rotate-value",
+            &store,
+            vec![name.to_owned()],
+            written,
+            message,
+        ))
     }
 
     /// `set NAME`: stores `value` under `name` (a store that does not exist yet is
@@ -116,6 +241,9 @@ impl<'a> StoreVerbs<'a> {
         let changed = store.document_mut().set(name, value);
         let recipients = recipients_of(self.env, path)?;
         let written = store.save(&recipients, false)?;
+        if changed {
+            self.record(&[name.to_owned()], &[], "set")?;
+        }
         let message = if changed {
             format!("set {name} in {}", path.display())
         } else {
@@ -134,6 +262,9 @@ impl<'a> StoreVerbs<'a> {
         let removed = store.document_mut().remove(name);
         let recipients = recipients_of(self.env, path)?;
         let written = store.save(&recipients, false)?;
+        if removed {
+            self.record(&[], &[name.to_owned()], "unset")?;
+        }
         let message = if removed {
             format!("removed {name} from {}", path.display())
         } else {
@@ -168,7 +299,31 @@ impl<'a> StoreVerbs<'a> {
             retry,
             base_dir: edit_base_dir(),
         };
+        let key = crate::RunKey::new()?;
+        let before: std::collections::BTreeMap<String, [u8; 32]> = store
+            .document()
+            .entries()
+            .map(|(name, value)| (name.to_owned(), key.digest(value)))
+            .collect();
         let written = crate::edit(&mut store, &recipients, &session)?;
+        if written {
+            let after: Vec<(String, [u8; 32])> = store
+                .document()
+                .entries()
+                .map(|(name, value)| (name.to_owned(), key.digest(value)))
+                .collect();
+            let changed: Vec<String> = after
+                .iter()
+                .filter(|(name, digest)| before.get(name) != Some(digest))
+                .map(|(name, _)| name.clone())
+                .collect();
+            let removed: Vec<String> = before
+                .keys()
+                .filter(|name| !after.iter().any(|(n, _)| n == *name))
+                .cloned()
+                .collect();
+            self.record(&changed, &removed, "edit")?;
+        }
         let message = if written {
             format!("saved {}", path.display())
         } else {
@@ -253,12 +408,79 @@ fn identity_report(env: &str, message: String) -> StoreReport {
         names: Vec::new(),
         written: true,
         message,
+        ages: Vec::new(),
     }
 }
+
+/// `bytes` random bytes from the OS's random source, written as `format`.
+fn generate(bytes: usize, format: ValueFormat) -> Result<Secret, SyncError> {
+    use base64::Engine as _;
+    let random = |len: usize| -> Result<zeroize::Zeroizing<Vec<u8>>, SyncError> {
+        let mut buf = zeroize::Zeroizing::new(vec![0u8; len]);
+        getrandom::fill(&mut buf).map_err(|err| SyncError::Random(err.to_string()))?;
+        Ok(buf)
+    };
+    let text = match format {
+        ValueFormat::Base64 => base64::engine::general_purpose::STANDARD.encode(&*random(bytes)?),
+        ValueFormat::Hex => {
+            let raw = random(bytes)?;
+            let mut hex = String::with_capacity(bytes * 2);
+            for byte in raw.iter() {
+                hex.push(char::from(HEX[usize::from(byte >> 4)]));
+                hex.push(char::from(HEX[usize::from(byte & 0xf)]));
+            }
+            hex
+        }
+        ValueFormat::Alnum => {
+            // As many characters of 62 as carry `bytes` bytes: 8·bytes / log2(62) bits
+            // each, rounded up. Bytes of 248 and above are dropped so that every
+            // character is equally likely (248 = 4 × 62).
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                clippy::cast_precision_loss,
+                reason = "bytes is at most a few thousand"
+            )]
+            let want = ((bytes * 8) as f64 / 62f64.log2()).ceil() as usize;
+            let mut out = String::with_capacity(want);
+            while out.len() < want {
+                for &byte in random(want)?.iter() {
+                    if byte < 248 && out.len() < want {
+                        out.push(char::from(ALNUM[usize::from(byte % 62)]));
+                    }
+                }
+            }
+            out
+        }
+    };
+    Ok(Secret::new(text))
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+const ALNUM: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn generated_values_have_the_asked_randomness_and_alphabet() {
+        let b64 = generate(32, ValueFormat::Base64).expect("random");
+        assert_eq!(b64.expose().len(), 44);
+        assert!(crate::estimated_bytes(b64.expose()) >= 32.0);
+        let hex = generate(32, ValueFormat::Hex).expect("random");
+        assert_eq!(hex.expose().len(), 64);
+        assert!(hex.expose().bytes().all(|b| HEX.contains(&b)));
+        let alnum = generate(32, ValueFormat::Alnum).expect("random");
+        assert_eq!(alnum.expose().len(), 43);
+        assert!(alnum.expose().bytes().all(|b| b.is_ascii_alphanumeric()));
+        assert!(crate::estimated_bytes(alnum.expose()) >= 32.0);
+        assert_ne!(
+            generate(32, ValueFormat::Hex).expect("random").expose(),
+            hex.expose(),
+            "drawn afresh"
+        );
+    }
 
     #[test]
     fn read_value_drops_one_trailing_newline_and_refuses_what_is_not_utf8() {

@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 
 use bulwark_config::{Target, TargetSpec};
-use bulwark_secret::{Secret, SecretBuf};
+use bulwark_secret::{Secret, SecretBuf, push_dotenv_escaped};
 
 use crate::TargetError;
 use crate::list::{push_flag, secrets_store_ids, wrangler_flags};
@@ -53,9 +53,11 @@ pub fn refusal(spec: &TargetSpec, value: &str) -> Option<String> {
     if value.contains('\r') {
         return Some("the value holds a carriage return, which the CLIs drop or mangle".to_owned());
     }
+    // gh reads its values from a dotenv document (see `github_dotenv`), whose quoted
+    // values keep their whitespace; wrangler trims it.
     let trims = matches!(
         spec,
-        TargetSpec::Wrangler { .. } | TargetSpec::SecretsStore { .. } | TargetSpec::Github { .. }
+        TargetSpec::Wrangler { .. } | TargetSpec::SecretsStore { .. }
     );
     if trims && value.trim() != value {
         return Some(
@@ -70,6 +72,14 @@ pub fn refusal(spec: &TargetSpec, value: &str) -> Option<String> {
             too_long(SECRETS_STORE_MAX_CHARS, "characters")
         }
         TargetSpec::Github { .. } if value.len() > GITHUB_MAX => too_long(GITHUB_MAX, "bytes"),
+        // Such a value goes alone on stdin (see `github_dotenv_fits`), where gh trims
+        // trailing newlines.
+        TargetSpec::Github { .. } if !github_dotenv_fits(value) && value.ends_with('\n') => {
+            Some(
+                "the value must go alone on gh's stdin (see the plan) and ends with a newline, which gh drops there"
+                    .to_owned(),
+            )
+        }
         TargetSpec::Fly { .. } if value.len() > FLY_MAX => too_long(FLY_MAX, "bytes"),
         TargetSpec::Fly { .. } if value.contains("\"\"\"") => {
             Some("the value holds `\"\"\"`, which ends fly's quoted import format".to_owned())
@@ -239,6 +249,37 @@ fn apply_fly(
     outcomes
 }
 
+/// Whether gh's dotenv reader reads `value` back byte for byte from the double-quoted
+/// form [`github_dotenv`] writes. gh (`secret set -f`) parses with godotenv 1.5, which
+/// ends a double-quoted value at the first `"` not preceded by a backslash and then trims
+/// every `"` from both ends: a value ending in `\` would swallow the closing quote, one
+/// ending in `"` would lose it. godotenv knows no `\t` escape (it reads `t`), and the
+/// store's escaping writes a tab so; carriage returns are refused for every target.
+/// gh builds still on godotenv 1.4 decide whether a `#` starts a comment by counting
+/// quote characters between the `#`s of the line, which a value holding both `#` and a
+/// quote can mislead: such a value goes alone too.
+#[must_use]
+pub fn github_dotenv_fits(value: &str) -> bool {
+    let alone = value.ends_with('\\')
+        || value.ends_with('"')
+        || value.contains(['\r', '\t'])
+        || (value.contains('#') && value.contains(['"', '\'']));
+    !alone
+}
+
+/// The dotenv document for `gh secret set -f -`: `NAME="value"` lines escaped as the
+/// store escapes its own values ([`push_dotenv_escaped`]: `\`, `"` and `$` behind a
+/// backslash, a newline as `\n`), so the output's redactor already knows the form. For
+/// a value [`github_dotenv_fits`] accepts, godotenv undoes exactly these inside double
+/// quotes (`\n` to a newline, `\$` to `$` without expanding a variable, `\X` to `X`),
+/// and nothing else there is special to it (`#`, `'`, spaces, Unicode). No value holds a
+/// raw newline in the document, so godotenv's removal of every `---` + newline (a YAML
+/// separator, removed even inside values: a PEM's `-----END …-----` line) never touches
+/// one.
+fn github_dotenv(entries: &[(&str, &Secret)]) -> SecretBuf {
+    dotenv_lines(entries, "\"", push_dotenv_escaped)
+}
+
 fn apply_github(
     common: &[OsString],
     upserts: &[(&str, &Secret)],
@@ -246,11 +287,25 @@ fn apply_github(
     runner: &Runner,
 ) -> Vec<Outcome> {
     let mut outcomes = Vec::new();
-    for (name, value) in upserts {
-        // The body on stdin, never `-f`: gh expands `$VAR` inside dotenv files.
+    // Every value that survives gh's dotenv reader in one `gh secret set -f -`: one key
+    // fetch, the secrets set concurrently. gh's exit status does not say which of them
+    // failed, so a failure marks them all failed (and none is recorded as sent).
+    let (batch, single): (Vec<_>, Vec<_>) = upserts
+        .iter()
+        .copied()
+        .partition(|(_, value)| github_dotenv_fits(value.expose()));
+    if !batch.is_empty() {
+        let body = github_dotenv(&batch);
+        let args = args_with(&["secret", "set", "-f", "-"], common);
+        let result = run_checked(runner, Tool::Gh, &args, Some(body.expose_bytes()));
+        outcomes.extend(each(batch.iter().map(|(n, _)| *n), Change::Set, &result));
+    }
+    for (name, value) in single {
+        // The value alone on stdin; gh trims only trailing newlines there, and none of
+        // these values ends with one.
         let args = args_with(&["secret", "set", name], common);
         let result = run_checked(runner, Tool::Gh, &args, Some(value.expose_bytes()));
-        outcomes.extend(each([*name], Change::Set, &result));
+        outcomes.extend(each([name], Change::Set, &result));
     }
     for name in deletes {
         let args = args_with(&["secret", "delete", name], common);
@@ -345,16 +400,28 @@ fn push_json_string(out: &mut SecretBuf, text: &str) {
 /// `NAME="""value"""` lines for `fly secrets import` (triple quotes keep newlines), in
 /// a [`SecretBuf`] of exactly their size.
 fn fly_import_body(entries: &[(&str, &Secret)]) -> SecretBuf {
+    dotenv_lines(entries, "\"\"\"", SecretBuf::push_str)
+}
+
+/// `NAME=<quote>value<quote>` lines, each value written by `write`, in a [`SecretBuf`]
+/// sized for the values as they are (escapes grow it, wiping as it goes).
+fn dotenv_lines(
+    entries: &[(&str, &Secret)],
+    quote: &str,
+    write: impl Fn(&mut SecretBuf, &str),
+) -> SecretBuf {
     let size = entries
         .iter()
-        .map(|(name, value)| name.len() + value.len() + 8)
+        .map(|(name, value)| name.len() + value.len() + 2 * quote.len() + 2)
         .sum();
     let mut out = SecretBuf::with_capacity(size);
     for (name, value) in entries {
         out.push_str(name);
-        out.push_str("=\"\"\"");
-        out.push_str(value.expose());
-        out.push_str("\"\"\"\n");
+        out.push('=');
+        out.push_str(quote);
+        write(&mut out, value.expose());
+        out.push_str(quote);
+        out.push('\n');
     }
     out
 }
@@ -412,6 +479,96 @@ mod tests {
         );
         assert!(refusal(&spec("env"), "fine-value").is_some());
         assert_eq!(refusal(&spec("github"), "multi\nline is fine"), None);
+        assert_eq!(refusal(&spec("github"), " padded, and gh keeps it "), None);
+        assert!(refusal(&spec("github"), "tab\tthen newline\n").is_some_and(|r| r.contains("gh")));
+    }
+
+    type Parser = fn(&str) -> Result<std::collections::BTreeMap<String, String>, String>;
+
+    /// Values that trip dotenv readers, each with a unique canary.
+    const TRICKY: &[&str] = &[
+        "canary-gh-quotes-01 \"double\" and 'single'",
+        "canary-gh-dollar-02 $HOME ${HOME} $(id) $ \\$PATH",
+        "canary-gh-backslash-03 \\n is not a newline, \\\\ two, \\x",
+        "canary-gh-hash-04 # not a comment #",
+        "-----BEGIN PRIVATE KEY-----\ncanary-gh-pem-05\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n",
+        "canary-gh-unicode-06 ünïcødé ✓ 鍵 🔑",
+        "  canary-gh-spaces-07 leading and trailing  ",
+        "---\ncanary-gh-yaml-08\n---",
+        "\"canary-gh-starts-with-quote-09",
+        "canary-gh-equals-10 A=B: c",
+    ];
+
+    #[test]
+    fn gh_reads_back_every_value_of_its_dotenv_document_byte_for_byte() {
+        let secrets: Vec<Secret> = TRICKY
+            .iter()
+            .map(|v| Secret::new((*v).to_owned()))
+            .collect();
+        let names: Vec<String> = (0..secrets.len()).map(|i| format!("S_{i}")).collect();
+        let entries: Vec<(&str, &Secret)> = names
+            .iter()
+            .map(String::as_str)
+            .zip(secrets.iter())
+            .collect();
+        for (_, value) in &entries {
+            assert!(github_dotenv_fits(value.expose()), "{:?}", value.expose());
+        }
+        let document = github_dotenv(&entries);
+        assert!(
+            document.expose().lines().count() == entries.len(),
+            "one line each"
+        );
+        for parsed in [
+            crate::godotenv::parse(document.expose()).expect("godotenv 1.5 parses it"),
+            crate::godotenv::parse_v1_4(document.expose()).expect("godotenv 1.4 parses it"),
+        ] {
+            assert_eq!(parsed.len(), entries.len());
+            for (name, value) in &entries {
+                assert_eq!(parsed[*name], value.expose(), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn values_gh_would_change_are_the_ones_sent_alone() {
+        for (value, parser) in [
+            (
+                "canary-gh-ends-quote-11\"",
+                crate::godotenv::parse as Parser,
+            ),
+            ("canary-gh-ends-backslash-12\\", crate::godotenv::parse),
+            ("canary-gh-tab-13\there", crate::godotenv::parse),
+            ("canary-gh-tab-14\there", crate::godotenv::parse_v1_4),
+            (
+                "canary-gh-hash-15 a\"b # c # d",
+                crate::godotenv::parse_v1_4,
+            ),
+        ] {
+            assert!(!github_dotenv_fits(value));
+            let secret = Secret::new(value.to_owned());
+            let document = github_dotenv(&[("X", &secret)]);
+            assert_ne!(
+                parser(document.expose())
+                    .ok()
+                    .and_then(|m| m.get("X").cloned())
+                    .as_deref(),
+                Some(value),
+                "the model agrees that it would not round-trip"
+            );
+        }
+        // The model is godotenv's, not ours: what a plain dotenv would lose.
+        let model = crate::godotenv::parse(
+            "A=\"x $HOME y\"\nB='lit $HOME'\nC=plain # comment\nPEM=\"-----BEGIN-----\nz\"\n",
+        )
+        .expect("parses");
+        assert_ne!(model["A"], "x $HOME y", "expanded");
+        assert_eq!(model["B"], "lit $HOME");
+        assert_eq!(model["C"], "plain");
+        assert_eq!(
+            model["PEM"], "-----BEGIN--\nz",
+            "a raw newline after --- is eaten"
+        );
     }
 
     #[test]

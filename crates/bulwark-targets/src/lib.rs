@@ -7,13 +7,15 @@
 //! stderr scrubbed of every known value.
 
 mod apply;
+#[cfg(test)]
+mod godotenv;
 mod list;
 
 use std::path::PathBuf;
 
 use bulwark_core::{Exit, Failure};
 
-pub use apply::{ApplyOptions, Change, Outcome, apply, refusal};
+pub use apply::{ApplyOptions, Change, Outcome, apply, github_dotenv_fits, refusal};
 pub use bulwark_process::{Finished, ProcessError, Runner, Tool, strip_ansi};
 pub use list::{NameList, list_names};
 
