@@ -228,6 +228,8 @@ pub struct Backup {
     pub d1: Option<String>,
     /// The environment variable holding the PostgreSQL URL to export (never the URL).
     pub postgres_env: Option<String>,
+    /// Export the PostgreSQL database with the Supabase preset (`--supabase`).
+    pub supabase: bool,
     /// Who backups are encrypted to.
     pub recipients: Recipients,
     /// Retention: keep the newest N.
@@ -250,6 +252,7 @@ impl Default for Backup {
             sqlite: None,
             d1: None,
             postgres_env: None,
+            supabase: false,
             recipients: Recipients::None,
             keep_last: None,
             keep_daily: None,
@@ -316,6 +319,7 @@ struct RawBackup {
     sqlite: Option<String>,
     d1: Option<Spanned<String>>,
     postgres_env: Option<Spanned<String>>,
+    supabase: Option<bool>,
     recipients: Option<Spanned<Vec<Spanned<String>>>>,
     recipients_file: Option<Spanned<String>>,
     keep_last: Option<u32>,
@@ -466,6 +470,7 @@ impl Validator<'_> {
                 sqlite: b.sqlite.map(|p| self.resolve(&p)),
                 d1: self.argument("d1", b.d1, Charset::Name)?,
                 postgres_env: self.argument("postgres_env", b.postgres_env, Charset::EnvVar)?,
+                supabase: b.supabase.unwrap_or(false),
                 recipients: self.recipients(b.recipients, b.recipients_file)?,
                 keep_last: b.keep_last,
                 keep_daily: b.keep_daily,
