@@ -58,6 +58,7 @@ complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l color -d 
 always\t'Always colour'
 never\t'Never colour'"
 complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l postgres -d 'PostgreSQL database whose postgres:// URL is in $DATABASE_URL (never on the command line)'
+complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l supabase -d 'With a PostgreSQL source: dump what `supabase db dump` dumps (Supabase\'s own schemas handled as its CLI does; docs/db-backup.md)'
 complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l remote -d 'With --d1: export the remote database (default: local state)'
 complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l no-encrypt -d 'Write an unencrypted backup (refused unless given)'
 complete -c db-backup -n "__fish_db_backup_using_subcommand export" -s v -l verbose -d 'Show more detail on stderr (repeat for more)'

@@ -113,6 +113,15 @@ impl Harness {
         out
     }
 
+    /// `db-backup verify PATH --identity KEY`.
+    fn verify(&self, path: &Path) -> Output {
+        let key = self.key.to_str().expect("utf-8");
+        self.run(
+            &["verify", path.to_str().expect("utf-8"), "--identity", key],
+            &[],
+        )
+    }
+
     fn backup_file(&self) -> PathBuf {
         std::fs::read_dir(self.backups())
             .expect("backups")
@@ -197,11 +206,30 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 /// `age -d -i KEY FILE | zstd -d | pg_restore -d postgres` into a fresh server; its
 /// tables and rows.
 fn restore_with_stock_tools(h: &Harness) -> Vec<(String, u64)> {
+    let target = stock_restore(h);
+    target
+        .client()
+        .stats(None)
+        .expect("stats")
+        .tables
+        .into_iter()
+        .map(|t| (t.name, t.rows))
+        .collect()
+}
+
+/// `age -d -i KEY FILE | zstd -d | pg_restore -d postgres` into a fresh server, returned.
+fn stock_restore(h: &Harness) -> LocalServer {
     let target = LocalServer::start().expect("target server");
+    stock_restore_into(h, &target, "--no-owner --exit-on-error");
+    target
+}
+
+/// `age -d -i KEY FILE | zstd -d | pg_restore OPTIONS -d postgres` into `target`.
+fn stock_restore_into(h: &Harness, target: &LocalServer, options: &str) {
     let restored = Command::new("sh")
         .arg("-c")
         .arg(format!(
-            "age -d -i '{}' '{}' | zstd -d | '{}' --no-owner --exit-on-error -d postgres",
+            "age -d -i '{}' '{}' | zstd -d | '{}' {options} -d postgres",
             h.key.display(),
             h.backup_file().display(),
             pg_bin().join("pg_restore").display()
@@ -211,14 +239,6 @@ fn restore_with_stock_tools(h: &Harness) -> Vec<(String, u64)> {
         .output()
         .expect("sh runs");
     assert!(restored.status.success(), "{}", text(&restored));
-    target
-        .client()
-        .stats(None)
-        .expect("stats")
-        .tables
-        .into_iter()
-        .map(|t| (t.name, t.rows))
-        .collect()
 }
 
 /// What the export of `source_with_data` must record.
@@ -279,15 +299,7 @@ fn export_verify_and_a_stock_restore_of_a_real_postgres_database_never_show_the_
     );
 
     // verify restores it into a throw-away server and checks every count.
-    let verify = h.run(
-        &[
-            "verify",
-            backups.to_str().expect("utf-8"),
-            "--identity",
-            h.key.to_str().expect("utf-8"),
-        ],
-        &[],
-    );
+    let verify = h.verify(&backups);
     assert!(verify.status.success(), "{}", text(&verify));
     assert!(
         text(&verify).contains("(3 tables, 6500 rows)"),
@@ -379,6 +391,317 @@ fn verify_fails_when_a_row_count_differs_from_the_manifest() {
         "{}",
         text(&verify)
     );
+}
+
+/// Issue 15: the row-count comparison itself, on a real restored database (an edited
+/// manifest is refused before it, above): a row gone, a table added, one renamed.
+#[test]
+fn the_comparison_reports_every_table_whose_rows_differ_from_the_manifest() {
+    let h = Harness::new();
+    let source = source_with_data();
+    h.export(
+        &[
+            "--postgres",
+            "--recipients-file",
+            h.recipients.to_str().expect("utf-8"),
+        ],
+        &[("DATABASE_URL", url(&source, "pw", "postgres"))],
+    );
+    let manifest_path = format!("{}.manifest.json", h.backup_file().display());
+    let manifest = bulwark_backup::Manifest::from_file_bytes(
+        &std::fs::read(&manifest_path).expect("manifest"),
+    )
+    .expect("a manifest db-backup wrote");
+    let restored = stock_restore(&h);
+    let client = restored.client();
+    let mut problems = Vec::new();
+    let tables =
+        bulwark_backup::compare_restored(&client, &manifest, &mut problems).expect("counted");
+    assert_eq!(problems, Vec::<String>::new(), "the restore is faithful");
+    assert_eq!(tables.iter().map(|t| t.rows).sum::<u64>(), 6500);
+
+    client
+        .psql(
+            "DELETE FROM app.orders WHERE id = 4000;\n\
+             ALTER TABLE public.\"Empty Table\" RENAME TO renamed;\n\
+             CREATE TABLE public.extra (x int);\n",
+        )
+        .expect("change the restored database");
+    let mut problems = Vec::new();
+    bulwark_backup::compare_restored(&client, &manifest, &mut problems).expect("counted");
+    for expected in [
+        "table `app.orders` has 3999 rows, the manifest says 4000",
+        "table `public.\"Empty Table\"` is missing",
+        "table `public.extra` is not in the manifest",
+        "table `public.renamed` is not in the manifest",
+        "the schema hash differs from the manifest",
+    ] {
+        assert!(
+            problems.iter().any(|p| p == expected),
+            "{expected}: {problems:?}"
+        );
+    }
+    assert!(
+        !problems.iter().any(|p| p.contains("app.users")),
+        "{problems:?}"
+    );
+}
+
+/// Issue 15: an archive that does not match its manifest is caught before `pg_restore`
+/// can commit it. The backup is made consistent in every other way (its file hash in the
+/// manifest, the manifest copy in the payload untouched), so only the archive's own
+/// digest can tell.
+#[test]
+fn restore_checks_the_archive_against_the_manifest_before_pg_restore_commits() {
+    let h = Harness::new();
+    let source = source_with_data();
+    h.export(
+        &["--postgres", "--no-encrypt"],
+        &[("DATABASE_URL", url(&source, "pw", "postgres"))],
+    );
+    let file = h.backup_file();
+    let bytes = std::fs::read(&file).expect("backup");
+    // The trailer (a zstd skippable frame with the manifest copy) ends with the copy's
+    // length and an 8-byte mark.
+    let end = bytes.len();
+    let copy_len = u32::from_le_bytes(bytes[end - 12..end - 8].try_into().expect("4 bytes"));
+    let trailer = bytes[end - 20 - copy_len as usize..].to_vec();
+    let archive = Command::new("zstd")
+        .args(["-d", "-c"])
+        .arg(&file)
+        .output()
+        .expect("zstd -d");
+    assert!(archive.status.success());
+    let mut archive = archive.stdout;
+    let at = archive
+        .windows(17)
+        .position(|w| w == b"u2500@example.com")
+        .expect("the row is in the archive");
+    archive[at] = b'v';
+    let mut zstd = Command::new("zstd")
+        .args(["-q", "-c"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("zstd");
+    let mut stdin = zstd.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        use std::io::Write as _;
+        stdin.write_all(&archive).expect("write");
+    });
+    let compressed = zstd.wait_with_output().expect("zstd -c");
+    writer.join().expect("writer");
+    let mut tampered = compressed.stdout;
+    tampered.extend_from_slice(&trailer);
+    std::fs::write(&file, &tampered).expect("write");
+    let sha = Command::new("sha256sum")
+        .arg(&file)
+        .output()
+        .expect("sha256sum");
+    let sha = String::from_utf8_lossy(&sha.stdout)
+        .split_whitespace()
+        .next()
+        .expect("a digest")
+        .to_owned();
+    let manifest_path = format!("{}.manifest.json", file.display());
+    let mut manifest = bulwark_backup::Manifest::from_file_bytes(
+        &std::fs::read(&manifest_path).expect("manifest"),
+    )
+    .expect("manifest");
+    manifest.ciphertext.size = tampered.len() as u64;
+    manifest.ciphertext.sha256 = sha;
+    std::fs::write(&manifest_path, manifest.to_file_bytes()).expect("write manifest");
+
+    let target = LocalServer::start().expect("target server");
+    target
+        .client()
+        .psql("CREATE DATABASE restored;\n")
+        .expect("create");
+    let restore = h.run(
+        &[
+            "restore",
+            file.to_str().expect("utf-8"),
+            "--to-postgres-env",
+            "TARGET_DB",
+        ],
+        &[("TARGET_DB", url(&target, "pw", "restored"))],
+    );
+    assert_eq!(restore.status.code(), Some(1), "{}", text(&restore));
+    assert!(
+        text(&restore).contains("does not match the manifest")
+            && text(&restore).contains("nothing was restored"),
+        "{}",
+        text(&restore)
+    );
+    let left = target.client_for("restored").stats(None).expect("stats");
+    assert_eq!(left.tables, Vec::new(), "pg_restore committed nothing");
+}
+
+/// A database laid out like a Supabase project's: the platform roles, `auth` and
+/// `storage` with their migration history, extensions in `extensions`, the platform's
+/// `realtime` and `supabase_migrations`, an extension-owned-like `vault` holding a
+/// canary, and the app's `public` tables with row-level security naming the roles.
+fn supabase_like() -> LocalServer {
+    let server = LocalServer::start().expect("source server");
+    server
+        .client()
+        .psql(
+            "CREATE ROLE anon NOLOGIN;\n\
+             CREATE ROLE authenticated NOLOGIN;\n\
+             CREATE ROLE service_role NOLOGIN BYPASSRLS;\n\
+             CREATE ROLE supabase_auth_admin NOLOGIN;\n\
+             CREATE ROLE authenticator LOGIN NOINHERIT;\n\
+             GRANT anon, authenticated, service_role TO authenticator;\n\
+             CREATE SCHEMA extensions;\n\
+             CREATE EXTENSION \"uuid-ossp\" WITH SCHEMA extensions;\n\
+             CREATE EXTENSION pgcrypto WITH SCHEMA extensions;\n\
+             CREATE SCHEMA auth AUTHORIZATION supabase_auth_admin;\n\
+             CREATE TABLE auth.users (id uuid PRIMARY KEY DEFAULT extensions.uuid_generate_v4(), email text NOT NULL);\n\
+             CREATE TABLE auth.schema_migrations (version text PRIMARY KEY);\n\
+             INSERT INTO auth.schema_migrations VALUES ('20171026211738'), ('20171026211808'), ('20171026211834');\n\
+             INSERT INTO auth.users (email) SELECT 'user' || g || '@example.com' FROM generate_series(1, 40) g;\n\
+             CREATE SCHEMA storage;\n\
+             CREATE TABLE storage.buckets (id text PRIMARY KEY, owner uuid REFERENCES auth.users(id));\n\
+             CREATE TABLE storage.migrations (id int PRIMARY KEY, name text);\n\
+             INSERT INTO storage.migrations VALUES (0, 'create-migrations-table'), (1, 'initialmigration');\n\
+             INSERT INTO storage.buckets SELECT 'avatars', id FROM auth.users LIMIT 1;\n\
+             CREATE SCHEMA realtime;\n\
+             CREATE TABLE realtime.subscription (id bigint PRIMARY KEY);\n\
+             INSERT INTO realtime.subscription VALUES (1), (2);\n\
+             CREATE SCHEMA supabase_migrations;\n\
+             CREATE TABLE supabase_migrations.schema_migrations (version text PRIMARY KEY);\n\
+             INSERT INTO supabase_migrations.schema_migrations VALUES ('20260101000000');\n\
+             CREATE SCHEMA vault;\n\
+             CREATE TABLE vault.secrets (id int, secret text);\n\
+             INSERT INTO vault.secrets VALUES (1, 'canary-vault-secret-9b2e');\n\
+             CREATE TABLE public.profiles (id uuid PRIMARY KEY REFERENCES auth.users(id), name text, \
+             salt bytea NOT NULL DEFAULT extensions.gen_random_bytes(8));\n\
+             INSERT INTO public.profiles (id, name) SELECT id, email FROM auth.users;\n\
+             ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;\n\
+             CREATE POLICY own_profile ON public.profiles FOR SELECT TO authenticated USING (true);\n\
+             GRANT SELECT ON public.profiles TO anon, authenticated, service_role;\n",
+        )
+        .expect("supabase-like data");
+    server
+}
+
+/// `CREATE ROLE` for each of `roles` the target lacks, then `age -d | zstd -d |
+/// pg_restore --single-transaction` into a fresh server, returned.
+fn stock_restore_with_roles(h: &Harness, roles: &[&str]) -> LocalServer {
+    let target = LocalServer::start().expect("target server");
+    let mut create_roles = String::new();
+    for role in roles.iter().filter(|r| **r != "bulwark") {
+        create_roles.push_str("CREATE ROLE \"");
+        create_roles.push_str(role);
+        create_roles.push_str("\" NOLOGIN;\n");
+    }
+    target.client().psql(&create_roles).expect("roles");
+    stock_restore_into(h, &target, "--exit-on-error --single-transaction");
+    target
+}
+
+/// Issue 15: `export --supabase` dumps what `supabase db dump` dumps (roles, schema,
+/// data), leaves out what it leaves out, and `verify` restores it on a plain server.
+#[test]
+fn a_supabase_export_leaves_out_the_platforms_schemas_and_verifies_on_a_plain_server() {
+    let h = Harness::new();
+    let source = supabase_like();
+    let backups = h.backups();
+    h.export(
+        &[
+            "--postgres",
+            "--supabase",
+            "--recipients-file",
+            h.recipients.to_str().expect("utf-8"),
+        ],
+        &[("DATABASE_URL", url(&source, "pw", "postgres"))],
+    );
+    let manifest = h.manifest();
+    let postgres = &manifest["postgres"];
+    assert_eq!(postgres["preset"], "supabase");
+    assert_eq!(
+        manifest["tables"],
+        serde_json::json!([
+            {"name": "auth.schema_migrations", "rows": 0},
+            {"name": "auth.users", "rows": 40},
+            {"name": "public.profiles", "rows": 40},
+            {"name": "storage.buckets", "rows": 1},
+            {"name": "storage.migrations", "rows": 0},
+        ]),
+        "realtime, supabase_migrations and vault are left out, and the platform's migration rows"
+    );
+    assert_eq!(
+        postgres["schemas"],
+        serde_json::json!(["auth", "extensions", "public", "storage"])
+    );
+    let roles: Vec<&str> = postgres["roles"]
+        .as_array()
+        .expect("roles")
+        .iter()
+        .map(|r| r["name"].as_str().expect("name"))
+        .collect();
+    for role in ["anon", "authenticated", "authenticator", "service_role"] {
+        assert!(roles.contains(&role), "{roles:?}");
+    }
+    let authenticator = postgres["roles"]
+        .as_array()
+        .expect("roles")
+        .iter()
+        .find(|r| r["name"] == "authenticator")
+        .expect("authenticator");
+    assert_eq!(
+        authenticator["member_of"],
+        serde_json::json!(["anon", "authenticated", "service_role"])
+    );
+    let extensions: Vec<&str> = postgres["extensions"]
+        .as_array()
+        .expect("extensions")
+        .iter()
+        .map(|e| e["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(extensions, ["pgcrypto", "uuid-ossp"]);
+    let log = std::fs::read_to_string(&h.argv_log).expect("the wrappers ran");
+    for flag in [
+        "--exclude-schema=realtime",
+        "--exclude-schema=vault",
+        "--exclude-schema=supabase_migrations",
+        "--exclude-table-data=auth.schema_migrations",
+    ] {
+        assert!(log.contains(flag), "pg_dump gets {flag}: {log}");
+    }
+
+    // The archive holds no row of an excluded schema.
+    let archive = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "age -d -i '{}' '{}' | zstd -d",
+            h.key.display(),
+            h.backup_file().display()
+        ))
+        .output()
+        .expect("decrypt");
+    assert!(archive.status.success());
+    assert!(!contains(&archive.stdout, "canary-vault-secret-9b2e"));
+    assert!(contains(&archive.stdout, "user40@example.com"));
+
+    // verify: the policy names `authenticated`, which the plain server gets as a
+    // placeholder role; the extensions come from Debian's contrib.
+    let verify = h.verify(&backups);
+    assert!(verify.status.success(), "{}", text(&verify));
+    assert!(
+        text(&verify).contains("(5 tables, 81 rows)"),
+        "{}",
+        text(&verify)
+    );
+
+    // Stock tools: the roles from the manifest first (as docs/db-backup.md shows), then
+    // age | zstd | pg_restore.
+    let target = stock_restore_with_roles(&h, &roles);
+    let policies = target
+        .client()
+        .psql("SELECT policyname || ' ' || array_to_string(roles, ',') FROM pg_policies;\n")
+        .expect("policies");
+    assert_eq!(policies.trim(), "own_profile authenticated");
 }
 
 #[test]

@@ -116,7 +116,11 @@ fn names(dir: &Path) -> Vec<String> {
 fn leftovers(dir: &Path) -> Vec<String> {
     names(dir)
         .into_iter()
-        .filter(|n| n.starts_with(".db-backup-tmp-") || n.starts_with(".db-backup-work-"))
+        .filter(|n| {
+            n.starts_with(".db-backup-tmp-")
+                || n.starts_with(".db-backup-work-")
+                || n.starts_with(".db-backup-private-")
+        })
         .collect()
 }
 
@@ -130,7 +134,7 @@ fn wait_for_plaintext(dir: &Path, child: &mut Child) {
                 .filter(|e| {
                     e.file_name()
                         .to_string_lossy()
-                        .starts_with(".db-backup-work-")
+                        .starts_with(bulwark_backup::layout::PRIVATE_DIR.prefix)
                 })
                 .filter_map(|e| fs::read_dir(e.path()).ok())
                 .flat_map(Iterator::flatten)
@@ -317,5 +321,101 @@ fn a_manifest_in_an_unknown_format_exits_2() {
     assert!(
         String::from_utf8_lossy(&done.stdout).contains("format_version is 99"),
         "{done:?}"
+    );
+}
+
+#[test]
+fn list_fails_closed_on_a_damaged_newer_or_unreadable_manifest() {
+    let (dir, key, backup) = backed_up(1);
+    let out = dir.path().join("out");
+    let list = || run(&key, &["list", &out.display().to_string()]);
+    let ok = list();
+    assert!(ok.status.success(), "{ok:?}");
+    let manifest = PathBuf::from(format!("{}.manifest.json", backup.display()));
+    let text = fs::read_to_string(&manifest).expect("read");
+
+    // Damaged: exit 1, the backup marked and the reason printed.
+    fs::write(&manifest, &text[..text.len() / 2]).expect("cut");
+    let damaged = list();
+    let stdout = String::from_utf8_lossy(&damaged.stdout);
+    assert_eq!(damaged.status.code(), Some(1), "{damaged:?}");
+    assert!(stdout.contains("bad manifest"), "{stdout}");
+    assert!(stdout.contains(".manifest.json"), "{stdout}");
+    let json = run(
+        &key,
+        &["list", &out.display().to_string(), "--format", "json"],
+    );
+    assert_eq!(json.status.code(), Some(1), "{json:?}");
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    assert!(doc["backups"][0]["manifest_problem"].is_string(), "{doc}");
+    assert_eq!(doc["backups"][0]["manifest"], false);
+
+    // A newer format: refused too (verify says exit 2 for it).
+    let newer = text.replacen("\"format_version\": 2,", "\"format_version\": 99,", 1);
+    fs::write(&manifest, newer).expect("write");
+    let newer = list();
+    assert_eq!(newer.status.code(), Some(1), "{newer:?}");
+    assert!(String::from_utf8_lossy(&newer.stdout).contains("format_version is 99"));
+
+    // Unreadable (a directory where the manifest belongs): the listing fails, exit 3.
+    fs::remove_file(&manifest).expect("rm");
+    fs::create_dir(&manifest).expect("mkdir");
+    let unreadable = list();
+    assert_eq!(unreadable.status.code(), Some(3), "{unreadable:?}");
+    assert!(String::from_utf8_lossy(&unreadable.stderr).contains("error: "));
+
+    // No manifest at all is still only `no manifest`, exit 0.
+    fs::remove_dir(&manifest).expect("rmdir");
+    let missing = list();
+    assert!(missing.status.success(), "{missing:?}");
+    assert!(String::from_utf8_lossy(&missing.stdout).contains("no manifest"));
+}
+
+/// A directory of db-backup's private kind in `dir`, marked as made by `pid` started at
+/// `start`, holding a file of "plaintext".
+fn private_dir_of(dir: &Path, name: &str, pid: u32, start: u64) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let kind = bulwark_backup::layout::PRIVATE_DIR;
+    let path = dir.join(format!("{}{name}", kind.prefix));
+    fs::create_dir(&path).expect("mkdir");
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o700)).expect("chmod");
+    fs::write(path.join("restored.sqlite"), b"plaintext").expect("write");
+    fs::write(
+        path.join(bulwark_core::private_dir::OWNER_FILE),
+        format!("{}\npid {pid}\nstart {start}\n", kind.magic),
+    )
+    .expect("marker");
+    path
+}
+
+#[test]
+fn the_next_run_removes_a_dead_runs_private_dir_and_never_a_live_ones() {
+    let (dir, key, _backup) = backed_up(1);
+    let out = dir.path().join("out");
+    // A process that has exited: its directory is a leftover.
+    let mut gone = Command::new("true").spawn().expect("spawn");
+    let gone_pid = gone.id();
+    gone.wait().expect("wait");
+    let dead = private_dir_of(&out, "dead", gone_pid, 1);
+    // A process that still runs (as a verify in the middle of its work would).
+    let mut live = Command::new("sleep").arg("300").spawn().expect("spawn");
+    let started = bulwark_core::private_dir::start_time(live.id()).expect("its start time");
+    let running = private_dir_of(&out, "live", live.id(), started);
+    let verified = run(
+        &key,
+        &[
+            "verify",
+            &out.display().to_string(),
+            "--identity",
+            &key.file.display().to_string(),
+        ],
+    );
+    live.kill().expect("kill sleep");
+    live.wait().expect("wait");
+    assert!(verified.status.success(), "{verified:?}");
+    assert!(!dead.exists(), "a dead run's private directory is removed");
+    assert!(
+        running.join("restored.sqlite").exists(),
+        "a live run's private directory is left alone"
     );
 }

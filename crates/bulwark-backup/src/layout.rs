@@ -1,9 +1,9 @@
 //! What a backup directory holds: backup files named `<name>-<UTC time>.<sqlite|sql>.zst.age`,
 //! their `.manifest.json` and `.verified.json` sidecars, a lock file, and nothing half
 //! written (temp files start with [`TEMP_PREFIX`] or [`WORK_PREFIX`] and the writer's pid,
-//! and are renamed into place). Plaintext only ever sits in a private (0700) directory
-//! named like a work file ([`private_dir`]); [`remove_leftovers`] removes what a killed run
-//! left behind, and nothing else.
+//! and are renamed into place; [`remove_leftovers`] removes what a killed run left of
+//! them, and nothing else). Plaintext only ever sits in a private (0700) directory of the
+//! [`PRIVATE_DIR`] kind, which removes its own killed runs' leftovers.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write as _;
@@ -232,6 +232,24 @@ pub struct PostgresInfo {
     pub schemas: Vec<String>,
     /// The snapshot that the dump and the row counts shared.
     pub snapshot: String,
+    /// `supabase` for `export --supabase`: Supabase's schemas handled as `supabase db
+    /// dump` handles them (docs/db-backup.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
+    /// The schema patterns left out of the dump (`pg_dump --exclude-schema`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_schemas: Vec<String>,
+    /// The tables whose rows were left out (`pg_dump --exclude-table-data`); the manifest
+    /// counts 0 rows for them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_table_data: Vec<String>,
+    /// The server's roles (no passwords), which the dump's owners, grants and policies
+    /// name: verify creates them before restoring.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<bulwark_pg::Role>,
+    /// The database's extensions: verify leaves out those its server does not have.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extensions: Vec<bulwark_pg::Extension>,
 }
 
 /// `<backup>.manifest.json`. Every field is checked by a verify: the payload of a format-2
@@ -457,16 +475,22 @@ pub(crate) fn owned_prefix(prefix: &str) -> String {
     format!("{prefix}{}-", std::process::id())
 }
 
-/// A private directory (mode 0700) in `dir` for plaintext, named `.db-backup-work-<pid>-…`
-/// and removed with everything in it when dropped. Signals do not bypass the drop: the
-/// commands stop at the next step (see [`crate::interrupt`]).
+/// The private directories of export, verify and restore: 0700 from the start, with a
+/// marker naming the process that made it ([`bulwark_core::private_dir`]).
+pub const PRIVATE_DIR: bulwark_core::private_dir::Kind = bulwark_core::private_dir::Kind {
+    prefix: ".db-backup-private-",
+    magic: "bulwark db-backup private directory",
+};
+
+/// A private directory (mode 0700) in `dir` for plaintext, named
+/// `.db-backup-private-…` and removed with everything in it when dropped. Signals do not
+/// bypass the drop: the commands stop at the next step (see [`crate::interrupt`]).
+/// Creating one removes what killed runs left in `dir`: directories of this kind whose
+/// marker's process is gone, never a live run's.
 pub(crate) fn private_dir(dir: &Path) -> Result<tempfile::TempDir, BackupError> {
-    let made = tempfile::Builder::new()
-        .prefix(&owned_prefix(WORK_PREFIX))
-        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
-        .tempdir_in(dir)
-        .map_err(BackupError::io("create a private directory in", dir))?;
-    Ok(made)
+    PRIVATE_DIR
+        .create(dir)
+        .map_err(BackupError::io("create a private directory in", dir))
 }
 
 /// Removes from `dir` what killed runs left: entries named [`WORK_PREFIX`]`<pid>-…` whose

@@ -46,7 +46,8 @@ pub use error::{BackupError, ChildOutput};
 pub use export::{D1Source, Encryption, ExportReport, ExportRequest, ExportSource, export};
 pub use layout::{BackupName, Kind, Manifest, PostgresInfo};
 pub use postgres::{
-    PostgresRestoreReport, PostgresRestoreRequest, PostgresSource, restore_postgres,
+    PostgresRestoreReport, PostgresRestoreRequest, PostgresSource, SUPABASE_EXCLUDED_SCHEMAS,
+    SUPABASE_EXCLUDED_TABLE_DATA, compare_restored, restore_postgres,
 };
 pub use retention::{Kept, ListReport, Listed, Policy, PruneReport, list, plan, prune};
 pub use settings::{Done, ExportInputs, IdentityFrom, Inputs, Settings, load_config};
@@ -144,8 +145,14 @@ impl Report for VerifyReport {
 }
 
 impl Report for ListReport {
+    /// 1 when a manifest is there but refused (damaged, or in a format this version does
+    /// not read): fail closed, never a listing that looks merely unverified.
     fn exit(&self) -> Exit {
-        Exit::Ok
+        if self.backups.iter().any(|b| b.manifest_problem.is_some()) {
+            Exit::Problem
+        } else {
+            Exit::Ok
+        }
     }
 
     fn render_human(&self, out: &mut dyn Write, styles: &Styles) -> io::Result<()> {
@@ -162,6 +169,7 @@ impl Report for ListReport {
             let state = match (b.manifest, b.verified) {
                 (_, true) => "yes",
                 (true, false) => "no",
+                (false, false) if b.manifest_problem.is_some() => "bad manifest",
                 (false, false) => "no manifest",
             };
             writeln!(
@@ -175,6 +183,12 @@ impl Report for ListReport {
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default()
             )?;
+        }
+        let error = styles.error;
+        for b in &self.backups {
+            if let Some(problem) = &b.manifest_problem {
+                writeln!(out, "{error}bad manifest:{error:#} {problem}")?;
+            }
         }
         Ok(())
     }

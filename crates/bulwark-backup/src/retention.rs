@@ -28,8 +28,12 @@ pub struct Listed {
     pub size: u64,
     /// Whether it is age-encrypted.
     pub encrypted: bool,
-    /// Whether its manifest is there.
+    /// Whether its manifest is there (and readable).
     pub manifest: bool,
+    /// Why its manifest is refused: damaged, or in a format this version does not read.
+    /// `list` then exits 1.
+    pub manifest_problem: Option<String>,
+
     /// Whether a verify passed on exactly these bytes: the stamp's SHA-256 is the file's
     /// SHA-256 now (hashed by `list`) and the manifest's.
     pub verified: bool,
@@ -59,9 +63,22 @@ pub fn list(dir: &Path) -> Result<ListReport, BackupError> {
         };
         let file = entry.path();
         let size = entry.metadata().map_or(0, |m| m.len());
+        let mut problem = None;
         let (manifest, manifest_sha256) = match layout::read_manifest(&file) {
             ManifestFile::Read(manifest, sha) => (Some(manifest), Some(sha)),
-            _ => (None, None),
+            ManifestFile::Missing => (None, None),
+            // Nothing can be said of this backup: the listing fails (exit 3).
+            ManifestFile::Unreadable(reason) => {
+                return Err(BackupError::Io {
+                    action: "list",
+                    path: dir.to_owned(),
+                    source: std::io::Error::other(reason),
+                });
+            }
+            ManifestFile::Refused(refused) => {
+                problem = Some(refused.reason);
+                (None, None)
+            }
         };
         let verified = match (
             &manifest,
@@ -92,6 +109,7 @@ pub fn list(dir: &Path) -> Result<ListReport, BackupError> {
             size,
             encrypted: name.encrypted,
             manifest: manifest.is_some(),
+            manifest_problem: problem,
             verified,
             time,
         });

@@ -74,6 +74,10 @@ pub enum Inputs {
 
 /// `export`'s flags.
 #[derive(Debug, Clone, Default)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "one field per flag of `export`"
+)]
 pub struct ExportInputs {
     /// `--sqlite FILE`.
     pub sqlite: Option<PathBuf>,
@@ -83,6 +87,8 @@ pub struct ExportInputs {
     pub postgres: bool,
     /// `--postgres-env NAME`.
     pub postgres_env: Option<String>,
+    /// `--supabase`.
+    pub supabase: bool,
     /// `--remote`.
     pub remote: bool,
     /// `--env ENV` (wrangler's).
@@ -486,6 +492,14 @@ fn export_source(
                 backup.postgres_env.clone(),
             )
         };
+    if flags.supabase && (sqlite.is_some() || d1.is_some() || postgres_env.is_none()) {
+        return Err(BackupError::usage(
+            "--supabase is for a PostgreSQL export",
+            Some(
+                "pass --postgres or --postgres-env NAME with it, or set `postgres_env` in [backup]",
+            ),
+        ));
+    }
     match (sqlite, d1, postgres_env) {
         (Some(path), _, _) => Ok(ExportSource::Sqlite(path)),
         // wrangler resolves a binding or a database name itself, in the `--env` it is given.
@@ -496,7 +510,10 @@ fn export_source(
             wrangler_config: config.and_then(|c| c.migrations.wrangler_config.clone()),
             env: flags.env.clone(),
         })),
-        (None, None, Some(env)) => Ok(ExportSource::Postgres(PostgresSource { env })),
+        (None, None, Some(env)) => Ok(ExportSource::Postgres(PostgresSource {
+            env,
+            supabase: flags.supabase || backup.supabase,
+        })),
         (None, None, None) => Err(BackupError::usage(
             "nothing to export",
             Some(

@@ -177,7 +177,7 @@ pub fn verify(
     Ok(VerifyReport { backups })
 }
 
-fn parent_dir(file: &Path) -> &Path {
+pub(crate) fn parent_dir(file: &Path) -> &Path {
     match file.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),

@@ -47,6 +47,10 @@ pub enum Command {
         /// PostgreSQL database whose postgres:// URL is in the environment variable NAME
         #[arg(long, value_name = "NAME", group = "source")]
         postgres_env: Option<String>,
+        /// With a PostgreSQL source: dump what `supabase db dump` dumps (Supabase's own
+        /// schemas handled as its CLI does; docs/db-backup.md)
+        #[arg(long)]
+        supabase: bool,
         /// With --d1: export the remote database (default: local state)
         #[arg(long, requires = "d1")]
         remote: bool,
@@ -145,6 +149,7 @@ impl Command {
                 d1,
                 postgres,
                 postgres_env,
+                supabase,
                 remote,
                 env,
                 out,
@@ -157,6 +162,7 @@ impl Command {
                 d1,
                 postgres,
                 postgres_env,
+                supabase,
                 remote,
                 env,
                 out,

@@ -231,6 +231,8 @@ pub struct Backup {
     pub d1: Option<String>,
     /// The environment variable holding the PostgreSQL URL to export (never the URL).
     pub postgres_env: Option<String>,
+    /// Export the PostgreSQL database with the Supabase preset (`--supabase`).
+    pub supabase: bool,
     /// Who backups are encrypted to.
     pub recipients: Recipients,
     /// Retention: keep the newest N.
@@ -253,6 +255,7 @@ impl Default for Backup {
             sqlite: None,
             d1: None,
             postgres_env: None,
+            supabase: false,
             recipients: Recipients::None,
             keep_last: None,
             keep_daily: None,
@@ -319,7 +322,8 @@ struct RawBackup {
     name: Option<String>,
     sqlite: Option<String>,
     d1: Option<Spanned<String>>,
-    postgres_env: Option<String>,
+    postgres_env: Option<Spanned<String>>,
+    supabase: Option<bool>,
     recipients: Option<Spanned<Vec<Spanned<String>>>>,
     recipients_file: Option<Spanned<String>>,
     keep_last: Option<u32>,
@@ -469,7 +473,8 @@ impl Validator<'_> {
                 name: b.name,
                 sqlite: b.sqlite.map(|p| self.resolve(&p)),
                 d1: self.argument("d1", b.d1, Charset::Name)?,
-                postgres_env: b.postgres_env,
+                postgres_env: self.argument("postgres_env", b.postgres_env, Charset::EnvVar)?,
+                supabase: b.supabase.unwrap_or(false),
                 recipients: self.recipients(b.recipients, b.recipients_file)?,
                 keep_last: b.keep_last,
                 keep_daily: b.keep_daily,
@@ -795,6 +800,9 @@ enum Charset {
     /// A table name that is written into SQL: letters, digits and `_`, not starting with
     /// a digit.
     SqlIdentifier,
+    /// An environment variable's name (POSIX's portable one): ASCII letters, digits and
+    /// `_`, not starting with a digit.
+    EnvVar,
 }
 
 impl Charset {
@@ -805,7 +813,7 @@ impl Charset {
             Self::Repo => text
                 .split('/')
                 .all(|part| !part.starts_with('-') && part.chars().all(name_char)),
-            Self::SqlIdentifier => {
+            Self::SqlIdentifier | Self::EnvVar => {
                 !text.starts_with(|c: char| c.is_ascii_digit())
                     && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             }
@@ -818,7 +826,9 @@ impl Charset {
             Self::Repo => {
                 "OWNER/NAME in ASCII letters, digits, `_`, `-` and `.`, neither starting with `-`"
             }
-            Self::SqlIdentifier => "ASCII letters, digits and `_`, not starting with a digit",
+            Self::SqlIdentifier | Self::EnvVar => {
+                "ASCII letters, digits and `_`, not starting with a digit"
+            }
         }
     }
 }
@@ -1101,6 +1111,11 @@ mod tests {
             ),
             ("migrations", "table", "1st", "may only hold"),
             ("backup", "d1", "--local", "starts with `-`"),
+            ("backup", "postgres_env", "", "is empty"),
+            ("backup", "postgres_env", "DATABASE-URL", "may only hold"),
+            ("backup", "postgres_env", "1DB", "may only hold"),
+            ("backup", "postgres_env", "DB=postgres://x", "may only hold"),
+            ("backup", "postgres_env", "-h", "starts with `-`"),
         ] {
             let message = error(&format!("[{section}]\n{field} = \"{value}\"\n"));
             assert!(
@@ -1108,6 +1123,21 @@ mod tests {
                 "{section}.{field} = {value:?}: {message}"
             );
         }
+    }
+
+    #[test]
+    fn backup_postgres_env_must_be_a_variable_name_and_a_pasted_url_is_not_echoed() {
+        let url = "postgres://app:canary-pasted-pw-5e1c@db.example.com:5432/app";
+        let message = error(&format!(
+            "[backup]\ndir = \"b\"\npostgres_env = \"{url}\"\n"
+        ));
+        assert!(
+            message.contains(":3:16: `postgres_env` may only hold ASCII letters, digits and `_`"),
+            "{message}"
+        );
+        assert!(!message.contains("canary-pasted-pw-5e1c"), "{message}");
+        let config = parse("[backup]\npostgres_env = \"PROD_DB_URL\"\n").expect("a name loads");
+        assert_eq!(config.backup.postgres_env.as_deref(), Some("PROD_DB_URL"));
     }
 
     #[test]

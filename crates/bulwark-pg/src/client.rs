@@ -33,6 +33,32 @@ pub struct TableCount {
     pub rows: u64,
 }
 
+/// A role of the server (PostgreSQL's own `pg_*` roles left out), without its password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    /// `rolname`.
+    pub name: String,
+    /// `rolcanlogin`.
+    pub login: bool,
+    /// The roles it is a member of, sorted.
+    pub member_of: Vec<String>,
+}
+
+/// An extension installed in the database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Extension {
+    /// `extname`.
+    pub name: String,
+    /// The schema it was created in.
+    pub schema: String,
+    /// `extversion`.
+    pub version: String,
+    /// The schemas its own tables are in (`cron` for `pg_cron`), sorted.
+    pub table_schemas: Vec<String>,
+}
+
 /// What a database holds, read in one snapshot.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stats {
@@ -44,6 +70,33 @@ pub struct Stats {
     pub tables: Vec<TableCount>,
     /// SHA-256 of every user table's columns (name, type, not-null), sorted.
     pub schema_sha256: String,
+    /// The server's roles, sorted by name.
+    pub roles: Vec<Role>,
+    /// The database's extensions but `plpgsql`, sorted by name.
+    pub extensions: Vec<Extension>,
+}
+
+/// `n.nspname` matches none of `patterns` (`pg_dump`'s `--exclude-schema` patterns: `*`
+/// any text, `?` one character, everything else literal), as SQL.
+fn excluding(patterns: &[String]) -> String {
+    let mut sql = String::new();
+    for pattern in patterns {
+        let mut like = String::new();
+        for c in pattern.chars() {
+            match c {
+                '*' => like.push('%'),
+                '?' => like.push('_'),
+                '%' | '_' | '\\' => {
+                    like.push('\\');
+                    like.push(c);
+                }
+                '\'' => like.push_str("''"),
+                c => like.push(c),
+            }
+        }
+        let _ = write!(sql, " AND n.nspname NOT LIKE '{like}'");
+    }
+    sql
 }
 
 /// A transaction that exported its snapshot and stays open until released, so that
@@ -186,21 +239,41 @@ impl Client {
     /// The server version, schemas, exact row counts and schema hash, in `snapshot` when
     /// given (else in a snapshot of its own).
     pub fn stats(&self, snapshot: Option<&str>) -> Result<Stats, PgError> {
+        self.stats_excluding(snapshot, &[])
+    }
+
+    /// [`Client::stats`] of the schemas that match none of `excluded` (`pg_dump`'s
+    /// `--exclude-schema` patterns), so that the counts describe a dump made with them.
+    /// Roles and extensions are the whole server's and database's.
+    pub fn stats_excluding(
+        &self,
+        snapshot: Option<&str>,
+        excluded: &[String],
+    ) -> Result<Stats, PgError> {
         let import = snapshot
             .map(|id| format!("SET TRANSACTION SNAPSHOT '{id}';\n"))
             .unwrap_or_default();
+        let scope = format!("{SYSTEM_SCHEMAS}{}", excluding(excluded));
         let script = format!(
             "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;\n{import}\
              SELECT json_build_object('version', current_setting('server_version'));\n\
-             SELECT json_build_object('schema', n.nspname) FROM pg_namespace n WHERE {SYSTEM_SCHEMAS};\n\
+             SELECT json_build_object('schema', n.nspname) FROM pg_namespace n WHERE {scope};\n\
              SELECT json_build_object('column', format('%I.%I', n.nspname, c.relname), 'name', a.attname, \
              'type', format_type(a.atttypid, a.atttypmod), 'not_null', a.attnotnull, 'position', a.attnum) \
              FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped AND {SYSTEM_SCHEMAS} \
+             WHERE c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped AND {scope} \
              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass \
              AND d.objid = c.oid AND d.deptype = 'e');\n\
+             SELECT json_build_object('role', r.rolname, 'login', r.rolcanlogin, 'member_of', \
+             ARRAY(SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid \
+             WHERE m.member = r.oid ORDER BY 1)) FROM pg_roles r WHERE r.rolname NOT LIKE 'pg\\_%';\n\
+             SELECT json_build_object('extension', e.extname, 'schema', n.nspname, 'ext_version', e.extversion, \
+             'table_schemas', ARRAY(SELECT DISTINCT tn.nspname FROM pg_depend d JOIN pg_class t ON t.oid = d.objid \
+             JOIN pg_namespace tn ON tn.oid = t.relnamespace WHERE d.classid = 'pg_class'::regclass \
+             AND d.refclassid = 'pg_extension'::regclass AND d.refobjid = e.oid AND d.deptype = 'e' ORDER BY 1)) \
+             FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql';\n\
              SELECT format('SELECT json_build_object(''table'', %L, ''rows'', count(*)) FROM %I.%I', \
-             format('%I.%I', n.nspname, c.relname), n.nspname, c.relname) {USER_TABLES} AND {SYSTEM_SCHEMAS} \\gexec\n\
+             format('%I.%I', n.nspname, c.relname), n.nspname, c.relname) {USER_TABLES} AND {scope} \\gexec\n\
              COMMIT;\n"
         );
         let out = self.psql(&script)?;
@@ -254,6 +327,21 @@ impl Client {
         )?)
     }
 
+    /// Starts `pg_restore --list`: the archive's table of contents, read from the
+    /// returned process's stdin, printed on its stdout (`pg_restore` stops reading once it
+    /// has the table of contents).
+    pub fn list_archive(&self) -> Result<Spawned, PgError> {
+        Ok(self.runner.spawn(
+            Tool::PgRestore,
+            &[OsString::from("--list")],
+            &SpawnOptions {
+                stdin: true,
+                stdout: true,
+                ..SpawnOptions::default()
+            },
+        )?)
+    }
+
     /// Starts `pg_restore` into this client's database, the archive read from the
     /// returned process's stdin.
     pub fn restore(&self, extra: &[&str]) -> Result<Spawned, PgError> {
@@ -286,9 +374,28 @@ fn psql_args() -> Vec<OsString> {
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum Line {
-    Version { version: String },
-    Schema { schema: String },
-    Table { table: String, rows: u64 },
+    Version {
+        version: String,
+    },
+    // Before `Schema`: its line has a `schema` too.
+    Extension {
+        extension: String,
+        schema: String,
+        ext_version: String,
+        table_schemas: Vec<String>,
+    },
+    Schema {
+        schema: String,
+    },
+    Table {
+        table: String,
+        rows: u64,
+    },
+    Role {
+        role: String,
+        login: bool,
+        member_of: Vec<String>,
+    },
     Column(serde_json::Map<String, serde_json::Value>),
 }
 
@@ -297,11 +404,33 @@ fn parse_stats(out: &str) -> Result<Stats, String> {
     let mut schemas = Vec::new();
     let mut tables = Vec::new();
     let mut columns = Vec::new();
+    let mut roles = Vec::new();
+    let mut extensions = Vec::new();
     for line in out.lines().filter(|l| !l.trim().is_empty()) {
         match serde_json::from_str::<Line>(line).map_err(|err| err.to_string())? {
             Line::Version { version: v } => version = Some(v),
             Line::Schema { schema } => schemas.push(schema),
             Line::Table { table, rows } => tables.push(TableCount { name: table, rows }),
+            Line::Role {
+                role,
+                login,
+                member_of,
+            } => roles.push(Role {
+                name: role,
+                login,
+                member_of,
+            }),
+            Line::Extension {
+                extension,
+                schema,
+                ext_version,
+                table_schemas,
+            } => extensions.push(Extension {
+                name: extension,
+                schema,
+                version: ext_version,
+                table_schemas,
+            }),
             Line::Column(map) if map.contains_key("column") => {
                 columns.push(serde_json::Value::Object(map).to_string());
             }
@@ -310,6 +439,8 @@ fn parse_stats(out: &str) -> Result<Stats, String> {
     }
     schemas.sort();
     tables.sort_by(|a, b| a.name.cmp(&b.name));
+    roles.sort_by(|a, b| a.name.cmp(&b.name));
+    extensions.sort_by(|a, b| a.name.cmp(&b.name));
     columns.sort();
     let mut hasher = Sha256::new();
     for column in &columns {
@@ -325,5 +456,7 @@ fn parse_stats(out: &str) -> Result<Stats, String> {
             let _ = write!(hex, "{b:02x}");
             hex
         }),
+        roles,
+        extensions,
     })
 }

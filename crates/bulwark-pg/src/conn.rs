@@ -41,6 +41,17 @@ pub struct Connection {
 impl Connection {
     /// Reads the URL from our environment variable `var`.
     pub fn from_env(var: &str) -> Result<Self, PgError> {
+        let name_like = !var.is_empty()
+            && !var.starts_with(|c: char| c.is_ascii_digit())
+            && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !name_like {
+            // Not quoted back: it may be the URL itself, pasted where its variable's name
+            // belongs.
+            return Err(PgError::Usage {
+                message: "the name given for the PostgreSQL URL's environment variable is not a variable name".to_owned(),
+                hint: "pass the NAME of the variable that holds the URL (ASCII letters, digits and `_`), never the URL".to_owned(),
+            });
+        }
         let value = std::env::var_os(var).ok_or_else(|| PgError::Usage {
             message: format!("the environment variable {var} is not set"),
             hint: format!(
@@ -281,6 +292,14 @@ mod tests {
             assert!(text.contains("DATABASE_URL"), "{text}");
             assert!(!text.contains("canary-pw-6f1e"), "{text}");
         }
+    }
+
+    #[test]
+    fn a_url_passed_as_the_variable_name_is_refused_without_an_echo() {
+        let err = Connection::from_env("postgres://u:canary-pw-a71d@h/db").expect_err("refused");
+        let text = format!("{err} {err:?} {:?}", bulwark_core::Failure::hint(&err));
+        assert!(text.contains("not a variable name"), "{text}");
+        assert!(!text.contains("canary-pw-a71d"), "{text}");
     }
 
     #[test]

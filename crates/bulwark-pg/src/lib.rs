@@ -21,7 +21,7 @@ mod server;
 use bulwark_core::{Exit, Failure};
 use bulwark_process::ProcessError;
 
-pub use client::{Client, SnapshotHolder, Stats, TableCount};
+pub use client::{Client, Extension, Role, SnapshotHolder, Stats, TableCount};
 pub use conn::{Connection, dbname_conninfo};
 pub use server::LocalServer;
 
