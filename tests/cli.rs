@@ -5,6 +5,7 @@ mod completions;
 mod db_backup_runs;
 mod fail_closed;
 mod generated;
+mod migrate_remote;
 mod migrate_workspace;
 mod runbook;
 mod ship;
