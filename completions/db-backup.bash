@@ -89,7 +89,7 @@ _db__backup() {
             return 0
             ;;
         db__backup__subcmd__export)
-            opts="-v -q -h --sqlite --d1 --postgres --postgres-env --supabase --remote --env --out --name --recipient --recipients-file --no-encrypt --upload --format --status-file --config --color --verbose --quiet --help"
+            opts="-v -q -h --sqlite --d1 --postgres --postgres-env --supabase --remote --env --from-export --out --name --recipient --recipients-file --no-encrypt --upload --format --status-file --config --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -108,6 +108,10 @@ _db__backup() {
                     return 0
                     ;;
                 --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-export)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -45,6 +45,7 @@ complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l sqlite -d
 complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l d1 -d 'D1 binding or database name to export with wrangler' -r
 complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l postgres-env -d 'PostgreSQL database whose postgres:// URL is in the environment variable NAME' -r
 complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l env -d 'With --d1: the wrangler environment (`--env`) whose binding to export' -r
+complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l from-export -d 'With --d1: back up this export (`migrate-dryrun --export-remote --save-export FILE`) instead of exporting again; D1 serves no queries during an export' -r -F
 complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l out -d 'Directory for the backup and its manifest' -r -F
 complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l name -d 'Backup file name prefix' -r
 complete -c db-backup -n "__fish_db_backup_using_subcommand export" -l recipient -d 'age recipient (age1…); repeatable' -r

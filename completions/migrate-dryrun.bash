@@ -22,11 +22,17 @@ _migrate__dryrun() {
             migrate__dryrun,list)
                 cmd="migrate__dryrun__subcmd__list"
                 ;;
+            migrate__dryrun,status)
+                cmd="migrate__dryrun__subcmd__status"
+                ;;
             migrate__dryrun__subcmd__help,help)
                 cmd="migrate__dryrun__subcmd__help__subcmd__help"
                 ;;
             migrate__dryrun__subcmd__help,list)
                 cmd="migrate__dryrun__subcmd__help__subcmd__list"
+                ;;
+            migrate__dryrun__subcmd__help,status)
+                cmd="migrate__dryrun__subcmd__help__subcmd__status"
                 ;;
             *)
                 ;;
@@ -35,7 +41,7 @@ _migrate__dryrun() {
 
     case "${cmd}" in
         migrate__dryrun)
-            opts="-v -q -h -V --wrangler-config --env --database --migrations --table --snapshot --dump --local --export-remote --strict --keep --lock --update-lock --format --config --color --verbose --quiet --help --version list help"
+            opts="-v -q -h -V --wrangler-config --env --database --migrations --table --snapshot --dump --local --export-remote --strict --keep --lock --update-lock --timeout --save-export --record --format --config --color --verbose --quiet --help --version list status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -77,6 +83,18 @@ _migrate__dryrun() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --save-export)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --record)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
@@ -97,7 +115,7 @@ _migrate__dryrun() {
             return 0
             ;;
         migrate__dryrun__subcmd__help)
-            opts="list help"
+            opts="list status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -138,8 +156,22 @@ _migrate__dryrun() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        migrate__dryrun__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         migrate__dryrun__subcmd__list)
-            opts="-v -q -h --wrangler-config --env --database --migrations --table --snapshot --dump --local --export-remote --format --config --color --verbose --quiet --help"
+            opts="-v -q -h --wrangler-config --env --database --migrations --table --snapshot --dump --local --export-remote --record --format --config --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -170,6 +202,68 @@ _migrate__dryrun() {
                     return 0
                     ;;
                 --dump)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --record)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        migrate__dryrun__subcmd__status)
+            opts="-v -q -h --remote --wrangler-config --env --database --migrations --table --snapshot --dump --local --export-remote --record --format --config --color --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --wrangler-config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --migrations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --table)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --snapshot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dump)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --record)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -7,6 +7,7 @@ mod db_backup_runs;
 mod docs;
 mod fail_closed;
 mod generated;
+mod migrate_remote;
 mod migrate_workspace;
 mod runbook;
 mod ship;

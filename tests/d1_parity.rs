@@ -4,6 +4,8 @@
 //! through D1's local engine. The test asserts that both give the same outcome per
 //! migration (ok / failed with the same error class / not run), the same applied list
 //! and the same final schema, and that migrate-dryrun never writes the source database.
+//! After wrangler's apply, `migrate-dryrun status` must find exactly what the dry run
+//! recorded (`--record`) as its prediction applied.
 //!
 //! A separate test binary because it runs wrangler (2–5 s per case, run on 4 threads),
 //! which `tests/cli.rs`'s trycmd cases cannot drive.
@@ -75,16 +77,95 @@ struct DryRun {
     rows_lost: Vec<String>,
 }
 
+/// The real wrangler with `--remote` turned into `--local`: the export path against D1's
+/// engine, offline.
+const LOCAL_AS_REMOTE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/standins/wrangler-local-as-remote"
+);
+
+/// The dry run's `--record` file, in the case's project.
+const RECORD: &str = "migrations.jsonl";
+
+/// `migrate-dryrun status` after wrangler's real apply, against the dry run's record: it
+/// must find exactly what the dry run predicted applied (issue 14 item 8), read the way
+/// the dry run read it (`--remote` through the export path, else `--local`).
+fn status_after_apply(project: &Path, read: Read) -> Result<(), String> {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_migrate-dryrun"));
+    command
+        .current_dir(project)
+        .args(["status", "--format", "json", "--record"])
+        .arg(project.join(RECORD))
+        .env("NO_COLOR", "1");
+    if read == Read::Export {
+        command
+            .arg("--remote")
+            .env("BULWARK_WRANGLER", LOCAL_AS_REMOTE)
+            .env("WRANGLER_SEND_METRICS", "false");
+    } else {
+        command.arg("--local");
+    }
+    let output = command
+        .output()
+        .map_err(|e| format!("migrate-dryrun status: {e}"))?;
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).map_err(|e| {
+        format!(
+            "migrate-dryrun status printed no JSON ({e}); stderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })?;
+    if doc["verdict"] == "applied" && output.status.code() == Some(0) {
+        Ok(())
+    } else {
+        Err(format!("status after wrangler's apply: {doc}"))
+    }
+}
+
+/// How migrate-dryrun reads the case's database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    /// No seed: an empty database.
+    Empty,
+    /// `--local`: wrangler's local state file.
+    Local,
+    /// `--export-remote` through the real wrangler, local state as the remote
+    /// (a `via-export` file in the case).
+    Export,
+}
+
+/// How migrate-dryrun reads `case`'s database; `None` when that needs wrangler and
+/// there is none.
+fn read_of(case: &Path, seeded: bool, wrangler: Option<&Path>) -> Option<Read> {
+    if !seeded {
+        Some(Read::Empty)
+    } else if case.join("via-export").is_file() {
+        wrangler.map(|_| Read::Export)
+    } else {
+        Some(Read::Local)
+    }
+}
+
 /// `migrate-dryrun --format json`: the outcome of each pending migration.
-fn dryrun(project: &Path, seeded: bool, kept: &Path) -> Result<DryRun, String> {
+fn dryrun(project: &Path, read: Read, kept: &Path) -> Result<DryRun, String> {
     let mut command = Command::new(env!("CARGO_BIN_EXE_migrate-dryrun"));
     command
         .current_dir(project)
         .args(["--format", "json", "--keep"])
         .arg(kept)
+        .arg("--record")
+        .arg(project.join(RECORD))
         .env("NO_COLOR", "1");
-    if seeded {
-        command.arg("--local");
+    match read {
+        Read::Empty => {}
+        Read::Local => {
+            command.arg("--local");
+        }
+        Read::Export => {
+            command
+                .arg("--export-remote")
+                .env("BULWARK_WRANGLER", LOCAL_AS_REMOTE)
+                .env("WRANGLER_SEND_METRICS", "false");
+        }
     }
     let output = command
         .output()
@@ -336,8 +417,12 @@ fn run_case(case: &Path, wrangler: Option<&Path>) -> Vec<String> {
         seed_bytes = Some(std::fs::read(&state).expect("read state"));
     }
 
+    // Only the real wrangler exports; without it, the loud note says it is missing.
+    let Some(read) = read_of(case, seeded, wrangler) else {
+        return problems;
+    };
     let kept = work.path().join("dryrun.sqlite");
-    let (ours, rows_lost) = match dryrun(&project, seeded, &kept) {
+    let (ours, rows_lost) = match dryrun(&project, read, &kept) {
         Ok(run) => (run.outcomes, run.rows_lost),
         Err(err) => return vec![err],
     };
@@ -355,7 +440,9 @@ fn run_case(case: &Path, wrangler: Option<&Path>) -> Vec<String> {
             "rows lost: migrate-dryrun {rows_lost:?}, expected {want_lost:?}"
         ));
     }
-    if let Some(bytes) = &seed_bytes
+    // Through the export path, wrangler's own engine opens (and so writes) the state
+    // file; migrate-dryrun never sees it.
+    if let Some(bytes) = seed_bytes.as_ref().filter(|_| read != Read::Export)
         && std::fs::read(&state).expect("read state") != *bytes
     {
         problems.push("migrate-dryrun wrote the source database".to_owned());
@@ -384,6 +471,9 @@ fn run_case(case: &Path, wrangler: Option<&Path>) -> Vec<String> {
             show(&ours),
             show(&theirs)
         ));
+    }
+    if let Err(err) = status_after_apply(&project, read) {
+        problems.push(err);
     }
     match (final_state(&kept), final_state(&state)) {
         (Ok((our_schema, our_applied)), Ok((their_schema, their_applied))) => {

@@ -91,6 +91,12 @@ impl Demo {
         git(dir.path(), &["add", "-A"]);
         git(dir.path(), &["commit", "-q", "-m", "first release"]);
         git(dir.path(), &["tag", "v1.0.0"]);
+        // What the remote's d1_migrations holds (as in the export fixture).
+        std::fs::write(
+            dir.path().join("standin/d1-applied-DB.txt"),
+            "0001_create_users.sql\n0002_create_notes.sql\n0003_add_note_title.sql\n",
+        )
+        .expect("stand-in answer");
         std::fs::write(dir.path().join("migrations").join(migration.0), migration.1)
             .expect("write");
         git(dir.path(), &["add", "-A"]);
@@ -111,6 +117,8 @@ impl Demo {
             .current_dir(self.dir.path())
             .env("PATH", path_with_standins())
             .env("NO_COLOR", "1")
+            // The deployer a migration record names comes from git here, not CI's actor.
+            .env_remove("GITHUB_ACTOR")
             // db-backup verify needs the key; in CI it is a secret of the job.
             .env("BULWARK_AGE_IDENTITY", identity);
         for (name, value) in CANARIES {
@@ -299,10 +307,38 @@ fn migrate_applies_for_real_only_after_a_clean_dry_run_and_a_backup() {
         .filter(|l| l.contains("wrangler d1 export"))
         .count();
     assert_eq!(
-        exports, 2,
-        "one export for the dry run, one for the backup:\n{calls}"
+        exports, 1,
+        "one export, shared by the dry run and the backup (D1 serves no queries during one):\n{calls}"
     );
     assert!(dry_run < apply, "{calls}");
+    // After the real apply, status reads the remote's migrations table (no export).
+    let status = calls
+        .lines()
+        .collect::<Vec<_>>()
+        .iter()
+        .rposition(|l| l.contains("d1_migrations"))
+        .expect("status queried d1_migrations");
+    assert!(status > apply, "{calls}");
+    assert!(
+        output.contains("applied: 4 migrations applied, as the dry run of"),
+        "{output}"
+    );
+    let log = std::fs::read_to_string(demo.path("migrations.jsonl")).expect("migration log");
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    assert_eq!(lines[0]["kind"], "dry-run");
+    assert_eq!(lines[0]["verdict"], "ok");
+    assert_eq!(
+        lines[0]["migrations"],
+        serde_json::json!([GOOD_MIGRATION.0])
+    );
+    assert_eq!(lines[0]["env"], "production");
+    assert_eq!(lines[0]["deployer"], "Demo Dev <dev@demo.invalid>");
+    assert_eq!(lines[1]["kind"], "status");
+    assert_eq!(lines[1]["verdict"], "applied");
     let backups: Vec<_> = std::fs::read_dir(demo.path("backups/production"))
         .expect("backup dir")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
@@ -339,6 +375,9 @@ fn migrate_stops_before_the_backup_and_the_real_migration_when_the_dry_run_fails
         !demo.path("backups/production").exists(),
         "backed up despite a failing dry run"
     );
+    let log = std::fs::read_to_string(demo.path("migrations.jsonl")).expect("migration log");
+    assert_eq!(log.lines().count(), 1, "{log}");
+    assert!(log.contains("\"verdict\":\"failed\""), "{log}");
     assert_no_canary(&output);
 }
 

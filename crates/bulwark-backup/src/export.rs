@@ -40,6 +40,9 @@ pub struct D1Source {
     pub wrangler_config: Option<PathBuf>,
     /// `--env ENV`: the wrangler environment whose `d1_databases` hold the binding.
     pub env: Option<String>,
+    /// `--from-export FILE`: the export `migrate-dryrun --save-export` already made of
+    /// this database, backed up instead of running a second `wrangler d1 export`.
+    pub from_export: Option<PathBuf>,
 }
 
 /// How an export is encrypted.
@@ -588,6 +591,29 @@ fn d1_export(
     dest: &Path,
     out_dir: &Path,
 ) -> Result<(Vec<TableRows>, String, Vec<String>), BackupError> {
+    let warnings = match &d1.from_export {
+        Some(file) => {
+            // One export serves the dry run and the backup: D1 is unavailable to
+            // queries while an export runs.
+            let bytes = std::fs::read(file).map_err(BackupError::io("read", file))?;
+            std::fs::write(dest, bytes).map_err(BackupError::io("write", dest))?;
+            Vec::new()
+        }
+        None => wrangler_export(d1, dest)?,
+    };
+    let sql = std::fs::read_to_string(dest).map_err(BackupError::io("read", dest))?;
+    let scratch = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .tempdir_in(out_dir)
+        .map_err(BackupError::io("create a temp directory in", out_dir))?;
+    let db = scratch.path().join("dump.sqlite");
+    let conn = sqlite::load_dump(&sql, &db)?;
+    let (tables, schema) = sqlite::table_stats(&conn, &db)?;
+    Ok((tables, schema, warnings))
+}
+
+/// `wrangler d1 export` into `dest`, around virtual tables; its warnings.
+fn wrangler_export(d1: &D1Source, dest: &Path) -> Result<Vec<String>, BackupError> {
     // Pre-flight: D1's export fails on virtual tables (FTS5 and friends).
     let mut args = vec![
         "d1".to_owned(),
@@ -670,15 +696,7 @@ fn d1_export(
             }
         }
     }
-    let sql = std::fs::read_to_string(dest).map_err(BackupError::io("read", dest))?;
-    let scratch = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .tempdir_in(out_dir)
-        .map_err(BackupError::io("create a temp directory in", out_dir))?;
-    let db = scratch.path().join("dump.sqlite");
-    let conn = sqlite::load_dump(&sql, &db)?;
-    let (tables, schema) = sqlite::table_stats(&conn, &db)?;
-    Ok((tables, schema, warnings))
+    Ok(warnings)
 }
 
 /// `wrangler r2 object put BUCKET/PREFIX/FILE --file PATH --remote`; the object key on

@@ -93,6 +93,8 @@ pub struct ExportInputs {
     pub remote: bool,
     /// `--env ENV` (wrangler's).
     pub env: Option<String>,
+    /// `--from-export FILE` (with `--d1`).
+    pub from_export: Option<PathBuf>,
     /// `--out DIR`.
     pub out: Option<PathBuf>,
     /// `--name NAME`.
@@ -509,6 +511,7 @@ fn export_source(
             workdir: config.map_or_else(|| PathBuf::from("."), |c| c.dir().to_owned()),
             wrangler_config: config.and_then(|c| c.migrations.wrangler_config.clone()),
             env: flags.env.clone(),
+            from_export: flags.from_export.clone(),
         })),
         (None, None, Some(env)) => Ok(ExportSource::Postgres(PostgresSource {
             env,

@@ -57,6 +57,10 @@ pub enum Command {
         /// With --d1: the wrangler environment (`--env`) whose binding to export
         #[arg(long, value_name = "ENV")]
         env: Option<String>,
+        /// With --d1: back up this export (`migrate-dryrun --export-remote --save-export
+        /// FILE`) instead of exporting again; D1 serves no queries during an export
+        #[arg(long, value_name = "FILE", requires = "d1")]
+        from_export: Option<PathBuf>,
         /// Directory for the backup and its manifest
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
@@ -152,6 +156,7 @@ impl Command {
                 supabase,
                 remote,
                 env,
+                from_export,
                 out,
                 name,
                 recipients,
@@ -165,6 +170,7 @@ impl Command {
                 supabase,
                 remote,
                 env,
+                from_export,
                 out,
                 name,
                 recipients: recipients.recipients,

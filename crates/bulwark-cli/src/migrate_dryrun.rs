@@ -11,7 +11,9 @@ use crate::shared::{Common, FormatFlag};
 /// schema becomes. The source database is never written.
 ///
 /// Exit codes: 0 every pending migration applies cleanly, 1 one would fail (or a lint
-/// fails with --strict), 2 bad input.
+/// fails with --strict), 2 bad input, 3 an operation failed (wrangler, a migration that
+/// ran past --timeout). With GITHUB_ACTIONS=true, failing migrations and lint errors are
+/// also printed as `::error file=…,line=…` annotations.
 #[derive(Debug, Parser)]
 #[command(
     name = "migrate-dryrun",
@@ -42,6 +44,21 @@ pub struct Cli {
     #[arg(long, requires = "lock")]
     pub update_lock: bool,
 
+    /// Stop a migration that runs longer than this on the copy (exit 3: not checked);
+    /// D1 itself stops a query after 30 s
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
+
+    /// With --export-remote: also write the export to FILE (never overwrites), for
+    /// `db-backup export --from-export FILE`: one export for the dry run and the backup
+    #[arg(long, value_name = "FILE", requires = "export_remote")]
+    pub save_export: Option<PathBuf>,
+
+    /// Append one JSON line for this run to FILE: time, commit, deployer, env, database,
+    /// migrations, verdict, the report's SHA-256 (`status` reads the last dry run's)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+
     #[command(flatten)]
     pub format: FormatFlag,
 
@@ -53,6 +70,14 @@ pub struct Cli {
 pub enum Command {
     /// List applied and pending migrations, like `wrangler d1 migrations list`
     List,
+    /// After the real apply: check that the migrations the last recorded dry run applied
+    /// (--record FILE; else every migration file) are applied, and nothing else
+    Status {
+        /// Read the remote database's migrations table (`wrangler d1 execute --remote`;
+        /// no export)
+        #[arg(long, conflicts_with_all = ["snapshot", "dump", "local", "export_remote"])]
+        remote: bool,
+    },
 }
 
 /// Where the migrations and the database snapshot come from.

@@ -21,7 +21,7 @@ pub use error::{
 pub use exit::Exit;
 pub use output::{
     ColorChoice, Format, MaskRefused, Output, OutputOptions, Report, StreamKind, Styles,
-    color_enabled, write_masks,
+    color_enabled, json_document, write_masks,
 };
 pub use progress::{NoProgress, Progress};
 pub use signals::StopOnSignal;

@@ -126,6 +126,18 @@ pub trait Report: Serialize {
     fn render_human(&self, out: &mut dyn Write, styles: &Styles) -> io::Result<()>;
 }
 
+/// The document `--format json` prints for `report`, byte for byte (before redaction,
+/// which changes nothing in a report that holds no secret): what a record's digest of
+/// the report is taken over.
+pub fn json_document<R: Serialize>(report: &R) -> serde_json::Result<Vec<u8>> {
+    let mut doc = serde_json::to_vec_pretty(&Envelope {
+        schema_version: SCHEMA_VERSION,
+        body: report,
+    })?;
+    doc.push(b'\n');
+    Ok(doc)
+}
+
 #[derive(Serialize)]
 struct Envelope<'a, T: Serialize> {
     schema_version: u32,
@@ -372,15 +384,7 @@ impl Output {
                     .render_human(&mut buffer, &self.stdout_styles)
                     .map(|()| buffer)
             }
-            Format::Json => serde_json::to_vec_pretty(&Envelope {
-                schema_version: SCHEMA_VERSION,
-                body: report,
-            })
-            .map_err(io::Error::other)
-            .map(|mut doc| {
-                doc.push(b'\n');
-                doc
-            }),
+            Format::Json => json_document(report).map_err(io::Error::other),
         };
         let written = rendered.and_then(|bytes| self.to_stdout(&bytes));
         if let Err(err) = written

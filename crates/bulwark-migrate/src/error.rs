@@ -143,11 +143,45 @@ pub enum MigrateError {
         #[source]
         source: rusqlite::Error,
     },
-    /// `wrangler d1 export --remote` failed.
-    #[error("{detail}")]
+    /// wrangler could not be run to the end (not found, not started, stopped).
+    #[error(transparent)]
+    Process(#[from] bulwark_process::ProcessError),
+    /// wrangler ran and failed: its own error, not its last line.
+    #[error("`{command}` failed ({status}): {cause}")]
     Wrangler {
-        /// What happened.
-        detail: String,
+        /// The command line (never holds a value).
+        command: String,
+        /// Its exit status.
+        status: String,
+        /// wrangler's `✘ [ERROR]` block, scrubbed, on one line.
+        cause: String,
+    },
+    /// wrangler answered, but not with what it documents.
+    #[error("`{command}` printed {what}")]
+    WranglerOutput {
+        /// The command line.
+        command: String,
+        /// What was wrong with it.
+        what: String,
+    },
+    /// A migration ran longer than `--timeout` on the copy: it could not be checked.
+    #[error("migration {migration} ran for more than {seconds} s on the copy and was stopped")]
+    TimedOut {
+        /// The migration file.
+        migration: String,
+        /// The limit.
+        seconds: u64,
+    },
+    /// `--record FILE` could not be read or written.
+    #[error("failed to {action} the record file {}", path.display())]
+    Record {
+        /// The file.
+        path: PathBuf,
+        /// What was being done.
+        action: &'static str,
+        /// What went wrong.
+        #[source]
+        source: std::io::Error,
     },
     /// SIGINT, SIGTERM or SIGHUP stopped the run; its private directory was removed.
     #[error("interrupted; the private copies were removed")]
@@ -183,7 +217,11 @@ impl Failure for MigrateError {
             | Self::MigrationsTable { .. } => Exit::Usage,
             Self::WriteFile { .. }
             | Self::Sqlite { .. }
+            | Self::Process(_)
             | Self::Wrangler { .. }
+            | Self::WranglerOutput { .. }
+            | Self::TimedOut { .. }
+            | Self::Record { .. }
             | Self::Io { .. } => Exit::Operational,
             Self::Interrupted => Exit::Interrupted,
         }
@@ -234,13 +272,52 @@ impl Failure for MigrateError {
             Self::MigrationsTable { .. } => {
                 "check --table, or migrations_table in the wrangler config".to_owned()
             }
-            Self::Wrangler { .. } => {
-                "check `wrangler whoami` and the database name; or export yourself and pass --dump".to_owned()
+            Self::Wrangler { cause, .. } => wrangler_hint(cause).to_owned(),
+            Self::WranglerOutput { .. } => {
+                "check the wrangler version (`wrangler --version`; Bulwark is tested with 4.86)".to_owned()
             }
-            Self::Interrupted => return None,
+            Self::TimedOut { .. } => {
+                "D1 stops a query after 30 s, so this migration may fail there too; to check it anyway, raise --timeout".to_owned()
+            }
+            Self::Record { .. } => "check the path and permissions of --record".to_owned(),
+            // bulwark-process's own hint (how to install wrangler, a timeout) is the one.
+            Self::Process(_) | Self::Interrupted => return None,
             Self::Sqlite { .. } | Self::WriteFile { .. } | Self::Io { .. } => {
                 "check free space and permissions of the temporary directory".to_owned()
             }
         })
+    }
+
+    fn wrapped(&self) -> Option<&dyn Failure> {
+        match self {
+            Self::Process(err) => Some(err),
+            Self::Config(err) => Some(err),
+            _ => None,
+        }
+    }
+}
+
+/// What to do about a failed wrangler command, from the cause wrangler gave. Each hint
+/// points at that cause: a login problem is not fixed by checking the database name, and
+/// exporting by hand fails the same way the export did.
+fn wrangler_hint(cause: &str) -> &'static str {
+    let lower = cause.to_ascii_lowercase();
+    if lower.contains("cloudflare_api_token")
+        || lower.contains("not authenticated")
+        || lower.contains("authentication error")
+        || lower.contains("wrangler login")
+    {
+        "wrangler has no Cloudflare credentials here: set CLOUDFLARE_API_TOKEN (and CLOUDFLARE_ACCOUNT_ID) in this environment, or run `wrangler login` on a workstation"
+    } else if lower.contains("couldn't find") || lower.contains("not found") {
+        "wrangler cannot find that database: check --database and --env against the d1_databases of the wrangler config (database_id must be the remote one)"
+    } else if lower.contains("virtual table") {
+        "D1 cannot export virtual tables; migrate-dryrun exports around them, so this wrangler answered differently: report it with `wrangler --version`"
+    } else if lower.contains("fetch failed")
+        || lower.contains("network")
+        || lower.contains("enotfound")
+    {
+        "wrangler could not reach Cloudflare: check the network and retry"
+    } else {
+        "that is wrangler's own error: run the same command with `--config` and `--env` as shown to see its full output"
     }
 }

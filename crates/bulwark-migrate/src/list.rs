@@ -39,10 +39,12 @@ pub(crate) fn applied_names(conn: &Connection, table: &str) -> Result<Vec<String
     })
 }
 
-/// Lists applied and pending migrations, like `wrangler d1 migrations list`.
-pub fn list(request: &Request, progress: &dyn Progress) -> Result<ListReport, MigrateError> {
-    let files = discover::list_migrations(&request.migrations_dir)?;
-    let applied = match &request.source {
+/// The migrations `request`'s database has applied, oldest first.
+pub(crate) fn applied(
+    request: &Request,
+    progress: &dyn Progress,
+) -> Result<Vec<String>, MigrateError> {
+    Ok(match &request.source {
         Source::Empty => Vec::new(),
         Source::File(path) => applied_names(&snapshot::open_read_only(path)?, &request.table)?,
         Source::Local { .. } => {
@@ -67,7 +69,13 @@ pub fn list(request: &Request, progress: &dyn Progress) -> Result<ListReport, Mi
             }
             names?
         }
-    };
+    })
+}
+
+/// Lists applied and pending migrations, like `wrangler d1 migrations list`.
+pub fn list(request: &Request, progress: &dyn Progress) -> Result<ListReport, MigrateError> {
+    let files = discover::list_migrations(&request.migrations_dir)?;
+    let applied = applied(request, progress)?;
     let mut entries: Vec<ListEntry> = applied
         .iter()
         .map(|name| ListEntry {

@@ -287,6 +287,47 @@ pub struct DryRunReport {
     pub summary: Summary,
 }
 
+impl DryRunReport {
+    /// GitHub Actions workflow commands: an `::error` on the file and line of each failing
+    /// migration and each unsuppressed lint error, so they show on the pull request.
+    /// Paths are made relative to `cwd` (the checkout), as GitHub expects.
+    #[must_use]
+    pub fn github_annotations(&self, cwd: &std::path::Path) -> Vec<String> {
+        use bulwark_lint::github::{escape_data, escape_property};
+        let dir = std::path::Path::new(&self.migrations_dir);
+        let dir = dir.strip_prefix(cwd).unwrap_or(dir);
+        let mut lines = Vec::new();
+        let mut annotate = |name: &str, line: Option<usize>, title: &str, message: &str| {
+            let file = dir.join(name);
+            let place = line.map_or_else(String::new, |l| format!(",line={l}"));
+            lines.push(format!(
+                "::error file={}{place},title={}::{}",
+                escape_property(&file.to_string_lossy()),
+                escape_property(title),
+                escape_data(message)
+            ));
+        };
+        for m in &self.migrations {
+            if let Some(e) = &m.error {
+                annotate(
+                    &m.name,
+                    e.line,
+                    "migration fails",
+                    &format!("{} ({})", e.message, e.class),
+                );
+            }
+            for f in m
+                .findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error && !f.suppressed)
+            {
+                annotate(&m.name, f.line, f.rule, &f.message);
+            }
+        }
+        lines
+    }
+}
+
 impl Report for DryRunReport {
     fn exit(&self) -> Exit {
         if self.verdict == Verdict::Ok {

@@ -48,6 +48,11 @@ pub struct Request {
     pub lock: Option<PathBuf>,
     /// `--update-lock`: record checksums of applied files that the lock lacks.
     pub update_lock: bool,
+    /// `--timeout`: how long one migration file (one D1 batch) may run on the copy;
+    /// `None`: no bound.
+    pub timeout: Option<std::time::Duration>,
+    /// `--save-export FILE`: keep the remote export (the SQL loaded) at this path.
+    pub save_export: Option<PathBuf>,
 }
 
 impl Request {
@@ -191,6 +196,8 @@ impl Request {
             keep: None,
             lock: None,
             update_lock: false,
+            timeout: None,
+            save_export: None,
         })
     }
 }

@@ -1,8 +1,9 @@
 //! The dry run: copy, read what is applied, apply what is pending, check, keep, lock.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::time::Duration;
 
 use bulwark_core::Progress;
 
@@ -30,12 +31,69 @@ fn sqlite_err(path: &Path, action: &'static str) -> impl FnOnce(rusqlite::Error)
 /// directory is removed.
 pub fn run(request: &Request, progress: &dyn Progress) -> Result<DryRunReport, MigrateError> {
     let signals = StopOnSignal::register();
-    let result = dry_run(request, progress, &signals.flag());
-    // The workspace is gone by now, whatever happened; a signal wins over any result.
+    let watchdog = Watchdog::new(request.timeout, signals.flag());
+    let result = dry_run(request, progress, &signals.flag(), &watchdog);
+    // The workspace is gone by now, whatever happened. A migration that ran out of time
+    // could not be checked (fail closed); a signal wins over any other result.
+    if let Some((migration, limit)) = watchdog.expired() {
+        return Err(MigrateError::TimedOut {
+            migration,
+            seconds: limit.as_secs(),
+        });
+    }
     if signals.stopped() {
         return Err(MigrateError::Interrupted);
     }
     result
+}
+
+/// Bounds each migration's run on the copy: when one runs past the limit, it names it
+/// and sets the stop flag, which interrupts whatever SQLite runs.
+struct Watchdog {
+    limit: Option<Duration>,
+    stop: Arc<AtomicBool>,
+    expired: Arc<Mutex<Option<String>>>,
+}
+
+/// A running bound; dropping it (the migration ended) disarms it.
+struct Armed {
+    _disarm: mpsc::Sender<()>,
+}
+
+impl Watchdog {
+    fn new(limit: Option<Duration>, stop: Arc<AtomicBool>) -> Self {
+        Self {
+            limit,
+            stop,
+            expired: Arc::default(),
+        }
+    }
+
+    /// Starts the bound for the migration `name`.
+    fn arm(&self, name: &str) -> Option<Armed> {
+        let limit = self.limit?;
+        let (disarm, disarmed) = mpsc::channel::<()>();
+        let stop = Arc::clone(&self.stop);
+        let expired = Arc::clone(&self.expired);
+        let name = name.to_owned();
+        std::thread::spawn(move || {
+            if let Err(mpsc::RecvTimeoutError::Timeout) = disarmed.recv_timeout(limit) {
+                *expired.lock().unwrap_or_else(PoisonError::into_inner) = Some(name);
+                stop.store(true, Ordering::SeqCst);
+            }
+        });
+        Some(Armed { _disarm: disarm })
+    }
+
+    /// The migration that ran out of time, and the limit.
+    fn expired(&self) -> Option<(String, Duration)> {
+        let name = self
+            .expired
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()?;
+        Some((name, self.limit.unwrap_or_default()))
+    }
 }
 
 fn stop_point(stop: &AtomicBool) -> Result<(), MigrateError> {
@@ -54,6 +112,7 @@ fn dry_run(
     request: &Request,
     progress: &dyn Progress,
     stop: &Arc<AtomicBool>,
+    watchdog: &Watchdog,
 ) -> Result<DryRunReport, MigrateError> {
     if let Some(keep) = &request.keep
         && keep.exists()
@@ -68,6 +127,9 @@ fn dry_run(
     progress.set_message("copying the database");
     let work = snapshot::prepare_stoppable(&request.source, progress, stop)?;
     stop_point(stop)?;
+    if let Some(path) = &request.save_export {
+        snapshot::save_export(&work, path)?;
+    }
     let db = D1Connection::open_stoppable(&work.copy, Arc::clone(stop))
         .map_err(sqlite_err(&work.copy, "open"))?;
     // wrangler creates the table first, in a batch of its own.
@@ -137,7 +199,10 @@ fn dry_run(
         progress.set_message(&file.name);
         let sent = split::with_migration_record(&text, &request.table, &file.name);
         let mut report = MigrationReport::new(&file.name, Status::Ok, Vec::new());
-        match db.run_batch(&sent) {
+        let bound = watchdog.arm(&file.name);
+        let outcome = db.run_batch(&sent);
+        drop(bound);
+        match outcome {
             Ok(stats) => {
                 report.statements = stats.statements;
                 report.rows_changed = stats.rows_changed;

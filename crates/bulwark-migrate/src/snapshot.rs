@@ -4,14 +4,12 @@
 //! state, which is one) is copied with SQLite's backup API in large steps; a `.sql` dump is
 //! loaded into a fresh database in a private temporary directory first.
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bulwark_core::Progress;
-use bulwark_process::{Runner, Tool};
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 
@@ -127,6 +125,31 @@ impl Workspace {
     }
 }
 
+/// Copies the remote export of `work` (the SQL that was loaded, virtual tables
+/// included) to `path`, a new 0600 file: never over an existing one. One export can then
+/// serve the dry run and the backup (`db-backup export --d1 … --from-export FILE`).
+pub fn save_export(work: &Workspace, path: &Path) -> Result<(), MigrateError> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let from = work.dir().join("remote.sql");
+    let bytes = std::fs::read(&from).map_err(|source| MigrateError::ReadFile {
+        path: from.clone(),
+        source,
+    })?;
+    let write_err = |source| MigrateError::WriteFile {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(write_err)?;
+    file.write_all(&bytes).map_err(write_err)?;
+    file.sync_all().map_err(write_err)
+}
+
 /// Opens `path` read-only; the source is never written.
 pub fn open_read_only(path: &Path) -> Result<Connection, MigrateError> {
     if !path.is_file() {
@@ -184,9 +207,13 @@ pub(crate) fn prepare_stoppable(
         } => {
             let dump = dir.path().join("remote.sql");
             create_private(&dump)?;
-            export_remote(config, env.as_deref(), database, &dump)?;
+            let exported =
+                crate::remote::Remote::new(config, env.as_deref(), database).export(&dump)?;
             let base = dir.path().join("before.sqlite");
-            load_dump(&dump, &base, DUMP_STATEMENT_LIMIT, stop)?;
+            // Around virtual tables, the dump writes their shadow tables, which D1's
+            // defensive mode refuses to SQL; the rest of D1's sandbox stays on.
+            let shadows = !exported.virtual_tables.is_empty();
+            load_dump_with(&dump, &base, DUMP_STATEMENT_LIMIT, stop, shadows)?;
             backup(&base, &copy, progress)?;
             Some(base)
         }
@@ -254,6 +281,18 @@ fn load_dump(
     per_statement: Duration,
     stop: &Arc<AtomicBool>,
 ) -> Result<(), MigrateError> {
+    load_dump_with(dump, to, per_statement, stop, false)
+}
+
+/// [`load_dump`]; with `shadow_writes`, SQL may write virtual tables' shadow tables (a
+/// dump exported around virtual tables restores their content that way).
+fn load_dump_with(
+    dump: &Path,
+    to: &Path,
+    per_statement: Duration,
+    stop: &Arc<AtomicBool>,
+    shadow_writes: bool,
+) -> Result<(), MigrateError> {
     let sql = std::fs::read_to_string(dump).map_err(|source| MigrateError::ReadFile {
         path: dump.to_owned(),
         source,
@@ -266,7 +305,22 @@ fn load_dump(
             source,
         }
     })?;
-    db.load_dump(&sql, per_statement).map_err(|source| {
+    let defensive = rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE;
+    let sqlite_err = |source| MigrateError::Sqlite {
+        path: to.to_owned(),
+        action: "configure",
+        source,
+    };
+    if shadow_writes {
+        db.connection()
+            .set_db_config(defensive, false)
+            .map_err(sqlite_err)?;
+    }
+    let loaded = db.load_dump(&sql, per_statement);
+    db.connection()
+        .set_db_config(defensive, true)
+        .map_err(sqlite_err)?;
+    loaded.map_err(|source| {
         if stop.load(Ordering::SeqCst) {
             MigrateError::Interrupted
         } else if source.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) {
@@ -281,41 +335,6 @@ fn load_dump(
             }
         }
     })
-}
-
-/// `wrangler d1 export --remote`, through the one process layer: wrangler is found and
-/// run as for every other binary, in the config's directory, with its allowlist.
-fn export_remote(
-    config: &Path,
-    env: Option<&str>,
-    database: &str,
-    out: &Path,
-) -> Result<(), MigrateError> {
-    // Absolute, since wrangler runs in the config's directory rather than ours.
-    let config = std::path::absolute(config).unwrap_or_else(|_| config.to_owned());
-    let project = config.parent().unwrap_or(Path::new("."));
-    let mut args: Vec<OsString> = ["d1", "export", database, "--remote", "--output"]
-        .map(OsString::from)
-        .into();
-    args.extend([out.into(), "--config".into(), config.as_os_str().to_owned()]);
-    if let Some(env) = env {
-        args.extend(["--env".into(), env.into()]);
-    }
-    let finished = Runner::untimed(project)
-        .run(Tool::Wrangler, &args, None)
-        .map_err(|err| MigrateError::Wrangler {
-            detail: err.to_string(),
-        })?;
-    if !finished.status.success() {
-        return Err(MigrateError::Wrangler {
-            detail: format!(
-                "`wrangler d1 export --remote` failed ({}): {}",
-                finished.status,
-                finished.summary()
-            ),
-        });
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -22,5 +22,7 @@ pub(crate) fn request(dir: &Path, source: Source) -> Request {
         keep: None,
         lock: None,
         update_lock: false,
+        timeout: None,
+        save_export: None,
     }
 }

@@ -142,6 +142,74 @@ pub fn data_tables(rows: &[SchemaRow]) -> impl Iterator<Item = &SchemaRow> {
     })
 }
 
+/// How to export a D1 database that has virtual tables, which `wrangler d1 export`
+/// refuses whole ("cannot export databases with Virtual Tables"). wrangler still exports
+/// named tables (`--table`), shadow tables included, but then leaves out indexes, views
+/// and triggers. So: every table except the virtual ones is exported by name; the virtual
+/// tables are created first ([`AroundVirtual::prelude`]: their definitions, then their
+/// shadow tables emptied, so the exported shadow rows restore their content exactly), and
+/// the indexes, views and triggers come last ([`AroundVirtual::epilogue`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AroundVirtual {
+    /// The tables to pass to `wrangler d1 export --table`, in schema order.
+    pub tables: Vec<String>,
+    /// The virtual tables.
+    pub virtual_tables: Vec<String>,
+    /// SQL to run before the export: the virtual tables' definitions, then their shadow
+    /// tables emptied (writing shadow tables needs SQLite's defensive mode off).
+    pub prelude: String,
+    /// SQL to run after it: indexes, views and triggers, in schema order.
+    pub epilogue: String,
+}
+
+impl AroundVirtual {
+    /// The plan for a schema read in `sqlite_schema`'s own order; `None` when it has no
+    /// virtual table (a plain export then works).
+    #[must_use]
+    pub fn plan(rows: &[SchemaRow]) -> Option<Self> {
+        let virtual_tables: Vec<&str> = rows
+            .iter()
+            .filter(|row| row.is_virtual())
+            .map(|row| row.name.as_str())
+            .collect();
+        if virtual_tables.is_empty() {
+            return None;
+        }
+        let mut plan = Self {
+            virtual_tables: virtual_tables.iter().map(|&n| n.to_owned()).collect(),
+            ..Self::default()
+        };
+        for row in rows.iter().filter(|row| row.is_virtual()) {
+            plan.prelude
+                .push_str(row.sql.trim_end_matches([';', ' ', '\n']));
+            plan.prelude.push_str(";\n");
+        }
+        for row in rows {
+            let own = row.name.starts_with("_cf_") || row.table.starts_with("_cf_");
+            match row.kind.as_str() {
+                "table" if row.is_virtual() || own => {}
+                "table" if row.name == "sqlite_sequence" => plan.tables.push(row.name.clone()),
+                "table" if row.name.starts_with("sqlite_") => {}
+                "table" => {
+                    if is_shadow(&row.name, &virtual_tables) {
+                        plan.prelude.push_str("DELETE FROM ");
+                        plan.prelude.push_str(&quote(&row.name));
+                        plan.prelude.push_str(";\n");
+                    }
+                    plan.tables.push(row.name.clone());
+                }
+                "index" | "view" | "trigger" if !own && !row.sql.trim().is_empty() => {
+                    plan.epilogue
+                        .push_str(row.sql.trim_end_matches([';', ' ', '\n']));
+                    plan.epilogue.push_str(";\n");
+                }
+                _ => {}
+            }
+        }
+        Some(plan)
+    }
+}
+
 /// Whether `conn` has a table named `table`.
 pub fn table_exists(conn: &Connection, table: &str) -> rusqlite::Result<bool> {
     conn.query_row(
@@ -175,6 +243,123 @@ mod tests {
         let conn = Connection::open_in_memory().expect("memory db");
         conn.execute_batch(sql).expect("setup");
         conn
+    }
+
+    /// The plan around virtual tables rebuilds a database exactly: the exported tables
+    /// (shadow rows included) between the prelude and the epilogue give back the same
+    /// schema, the same rows and a working full-text index.
+    #[test]
+    #[expect(
+        clippy::too_many_lines,
+        reason = "a schema, its export as wrangler writes it, and the rebuilt copy's checks"
+    )]
+    fn around_virtual_rebuilds_fts5_indexes_views_and_triggers() {
+        let source = database(
+            "CREATE TABLE posts(id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT);
+             CREATE INDEX posts_title ON posts(title);
+             CREATE VIEW titles AS SELECT title FROM posts;
+             CREATE VIRTUAL TABLE posts_fts USING fts5(title, content='posts', content_rowid='id');
+             CREATE TRIGGER posts_ai AFTER INSERT ON posts BEGIN
+               INSERT INTO posts_fts(rowid, title) VALUES (new.id, new.title); END;
+             CREATE VIRTUAL TABLE notes USING fts5(body);
+             INSERT INTO posts(title) VALUES ('hello world'), ('general kenobi');
+             INSERT INTO notes VALUES ('a note on kenobi');
+             CREATE TABLE _cf_KV(k);",
+        );
+        let mut statement = source
+            .prepare("SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_schema")
+            .expect("schema");
+        let rows: Vec<SchemaRow> = statement
+            .query_map([], |r| {
+                Ok(SchemaRow {
+                    kind: r.get(0)?,
+                    name: r.get(1)?,
+                    table: r.get(2)?,
+                    sql: r.get(3)?,
+                })
+            })
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(AroundVirtual::plan(&rows[..2]), None, "no virtual table");
+        let plan = AroundVirtual::plan(&rows).expect("virtual tables");
+        assert_eq!(plan.virtual_tables, ["posts_fts", "notes"]);
+        assert!(plan.tables.contains(&"notes_content".to_owned()));
+        assert!(plan.tables.contains(&"sqlite_sequence".to_owned()));
+        assert!(
+            !plan
+                .tables
+                .iter()
+                .any(|t| t == "posts_fts" || t == "_cf_KV")
+        );
+        // What wrangler's export of those tables holds, as SQLite's shell dumps it.
+        let mut export = String::new();
+        for table in plan.tables.iter().filter(|t| *t != "sqlite_sequence") {
+            let sql: String = source
+                .query_row(
+                    "SELECT sql FROM sqlite_schema WHERE name = ?1",
+                    [table],
+                    |r| r.get(0),
+                )
+                .expect("sql");
+            let create = sql.strip_prefix("CREATE TABLE '").map_or_else(
+                || format!("{sql};\n"),
+                |rest| format!("CREATE TABLE IF NOT EXISTS '{rest};\n"),
+            );
+            export += &create;
+            let columns: Vec<String> = source
+                .prepare("SELECT name FROM pragma_table_info(?1)")
+                .and_then(|mut s| s.query_map([table], |r| r.get(0))?.collect())
+                .expect("columns");
+            let quoted = columns
+                .iter()
+                .map(|c| format!("quote({})", quote(c)))
+                .collect::<Vec<_>>()
+                .join(" || ',' || ");
+            let mut values = source
+                .prepare(&format!("SELECT {quoted} FROM {}", quote(table)))
+                .expect("values");
+            for line in values
+                .query_map([], |r| r.get::<_, String>(0))
+                .expect("rows")
+            {
+                export += &[
+                    "INSERT INTO ",
+                    &quote(table),
+                    " VALUES(",
+                    &line.expect("row"),
+                    ");\n",
+                ]
+                .concat();
+            }
+        }
+        export.push_str(
+            "DELETE FROM sqlite_sequence;\nINSERT INTO sqlite_sequence VALUES('posts',2);\n",
+        );
+        let copy = Connection::open_in_memory().expect("memory");
+        copy.execute_batch(&format!("{}{export}{}", plan.prelude, plan.epilogue))
+            .expect("rebuilds");
+        let hits = |conn: &Connection, sql: &str| -> i64 {
+            conn.query_row(sql, [], |r| r.get(0)).expect("query")
+        };
+        for sql in [
+            "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'kenobi'",
+            "SELECT count(*) FROM notes WHERE notes MATCH 'kenobi'",
+            "SELECT count(*) FROM titles",
+            "SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE '_cf_%'",
+            "SELECT seq FROM sqlite_sequence",
+        ] {
+            assert_eq!(hits(&copy, sql), hits(&source, sql), "{sql}");
+        }
+        copy.execute_batch("INSERT INTO notes(notes) VALUES ('integrity-check'); INSERT INTO posts_fts(posts_fts) VALUES ('integrity-check'); INSERT INTO posts(title) VALUES ('kenobi again')")
+            .expect("indexes intact, trigger in place");
+        assert_eq!(
+            hits(
+                &copy,
+                "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'kenobi'"
+            ),
+            2
+        );
     }
 
     #[test]
