@@ -626,6 +626,41 @@ mod tests {
     }
 
     #[test]
+    fn supabase_comes_from_the_flag_or_the_config_and_needs_a_postgres_source() {
+        let toml = format!(
+            "[backup]\ndir = \"bk\"\npostgres_env = \"PROD_DB\"\nsupabase = true\n\
+             recipients = [\"{RECIPIENT}\"]\n"
+        );
+        let supabase = Config::parse(Path::new("/p/bulwark.toml"), &toml).expect("valid");
+        let request = export(ExportInputs::default(), Some(&supabase)).expect("from [backup]");
+        assert!(matches!(&request.source,
+            ExportSource::Postgres(pg) if pg.env == "PROD_DB" && pg.supabase));
+        let flag = ExportInputs {
+            postgres: true,
+            supabase: true,
+            out: Some(PathBuf::from("bk")),
+            no_encrypt: true,
+            ..ExportInputs::default()
+        };
+        let request = export(flag, None).expect("--postgres --supabase");
+        assert!(matches!(&request.source,
+            ExportSource::Postgres(pg) if pg.env == DATABASE_URL && pg.supabase));
+        let wrong = ExportInputs {
+            sqlite: Some(PathBuf::from("app.db")),
+            supabase: true,
+            out: Some(PathBuf::from("bk")),
+            no_encrypt: true,
+            ..ExportInputs::default()
+        };
+        let err = export(wrong, None).expect_err("not PostgreSQL");
+        assert!(
+            err.to_string()
+                .contains("--supabase is for a PostgreSQL export"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn only_the_verbs_a_cron_runs_record_a_status() {
         let config = config();
         let export = Inputs::Export(ExportInputs::default());
