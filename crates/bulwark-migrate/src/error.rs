@@ -149,6 +149,25 @@ pub enum MigrateError {
         /// What happened.
         detail: String,
     },
+    /// A flag or verb that this kind of dry run does not have.
+    #[error("{what} cannot be used with {with}")]
+    Unsupported {
+        /// The flags.
+        what: &'static str,
+        /// The mode.
+        with: &'static str,
+    },
+    /// PostgreSQL: a connection, a program or the throw-away server failed.
+    #[error(transparent)]
+    Postgres(#[from] bulwark_pg::PgError),
+    /// PostgreSQL: the copy could not be made.
+    #[error("failed to copy {what} into the throw-away PostgreSQL: {detail}")]
+    PostgresCopy {
+        /// The production database or the dump file.
+        what: String,
+        /// The program's own error, scrubbed.
+        detail: String,
+    },
     /// SIGINT, SIGTERM or SIGHUP stopped the run; its private directory was removed.
     #[error("interrupted; the private copies were removed")]
     Interrupted,
@@ -180,11 +199,14 @@ impl Failure for MigrateError {
             | Self::DumpTooSlow { .. }
             | Self::BadLock { .. }
             | Self::KeepExists { .. }
-            | Self::MigrationsTable { .. } => Exit::Usage,
+            | Self::MigrationsTable { .. }
+            | Self::Unsupported { .. } => Exit::Usage,
             Self::WriteFile { .. }
             | Self::Sqlite { .. }
             | Self::Wrangler { .. }
+            | Self::PostgresCopy { .. }
             | Self::Io { .. } => Exit::Operational,
+            Self::Postgres(err) => err.exit(),
             Self::Interrupted => Exit::Interrupted,
         }
     }
@@ -236,6 +258,13 @@ impl Failure for MigrateError {
             }
             Self::Wrangler { .. } => {
                 "check `wrangler whoami` and the database name; or export yourself and pass --dump".to_owned()
+            }
+            Self::Postgres(err) => return err.hint(),
+            Self::Unsupported { .. } => {
+                "a PostgreSQL dry run reports what `supabase db push` would do; run `supabase migration list` for the list".to_owned()
+            }
+            Self::PostgresCopy { .. } => {
+                "the copy must restore cleanly before a dry run means anything: check the dump (a custom-format pg_dump archive or plain SQL) and that the local PostgreSQL's major version is at least the source's".to_owned()
             }
             Self::Interrupted => return None,
             Self::Sqlite { .. } | Self::WriteFile { .. } | Self::Io { .. } => {
