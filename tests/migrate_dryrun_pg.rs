@@ -108,6 +108,7 @@ const MIGRATIONS: [(&str, &str); 3] = [
     (
         "20240102000000_trim.sql",
         "grant select on public.users to authenticated;\n\
+         create index users_email on public.users (email);\n\
          delete from public.users where id > 250;\n\
          alter table public.users add column name text;\n",
     ),
@@ -171,6 +172,17 @@ fn a_dry_run_copies_production_read_only_and_never_shows_the_url() {
         report["data_at_risk"]["tables"],
         serde_json::json!([{"table": "public.sessions", "rows": 300}]),
         "rows of the dropped table before the migrations"
+    );
+    let findings = &report["migrations"][1]["findings"];
+    assert!(
+        findings.as_array().expect("findings").iter().any(|f| {
+            f["rule"] == "pg-index-not-concurrently"
+                && f["line"] == 2
+                && f["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("public.users (300 rows in the copy)"))
+        }),
+        "{findings}"
     );
     // Production: untouched, read in read-only sessions only.
     assert_eq!(fingerprint(&prod), before);

@@ -17,6 +17,7 @@ mod error;
 pub mod lint;
 mod list;
 pub mod lock;
+pub mod pglint;
 pub mod postgres;
 pub mod refusal;
 pub mod report;

@@ -174,9 +174,9 @@ pub fn run(
             if !pending.is_empty() {
                 apply(
                     &server,
-                    &copy,
                     &pending,
                     &before,
+                    request.schema_only,
                     progress,
                     &mut reports,
                     &mut data_at_risk,
@@ -234,13 +234,14 @@ pub fn run(
 /// Applies `pending` in order, as the CLI does, until one fails.
 fn apply(
     server: &LocalServer,
-    copy: &Client,
     pending: &[&supabase::LocalMigration],
     before: &Snapshot,
+    schema_only: bool,
     progress: &dyn Progress,
     reports: &mut Vec<MigrationReport>,
     risk: &mut DataAtRisk,
 ) -> Result<(), MigrateError> {
+    let copy = &server.client_for(COPY_DB);
     let mut session = server.session(COPY_DB)?;
     // The CLI creates or completes its history table first, in a transaction of its own.
     session.simple("BEGIN")?;
@@ -257,18 +258,26 @@ fn apply(
     let mut rows = before.rows.clone();
     let mut failed = false;
     for m in pending {
+        let text = read_text(&m.path)?;
+        let statements = supabase::split(&text);
+        // Lints look at the tables production has, as the files before this one left them.
+        let keyed: BTreeMap<String, u64> = rows
+            .iter()
+            .filter(|(table, _)| before.rows.contains_key(*table))
+            .map(|(table, n)| (crate::pglint::key(table), *n))
+            .collect();
+        let mut findings = crate::pglint::lint(&statements, &keyed, schema_only);
+        crate::lint::suppress(&text, &mut findings);
         if failed {
-            reports.push(MigrationReport::new(&m.file, Status::NotRun, Vec::new()));
+            reports.push(MigrationReport::new(&m.file, Status::NotRun, findings));
             continue;
         }
         progress.set_message(&m.file);
-        let text = read_text(&m.path)?;
-        let statements = supabase::split(&text);
         let mode = Mode::of(&text, &statements);
         let started = Instant::now();
         session.simple("RESET ALL")?;
         let run = run_file(&mut session, m, &statements, mode)?;
-        let mut report = MigrationReport::new(&m.file, Status::Ok, Vec::new());
+        let mut report = MigrationReport::new(&m.file, Status::Ok, findings);
         report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         report.statements = run.completed;
         if let Some((index, err)) = run.error {

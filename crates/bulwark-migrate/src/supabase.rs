@@ -397,7 +397,7 @@ pub fn split(text: &str) -> Vec<Statement> {
 
 /// `text` without leading white space, byte order marks and comments, as the CLI looks
 /// at a statement to classify it.
-fn leading_code(text: &str) -> &str {
+pub(crate) fn leading_code(text: &str) -> &str {
     fn skip(t: &str) -> &str {
         t.trim_start_matches([' ', '\t', '\n', '\r', '\u{feff}'])
     }
