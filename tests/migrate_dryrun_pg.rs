@@ -158,6 +158,8 @@ fn a_dry_run_copies_production_read_only_and_never_shows_the_url() {
             l["table"] == "public.users"
                 && l["rows_lost"] == 50
                 && l["migration"] == "20240102000000_trim.sql"
+                && l["line"] == 3
+                && l["statement"] == "delete from public.users where id > 250"
         }),
         "{lost}"
     );

@@ -323,7 +323,11 @@ fn apply(
             if let Some(earlier) = rows.get(table)
                 && after < earlier
             {
-                let culprit = statements.iter().find(|s| destructive(&s.text));
+                let culprit = statements
+                    .iter()
+                    .filter_map(|s| destructive(&s.text).map(|rank| (rank, s)))
+                    .min_by_key(|(rank, _)| *rank)
+                    .map(|(_, s)| s);
                 risk.rows_lost.push(RowsLost {
                     table: table.clone(),
                     rows_before: *earlier,
@@ -441,16 +445,20 @@ fn run_file(
     })
 }
 
-/// Whether a statement can remove rows.
-fn destructive(sql: &str) -> bool {
+/// Whether a statement can remove rows, and how directly (0 first): `DELETE` and
+/// `TRUNCATE`, then `DROP`, then `UPDATE` and `WITH`, then `ALTER`.
+fn destructive(sql: &str) -> Option<u8> {
     let first = strip_comments(sql)
         .split_whitespace()
         .next()
         .map(str::to_ascii_uppercase);
-    matches!(
-        first.as_deref(),
-        Some("DELETE" | "TRUNCATE" | "DROP" | "ALTER" | "UPDATE" | "WITH")
-    )
+    match first.as_deref() {
+        Some("DELETE" | "TRUNCATE") => Some(0),
+        Some("DROP") => Some(1),
+        Some("UPDATE" | "WITH") => Some(2),
+        Some("ALTER") => Some(3),
+        _ => None,
+    }
 }
 
 fn strip_comments(sql: &str) -> String {
@@ -806,8 +814,9 @@ mod tests {
 
     #[test]
     fn destructive_statements_are_recognised() {
-        assert!(destructive("delete from t"));
-        assert!(destructive("-- x\ntruncate t"));
-        assert!(!destructive("insert into t values (1)"));
+        assert_eq!(destructive("delete from t"), Some(0));
+        assert_eq!(destructive("-- x\ntruncate t"), Some(0));
+        assert_eq!(destructive("alter table t add column c int"), Some(3));
+        assert_eq!(destructive("insert into t values (1)"), None);
     }
 }
