@@ -41,7 +41,7 @@ _migrate__dryrun() {
 
     case "${cmd}" in
         migrate__dryrun)
-            opts="-v -q -h -V --wrangler-config --env --database --migrations --table --snapshot --dump --local --export-remote --strict --keep --lock --update-lock --timeout --save-export --record --format --config --color --verbose --quiet --help --version list status help"
+            opts="-v -q -h -V --wrangler-config --env --database --migrations --table --snapshot --dump --local --export-remote --postgres --postgres-env --schema-only --strict --keep --lock --update-lock --timeout --save-export --record --format --config --color --verbose --quiet --help --version list status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -72,6 +72,10 @@ _migrate__dryrun() {
                     return 0
                     ;;
                 --dump)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postgres-env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_migrate_dryrun_global_optspecs
-    string join \n wrangler-config= env= database= migrations= table= snapshot= dump= local export-remote strict keep= lock= update-lock timeout= save-export= record= format= config= color= v/verbose q/quiet h/help V/version
+    string join \n wrangler-config= env= database= migrations= table= snapshot= dump= local export-remote postgres postgres-env= schema-only strict keep= lock= update-lock timeout= save-export= record= format= config= color= v/verbose q/quiet h/help V/version
 end
 
 function __fish_migrate_dryrun_needs_command
@@ -31,6 +31,7 @@ complete -c migrate-dryrun -n "__fish_migrate_dryrun_needs_command" -l migration
 complete -c migrate-dryrun -n "__fish_migrate_dryrun_needs_command" -l table -d 'Migrations table, instead of the binding\'s migrations_table' -r
 complete -c migrate-dryrun -n "__fish_migrate_dryrun_needs_command" -l snapshot -d 'Snapshot: a SQLite file (opened read-only)' -r -F
 complete -c migrate-dryrun -n "__fish_migrate_dryrun_needs_command" -l dump -d 'Snapshot: a `wrangler d1 export` SQL dump' -r -F
+complete -c migrate-dryrun -n "__fish_migrate_dryrun_needs_command" -l postgres-env -d 'PostgreSQL: the URL is in the environment variable NAME instead of $DATABASE_URL' -r
 complete -c migrate-dryrun -n "__fish_migrate_dryrun_needs_command" -l keep -d 'Keep the migrated copy at this path for inspection (never overwrites a file)' -r -F
 complete -c migrate-dryrun -n "__fish_migrate_dryrun_needs_command" -l lock -d 'Lock file of applied migrations\' SHA-256 sums: flags files changed after they ran' -r -F
 complete -c migrate-dryrun -n "__fish_migrate_dryrun_needs_command" -l timeout -d 'Stop a migration that runs longer than this on the copy (exit 3: not checked); D1 itself stops a query after 30 s' -r
@@ -44,6 +45,8 @@ always\t'Always colour'
 never\t'Never colour'"
 complete -c migrate-dryrun -n "__fish_migrate_dryrun_needs_command" -l local -d 'Snapshot: wrangler\'s local state for the binding (.wrangler/state)'
 complete -c migrate-dryrun -n "__fish_migrate_dryrun_needs_command" -l export-remote -d 'Snapshot: run `wrangler d1 export --remote` into a private temp file'
+complete -c migrate-dryrun -n "__fish_migrate_dryrun_needs_command" -l postgres -d 'PostgreSQL (Supabase): copy the database whose postgres:// URL is in $DATABASE_URL (read-only; never on the command line), or with --dump a pg_dump / `supabase db dump` file [migrations default: supabase/migrations]'
+complete -c migrate-dryrun -n "__fish_migrate_dryrun_needs_command" -l schema-only -d 'PostgreSQL: copy only the schema and the migration history, not the data'
 complete -c migrate-dryrun -n "__fish_migrate_dryrun_needs_command" -l strict -d 'Lint errors fail the run'
 complete -c migrate-dryrun -n "__fish_migrate_dryrun_needs_command" -l update-lock -d 'Add the sums of applied migrations missing from --lock (only when the run is clean)'
 complete -c migrate-dryrun -n "__fish_migrate_dryrun_needs_command" -s v -l verbose -d 'Show more detail on stderr (repeat for more)'

@@ -10,19 +10,10 @@ use std::process::{Command, Output, Stdio};
 
 use bulwark_pg::LocalServer;
 
-const BIN: &str = env!("CARGO_BIN_EXE_db-backup");
+mod pg_support;
+use pg_support::{files_under, pg_bin, text, url};
 
-/// The directory holding the real PostgreSQL programs.
-fn pg_bin() -> PathBuf {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .expect("PostgreSQL is installed (tests/setup.sh)")
-        .flatten()
-        .map(|e| e.path().join("bin"))
-        .filter(|d| d.join("pg_dump").is_file())
-        .collect();
-    dirs.sort();
-    dirs.pop().expect("a PostgreSQL bin directory")
-}
+const BIN: &str = env!("CARGO_BIN_EXE_db-backup");
 
 struct Harness {
     dir: tempfile::TempDir,
@@ -146,15 +137,6 @@ const WRAPPED: [(&str, &str); 3] = [
     ("pg_restore", "BULWARK_PG_RESTORE"),
 ];
 
-/// `postgres://bulwark:PASSWORD@/postgres?host=SOCKET_DIR`: the URL of a test server,
-/// with a password that libpq receives (trust auth ignores it) and nothing may show.
-fn url(server: &LocalServer, password: &str, database: &str) -> String {
-    format!(
-        "postgres://bulwark:{password}@/{database}?host={}&port=5432",
-        server.dir().display()
-    )
-}
-
 fn source_with_data() -> LocalServer {
     let server = LocalServer::start().expect("source server");
     server
@@ -170,31 +152,6 @@ fn source_with_data() -> LocalServer {
         )
         .expect("source data");
     server
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-/// Every file under `dir`, read whole.
-fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if let Ok(bytes) = std::fs::read(&path) {
-                found.push((path, bytes));
-            }
-        }
-    }
-    found
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {

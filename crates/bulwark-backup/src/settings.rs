@@ -17,8 +17,7 @@ use crate::{
     RestoreReport, RestoreRequest, Run, VerifyReport, run_now,
 };
 
-/// The variable `--postgres` reads the URL from.
-const DATABASE_URL: &str = "DATABASE_URL";
+use bulwark_pg::DATABASE_URL;
 
 /// `--config FILE` must load; a discovered one is optional (every setting has a flag).
 pub fn load_config(explicit: Option<&Path>) -> Result<Option<Config>, ConfigError> {
@@ -154,18 +153,7 @@ impl Inputs {
             Self::Verify { .. } | Self::List { .. } | Self::Prune { .. } => Vec::new(),
         };
         for var in vars {
-            match bulwark_pg::Connection::from_env(var) {
-                Ok(conn) => {
-                    for secret in conn.secrets() {
-                        hide(secret.expose());
-                    }
-                }
-                Err(_) => {
-                    if let Ok(value) = std::env::var(var) {
-                        hide(&value);
-                    }
-                }
-            }
+            bulwark_pg::hide_url_in(var, &mut hide);
         }
     }
 }

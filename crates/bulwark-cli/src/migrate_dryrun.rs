@@ -10,10 +10,14 @@ use crate::shared::{Common, FormatFlag};
 /// copy of the database, and report what would fail, what data would be lost and what the
 /// schema becomes. The source database is never written.
 ///
+/// With --postgres: Supabase migrations (supabase/migrations), applied as `supabase db
+/// push` applies them to a copy of the database in a throw-away local PostgreSQL.
+///
 /// Exit codes: 0 every pending migration applies cleanly, 1 one would fail (or a lint
-/// fails with --strict), 2 bad input, 3 an operation failed (wrangler, a migration that
-/// ran past --timeout). With GITHUB_ACTIONS=true, failing migrations and lint errors are
-/// also printed as `::error file=…,line=…` annotations.
+/// fails with --strict, or `supabase db push` would refuse), 2 bad input, 3 an operation
+/// failed (wrangler, a copy, a program, a migration that ran past --timeout). With
+/// GITHUB_ACTIONS=true, failing migrations and lint errors are also printed as
+/// `::error file=…,line=…` annotations.
 #[derive(Debug, Parser)]
 #[command(
     name = "migrate-dryrun",
@@ -82,6 +86,10 @@ pub enum Command {
 
 /// Where the migrations and the database snapshot come from.
 #[derive(Debug, Args)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "each bool is a flag of its own on the command line"
+)]
 pub struct Source {
     /// Wrangler config that declares the D1 binding [default: wrangler.json(c)/.toml here]
     #[arg(long, global = true, value_name = "FILE")]
@@ -110,6 +118,17 @@ pub struct Source {
     /// Snapshot: run `wrangler d1 export --remote` into a private temp file
     #[arg(long, global = true, group = "snapshot_source")]
     pub export_remote: bool,
+    /// PostgreSQL (Supabase): copy the database whose postgres:// URL is in $DATABASE_URL
+    /// (read-only; never on the command line), or with --dump a pg_dump / `supabase db
+    /// dump` file [migrations default: supabase/migrations]
+    #[arg(long, conflicts_with_all = ["wrangler_config", "env", "database", "table", "snapshot", "local", "export_remote"])]
+    pub postgres: bool,
+    /// PostgreSQL: the URL is in the environment variable NAME instead of $DATABASE_URL
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["wrangler_config", "env", "database", "table", "snapshot", "local", "export_remote", "dump"])]
+    pub postgres_env: Option<String>,
+    /// PostgreSQL: copy only the schema and the migration history, not the data
+    #[arg(long, conflicts_with = "dump")]
+    pub schema_only: bool,
 }
 
 impl Source {
@@ -128,6 +147,42 @@ impl Source {
             local: self.local,
             export_remote: self.export_remote,
         }
+    }
+}
+
+impl Source {
+    /// The environment variable holding the PostgreSQL URL, when one is read.
+    #[must_use]
+    pub fn postgres_env(&self) -> Option<String> {
+        self.postgres_env.clone().or_else(|| {
+            (self.postgres && self.dump.is_none()).then(|| bulwark_pg::DATABASE_URL.to_owned())
+        })
+    }
+
+    /// The PostgreSQL dry run these flags ask for, if they ask for one.
+    #[must_use]
+    pub fn postgres_request(
+        &self,
+        strict: bool,
+    ) -> Option<bulwark_migrate::postgres::PostgresRequest> {
+        use bulwark_migrate::postgres::{PostgresRequest, PostgresSource};
+        if !self.postgres && self.postgres_env.is_none() {
+            return None;
+        }
+        let source = match (&self.dump, self.postgres_env()) {
+            (Some(dump), _) => PostgresSource::Dump(dump.clone()),
+            (None, Some(var)) => PostgresSource::Env(var),
+            (None, None) => PostgresSource::Env(bulwark_pg::DATABASE_URL.to_owned()),
+        };
+        Some(PostgresRequest {
+            migrations_dir: self
+                .migrations
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("supabase/migrations")),
+            source,
+            schema_only: self.schema_only,
+            strict,
+        })
     }
 }
 

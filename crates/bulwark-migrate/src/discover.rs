@@ -23,8 +23,10 @@ pub struct MigrationFile {
     pub path: PathBuf,
 }
 
-/// The `.sql` entries of `dir`, in wrangler's listing order (JavaScript string order).
-pub fn list_migrations(dir: &Path) -> Result<Vec<MigrationFile>, MigrateError> {
+/// The names of the entries of `dir`, in no order; a name that is not UTF-8 is an
+/// error (Node and the Supabase CLI read such a name lossily and then fail to open it;
+/// say so plainly).
+pub(crate) fn entry_names(dir: &Path) -> Result<Vec<String>, MigrateError> {
     let entries = std::fs::read_dir(dir).map_err(|source| MigrateError::ReadDir {
         path: dir.to_owned(),
         source,
@@ -35,20 +37,25 @@ pub fn list_migrations(dir: &Path) -> Result<Vec<MigrationFile>, MigrateError> {
             path: dir.to_owned(),
             source,
         })?;
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else {
-            // Node reads such a name lossily and then fails to open it; say so plainly.
-            return Err(MigrateError::NonUtf8Name { path: entry.path() });
-        };
-        #[expect(
-            clippy::case_sensitive_file_extension_comparisons,
-            reason = "wrangler matches `.sql` case-sensitively: `0003.SQL` is not a migration"
-        )]
-        let is_migration = name.ends_with(".sql");
-        if is_migration {
-            names.push(name.to_owned());
-        }
+        let name = entry
+            .file_name()
+            .into_string()
+            .map_err(|_| MigrateError::NonUtf8Name { path: entry.path() })?;
+        names.push(name);
     }
+    Ok(names)
+}
+
+/// The `.sql` entries of `dir`, in wrangler's listing order (JavaScript string order).
+pub fn list_migrations(dir: &Path) -> Result<Vec<MigrationFile>, MigrateError> {
+    #[expect(
+        clippy::case_sensitive_file_extension_comparisons,
+        reason = "wrangler matches `.sql` case-sensitively: `0003.SQL` is not a migration"
+    )]
+    let mut names: Vec<String> = entry_names(dir)?
+        .into_iter()
+        .filter(|name| name.ends_with(".sql"))
+        .collect();
     names.sort_by(|a, b| js_string_cmp(a, b));
     Ok(names
         .into_iter()

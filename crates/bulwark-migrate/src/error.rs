@@ -183,6 +183,25 @@ pub enum MigrateError {
         #[source]
         source: std::io::Error,
     },
+    /// A flag or verb that this kind of dry run does not have.
+    #[error("{what} cannot be used with {with}")]
+    Unsupported {
+        /// The flags.
+        what: &'static str,
+        /// The mode.
+        with: &'static str,
+    },
+    /// PostgreSQL: a connection, a program or the throw-away server failed.
+    #[error(transparent)]
+    Postgres(#[from] bulwark_pg::PgError),
+    /// PostgreSQL: the copy could not be made.
+    #[error("failed to copy {what} into the throw-away PostgreSQL: {detail}")]
+    PostgresCopy {
+        /// The production database or the dump file.
+        what: String,
+        /// The program's own error, scrubbed.
+        detail: String,
+    },
     /// SIGINT, SIGTERM or SIGHUP stopped the run; its private directory was removed.
     #[error("interrupted; the private copies were removed")]
     Interrupted,
@@ -214,7 +233,8 @@ impl Failure for MigrateError {
             | Self::DumpTooSlow { .. }
             | Self::BadLock { .. }
             | Self::KeepExists { .. }
-            | Self::MigrationsTable { .. } => Exit::Usage,
+            | Self::MigrationsTable { .. }
+            | Self::Unsupported { .. } => Exit::Usage,
             Self::WriteFile { .. }
             | Self::Sqlite { .. }
             | Self::Process(_)
@@ -222,7 +242,9 @@ impl Failure for MigrateError {
             | Self::WranglerOutput { .. }
             | Self::TimedOut { .. }
             | Self::Record { .. }
+            | Self::PostgresCopy { .. }
             | Self::Io { .. } => Exit::Operational,
+            Self::Postgres(err) => err.exit(),
             Self::Interrupted => Exit::Interrupted,
         }
     }
@@ -280,6 +302,13 @@ impl Failure for MigrateError {
                 "D1 stops a query after 30 s, so this migration may fail there too; to check it anyway, raise --timeout".to_owned()
             }
             Self::Record { .. } => "check the path and permissions of --record".to_owned(),
+            Self::Postgres(err) => return err.hint(),
+            Self::Unsupported { .. } => {
+                "a PostgreSQL dry run reports what `supabase db push` would do; run `supabase migration list` for the list".to_owned()
+            }
+            Self::PostgresCopy { .. } => {
+                "the copy must restore cleanly before a dry run means anything: check the dump (a custom-format pg_dump archive or plain SQL) and that the local PostgreSQL's major version is at least the source's".to_owned()
+            }
             // bulwark-process's own hint (how to install wrangler, a timeout) is the one.
             Self::Process(_) | Self::Interrupted => return None,
             Self::Sqlite { .. } | Self::WriteFile { .. } | Self::Io { .. } => {

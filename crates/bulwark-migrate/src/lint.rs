@@ -110,6 +110,46 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "PRAGMA foreign_keys=OFF does nothing inside D1's transaction",
     ),
     (
+        "pg-index-not-concurrently",
+        Severity::Warning,
+        "PostgreSQL: CREATE INDEX without CONCURRENTLY blocks writes while it builds",
+    ),
+    (
+        "pg-add-not-null-no-default",
+        Severity::Error,
+        "PostgreSQL: ADD COLUMN … NOT NULL without DEFAULT fails on a table with rows",
+    ),
+    (
+        "pg-volatile-default",
+        Severity::Warning,
+        "PostgreSQL: a volatile column default rewrites the table",
+    ),
+    (
+        "pg-column-type-change",
+        Severity::Warning,
+        "PostgreSQL: a column type change rewrites the table under ACCESS EXCLUSIVE",
+    ),
+    (
+        "pg-set-not-null",
+        Severity::Warning,
+        "PostgreSQL: SET NOT NULL scans the table under ACCESS EXCLUSIVE",
+    ),
+    (
+        "pg-constraint-not-valid",
+        Severity::Warning,
+        "PostgreSQL: a CHECK or FOREIGN KEY added without NOT VALID checks every row under a lock",
+    ),
+    (
+        "pg-unique-without-index",
+        Severity::Warning,
+        "PostgreSQL: ADD UNIQUE/PRIMARY KEY builds its index under ACCESS EXCLUSIVE",
+    ),
+    (
+        "pg-validate-constraint",
+        Severity::Info,
+        "PostgreSQL: VALIDATE CONSTRAINT scans the table",
+    ),
+    (
         "unparsed",
         Severity::Info,
         "sqlparser could not parse the statement; linted by keywords",

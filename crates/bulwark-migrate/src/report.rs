@@ -47,6 +47,8 @@ pub enum Verdict {
     LintFailed,
     /// The migrated copy is larger than D1 allows.
     TooLarge,
+    /// `supabase db push` would refuse to push anything (PostgreSQL only).
+    Refused,
 }
 
 impl Verdict {
@@ -70,6 +72,7 @@ impl Verdict {
             Self::Failed => "failed",
             Self::LintFailed => "lint-failed",
             Self::TooLarge => "too-large",
+            Self::Refused => "refused",
         }
     }
 }
@@ -285,6 +288,9 @@ pub struct DryRunReport {
     pub lock_updated: Option<String>,
     /// Counts.
     pub summary: Summary,
+    /// PostgreSQL only: the copy, the CLI's refusal, the files it skips.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postgres: Option<crate::postgres::PostgresDetails>,
 }
 
 impl DryRunReport {
@@ -357,6 +363,21 @@ impl Report for DryRunReport {
         if self.migrations.is_empty() {
             writeln!(out, "no migrations in {}", self.migrations_dir)?;
         }
+        if let Some(pg) = &self.postgres {
+            for file in &pg.skipped_files {
+                writeln!(
+                    out,
+                    "  {warn}skipped{warn:#}         {file} {dim}(not <timestamp>_<name>.sql: supabase db push skips it){dim:#}"
+                )?;
+            }
+            if let Some(refusal) = &pg.refusal {
+                writeln!(
+                    out,
+                    "  {error}refused:{error:#} supabase db push applies nothing: {}",
+                    refusal.message
+                )?;
+            }
+        }
         for m in &self.migrations {
             let style = match m.status {
                 Status::Ok => ok,
@@ -388,7 +409,7 @@ impl Report for DryRunReport {
                 if let Some(hint) = &e.hint {
                     writeln!(out, "      {dim}hint:{dim:#} {hint}")?;
                 }
-                if e.d1_only {
+                if e.d1_only && self.postgres.is_none() {
                     writeln!(
                         out,
                         "      {dim}note:{dim:#} local SQLite would accept this; D1 rejects it"
@@ -463,33 +484,35 @@ impl Report for DryRunReport {
             }
         }
         let checks = &self.checks;
-        writeln!(
-            out,
-            "\n{bold}checks{bold:#} {dim}({}){dim:#}: foreign_key_check {}, {} {}",
-            checks.scope,
-            if checks.foreign_key_violations.is_empty() {
-                "ok".to_owned()
-            } else {
-                format!("{} violations", checks.foreign_key_violations.len())
-            },
-            checks.integrity_pragma,
-            if checks.integrity_errors.is_empty() {
-                "ok".to_owned()
-            } else {
-                format!("{} problems", checks.integrity_errors.len())
-            }
-        )?;
-        for v in checks.foreign_key_violations.iter().take(10) {
+        if self.postgres.is_none() {
             writeln!(
                 out,
-                "  {warn}foreign key{warn:#} {} row {} -> {}",
-                v.table,
-                v.rowid.map_or_else(|| "?".to_owned(), |r| r.to_string()),
-                v.parent
+                "\n{bold}checks{bold:#} {dim}({}){dim:#}: foreign_key_check {}, {} {}",
+                checks.scope,
+                if checks.foreign_key_violations.is_empty() {
+                    "ok".to_owned()
+                } else {
+                    format!("{} violations", checks.foreign_key_violations.len())
+                },
+                checks.integrity_pragma,
+                if checks.integrity_errors.is_empty() {
+                    "ok".to_owned()
+                } else {
+                    format!("{} problems", checks.integrity_errors.len())
+                }
             )?;
-        }
-        for line in checks.integrity_errors.iter().take(10) {
-            writeln!(out, "  {error}integrity{error:#} {line}")?;
+            for v in checks.foreign_key_violations.iter().take(10) {
+                writeln!(
+                    out,
+                    "  {warn}foreign key{warn:#} {} row {} -> {}",
+                    v.table,
+                    v.rowid.map_or_else(|| "?".to_owned(), |r| r.to_string()),
+                    v.parent
+                )?;
+            }
+            for line in checks.integrity_errors.iter().take(10) {
+                writeln!(out, "  {error}integrity{error:#} {line}")?;
+            }
         }
         if let Some(kept) = &self.kept {
             writeln!(out, "migrated copy kept at {kept}")?;

@@ -284,6 +284,7 @@ fn dry_run(
         kept,
         lock_updated: None,
         summary,
+        postgres: None,
     };
     if request.update_lock
         && let (Some(path), Some(new_lock)) = (&request.lock, &new_lock)

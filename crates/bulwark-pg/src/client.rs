@@ -193,6 +193,20 @@ impl Client {
         Ok(String::from_utf8_lossy(&finished.stdout).into_owned())
     }
 
+    /// Starts `psql` (no psqlrc, stop at the first error) reading its script from the
+    /// returned process's stdin: for a script too large to hold in memory (a plain SQL
+    /// dump).
+    pub fn psql_from_stdin(&self) -> Result<Spawned, PgError> {
+        Ok(self.runner.spawn(
+            Tool::Psql,
+            &psql_args(),
+            &SpawnOptions {
+                stdin: true,
+                ..SpawnOptions::default()
+            },
+        )?)
+    }
+
     /// Opens a read-only repeatable-read transaction, exports its snapshot and keeps it
     /// open until [`SnapshotHolder::release`].
     pub fn hold_snapshot(&self) -> Result<SnapshotHolder, PgError> {

@@ -27,6 +27,27 @@ const PARAMS: &[(&str, &str)] = &[
     ("dbname", "PGDATABASE"),
 ];
 
+/// The variable `--postgres` reads the URL from, in every tool that takes it.
+pub const DATABASE_URL: &str = "DATABASE_URL";
+
+/// Hands `hide` every value of the URL in `var` that must never be printed: the whole
+/// URL and its password, or the raw value when it is not a URL we can read (it may
+/// still be a secret).
+pub fn hide_url_in(var: &str, mut hide: impl FnMut(&str)) {
+    match Connection::from_env(var) {
+        Ok(conn) => {
+            for secret in conn.secrets() {
+                hide(secret.expose());
+            }
+        }
+        Err(_) => {
+            if let Ok(value) = std::env::var(var) {
+                hide(&value);
+            }
+        }
+    }
+}
+
 /// A database to connect to. `Debug` and [`Connection::display`] never show the
 /// password.
 #[derive(Debug)]
@@ -154,6 +175,21 @@ impl Connection {
             password,
             url,
         })
+    }
+
+    /// The same connection, every transaction of it read-only: the server refuses any
+    /// write (`default_transaction_read_only=on` in libpq's `PGOPTIONS`, after the URL's
+    /// own `options`).
+    #[must_use]
+    pub fn read_only(mut self) -> Self {
+        let setting = "-c default_transaction_read_only=on";
+        let options = match self.setting("PGOPTIONS") {
+            Some(own) if !own.trim().is_empty() => format!("{own} {setting}"),
+            _ => setting.to_owned(),
+        };
+        self.settings.retain(|(name, _)| *name != "PGOPTIONS");
+        self.settings.push(("PGOPTIONS", options));
+        self
     }
 
     /// The connection for libpq: its variables, the password in `PGPASSWORD`.
@@ -300,6 +336,25 @@ mod tests {
         let text = format!("{err} {err:?} {:?}", bulwark_core::Failure::hint(&err));
         assert!(text.contains("not a variable name"), "{text}");
         assert!(!text.contains("canary-pw-a71d"), "{text}");
+    }
+
+    #[test]
+    fn read_only_adds_to_the_urls_own_options() {
+        let conn = Connection::parse(
+            "DATABASE_URL",
+            Secret::new("postgres://u@h/db?options=-c%20search_path%3Dapp".to_owned()),
+        )
+        .expect("parses")
+        .read_only();
+        let env: Vec<_> = conn.environment();
+        let options = env
+            .iter()
+            .find(|(k, _)| k == "PGOPTIONS")
+            .map(|(_, v)| v.to_string_lossy().into_owned());
+        assert_eq!(
+            options.as_deref(),
+            Some("-c search_path=app -c default_transaction_read_only=on")
+        );
     }
 
     #[test]

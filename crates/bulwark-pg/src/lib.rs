@@ -1,4 +1,4 @@
-//! PostgreSQL for db-backup.
+//! PostgreSQL for db-backup and migrate-dryrun.
 //!
 //! - [`Connection`]: a `postgres://` URL read from an environment variable and handed to
 //!   libpq as its own variables (`PGHOST`, `PGUSER`, `PGPASSWORD`, …), so no program ever
@@ -11,19 +11,23 @@
 //! - [`LocalServer`]: a throw-away server (`initdb` in a private 0700 temp directory,
 //!   Unix socket only, no TCP), run as an unprivileged user when we are root, stopped and
 //!   removed when dropped and on SIGINT, SIGTERM and SIGHUP.
+//! - [`Session`]: the protocol spoken directly to that server over its socket, for what
+//!   `psql` cannot send (an extended-protocol pipeline, as client libraries batch).
 //!
 //! Nothing here prints or exits.
 
 mod client;
 mod conn;
 mod server;
+mod wire;
 
 use bulwark_core::{Exit, Failure};
 use bulwark_process::ProcessError;
 
 pub use client::{Client, Extension, Role, SnapshotHolder, Stats, TableCount};
-pub use conn::{Connection, dbname_conninfo};
+pub use conn::{Connection, DATABASE_URL, dbname_conninfo, hide_url_in};
 pub use server::LocalServer;
+pub use wire::{BatchOutcome, Query, ServerMessage, Session};
 
 /// What went wrong. Messages hold no connection string and no password: a program's
 /// stderr is scrubbed before it is kept.

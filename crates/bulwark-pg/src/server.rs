@@ -254,6 +254,21 @@ impl LocalServer {
         )
     }
 
+    /// A protocol session with `database` as its superuser, over the Unix socket.
+    pub fn session(&self, database: &str) -> Result<crate::Session, PgError> {
+        crate::Session::connect(
+            &self.socket_dir.join(format!(".s.PGSQL.{PORT}")),
+            SUPERUSER,
+            database,
+        )
+    }
+
+    /// The name of its superuser.
+    #[must_use]
+    pub fn superuser(&self) -> &'static str {
+        SUPERUSER
+    }
+
     /// The private directory holding its data and socket.
     #[must_use]
     pub fn dir(&self) -> &Path {

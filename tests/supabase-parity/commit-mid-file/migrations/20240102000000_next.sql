@@ -1,0 +1,1 @@
+create table public.t4 (id int);

@@ -1,0 +1,1 @@
+create table public.d1 (id int);

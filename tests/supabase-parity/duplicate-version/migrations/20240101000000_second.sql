@@ -1,0 +1,1 @@
+create table public.d2 (id int);

@@ -1,0 +1,1 @@
+create table public.d3 (id int);

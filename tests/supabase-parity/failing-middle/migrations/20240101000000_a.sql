@@ -1,0 +1,1 @@
+create table public.a (id int primary key);

@@ -1,0 +1,1 @@
+create table public.c (id int);

@@ -1,0 +1,1 @@
+create table public.n4 (id int);

@@ -1,0 +1,1 @@
+create table public.n3 (id int);

@@ -1,0 +1,1 @@
+create table public.n1 (id int);

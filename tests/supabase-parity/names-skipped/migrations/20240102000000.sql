@@ -1,0 +1,1 @@
+create table public.n2 (id int);

@@ -1,0 +1,1 @@
+create table s1 (id int);
