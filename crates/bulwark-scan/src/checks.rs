@@ -1,5 +1,7 @@
-//! Checks a candidate must pass besides its regex: Shannon entropy, and the checksums
-//! that some token formats carry (GitHub/npm CRC32, age's bech32, a JWT's JSON header).
+//! Checks a candidate must pass besides its regex: Shannon entropy, the checksums that
+//! some token formats carry (GitHub/npm CRC32, age's bech32), the structure others have
+//! (a JWT's JSON header, a base64 key's decoded length, a JSON payload), and the filler
+//! that placeholders are made of.
 
 use base64::Engine as _;
 
@@ -84,6 +86,96 @@ pub fn jwt_header_ok(token: &str) -> bool {
         .is_ok_and(|object| object.contains_key("alg"))
 }
 
+/// Decodes base64 in any of its alphabets (standard or URL-safe), padded or not.
+#[must_use]
+pub(crate) fn decode_base64_lenient(text: &str) -> Option<Vec<u8>> {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    let config = GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true);
+    let url_safe = text.bytes().any(|b| b == b'-' || b == b'_');
+    let engine = if url_safe {
+        GeneralPurpose::new(&base64::alphabet::URL_SAFE, config)
+    } else {
+        GeneralPurpose::new(&base64::alphabet::STANDARD, config)
+    };
+    engine.decode(text).ok()
+}
+
+/// Whether `text` is standard base64 of exactly `bytes` bytes (Azure's account keys are
+/// 64 random bytes, App Configuration secrets 32, Vault unseal key shares 33).
+#[must_use]
+pub(crate) fn base64_len_ok(text: &str, bytes: usize) -> bool {
+    decode_base64_lenient(text).is_some_and(|decoded| decoded.len() == bytes)
+}
+
+/// Whether the part of `token` after its first `skip` bytes, up to the next `_`, is base64
+/// of a JSON object (holding `key`, unless `key` is empty): Sentry org tokens
+/// (`sntrys_<json>_<secret>`) and 1Password service-account tokens (`ops_<json>`).
+#[must_use]
+pub(crate) fn json_payload_ok(token: &str, skip: usize, key: &str) -> bool {
+    let Some(rest) = token.get(skip..) else {
+        return false;
+    };
+    let payload = rest.split('_').next().unwrap_or(rest);
+    decode_base64_lenient(payload.trim_end_matches('='))
+        .and_then(|decoded| {
+            serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&decoded).ok()
+        })
+        .is_some_and(|object| key.is_empty() || object.contains_key(key))
+}
+
+/// Whether the JWT `token`'s payload has the string claim `claim` equal to `value`
+/// (Supabase's service-role keys say `"role": "service_role"`).
+#[must_use]
+pub(crate) fn jwt_claim_ok(token: &str, claim: &str, value: &str) -> bool {
+    if !jwt_header_ok(token) {
+        return false;
+    }
+    let Some(payload) = token.split('.').nth(1) else {
+        return false;
+    };
+    decode_base64_lenient(payload.trim_end_matches('='))
+        .and_then(|decoded| {
+            serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&decoded).ok()
+        })
+        .is_some_and(|object| object.get(claim).and_then(|v| v.as_str()) == Some(value))
+}
+
+/// Whether a Discord bot token's first segment is base64 of the bot's numeric user id.
+#[must_use]
+pub(crate) fn discord_id_ok(token: &str) -> bool {
+    let first = token.split('.').next().unwrap_or_default();
+    decode_base64_lenient(first.trim_end_matches('=')).is_some_and(|decoded| {
+        (15..=20).contains(&decoded.len()) && decoded.iter().all(u8::is_ascii_digit)
+    })
+}
+
+/// Whether `secret` is made of filler rather than randomness: a character repeated six
+/// times in a row (`XXXXXX`, `000000`), or a run of seven characters each one after the
+/// previous (`abcdefg`, `1234567`), as in `AKIAXXXXXXXXXXXXXXXX` or a key typed as the
+/// alphabet. A random base62 token holds either with odds below one in ten million.
+#[must_use]
+pub fn is_filler(secret: &str) -> bool {
+    const REPEAT: usize = 6;
+    const ASCENDING: usize = 7;
+    let bytes = secret.as_bytes();
+    let (mut repeat, mut ascending) = (1, 1);
+    for pair in bytes.windows(2) {
+        let (previous, current) = (pair[0], pair[1]);
+        repeat = if current == previous { repeat + 1 } else { 1 };
+        ascending = if current.is_ascii_alphanumeric() && current == previous.wrapping_add(1) {
+            ascending + 1
+        } else {
+            1
+        };
+        if repeat >= REPEAT || ascending >= ASCENDING {
+            return true;
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,6 +221,37 @@ mod tests {
         assert!(bech32_ok("abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw"));
         assert!(!bech32_ok("A12UEL5M"));
         assert!(!bech32_ok("a12UEL5L"), "mixed case");
+    }
+
+    #[test]
+    fn filler_is_repetition_or_a_run_of_the_alphabet() {
+        assert!(is_filler("AKIAXXXXXXXXXXXXXXXX"));
+        assert!(is_filler("xoxb-0000000000-0000000000"));
+        assert!(is_filler("AIzaSyabcdefghijklmnopqrstuvwxyz1234567"));
+        assert!(is_filler("key-1234567aa"));
+        assert!(!is_filler("AKIA2E0A8F3B244C9986"));
+        assert!(!is_filler("a1b2c3d4e5f6g7h8i9j0"));
+    }
+
+    #[test]
+    fn base64_lengths_and_json_payloads() {
+        assert!(base64_len_ok(
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            32
+        ));
+        assert!(!base64_len_ok("AAAA", 32));
+        // {"iat":1}
+        assert!(json_payload_ok("sntrys_eyJpYXQiOjF9_rest", 7, "iat"));
+        assert!(!json_payload_ok("sntrys_eyJpYXQiOjF9_rest", 7, "url"));
+        assert!(json_payload_ok("ops_eyJpYXQiOjF9", 4, ""));
+        assert!(!json_payload_ok("ops_bm90IGpzb24", 4, ""));
+        // {"alg":"HS256"} . {"role":"service_role"} . sig
+        let token = "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.c2ln";
+        assert!(jwt_claim_ok(token, "role", "service_role"));
+        assert!(!jwt_claim_ok(token, "role", "anon"));
+        // base64("123456789012345678") is a Discord id segment.
+        assert!(discord_id_ok("MTIzNDU2Nzg5MDEyMzQ1Njc4.abcdef.sig"));
+        assert!(!discord_id_ok("bm90IGFuIGlkIGF0IGFsbA.abcdef.sig"));
     }
 
     #[test]
