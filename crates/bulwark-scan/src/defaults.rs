@@ -784,7 +784,9 @@ const SPECS: &[Spec] = &[
         "twilio-auth-token",
         "Twilio auth token (next to `twilio`, or beside an account SID)",
         r#"(?i:twilio[\w.-]{0,20}(?:token|secret|auth)[\w.-]{0,10}["']?\s*(?:[:=]|:=|=>)\s*["']?)([a-f0-9]{32})\b|\bAC[a-f0-9]{32}[:/|,\s"']{1,4}([a-f0-9]{32})\b"#,
-        &[],
+        // The keyword is looked for in the whole file: an SID and token pair sits in a
+        // file that names Twilio (its variables, its API host).
+        &["twilio"],
     )
     .entropy(3.0)
     .examples("https://AC{H32}:{H32}@api.twilio.com/", "TWILIO_ACCOUNT_REGION={H32}"),
