@@ -246,9 +246,9 @@ mod tests {
         assert!(json_payload_ok("ops_eyJpYXQiOjF9", 4, ""));
         assert!(!json_payload_ok("ops_bm90IGpzb24", 4, ""));
         // {"alg":"HS256"} . {"role":"service_role"} . sig
-        let token = "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.c2ln";
-        assert!(jwt_claim_ok(token, "role", "service_role"));
-        assert!(!jwt_claim_ok(token, "role", "anon"));
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.c2ln";
+        assert!(jwt_claim_ok(jwt, "role", "service_role"));
+        assert!(!jwt_claim_ok(jwt, "role", "anon"));
         // base64("123456789012345678") is a Discord id segment.
         assert!(discord_id_ok("MTIzNDU2Nzg5MDEyMzQ1Njc4.abcdef.sig"));
         assert!(!discord_id_ok("bm90IGFuIGlkIGF0IGFsbA.abcdef.sig"));
