@@ -1,5 +1,7 @@
-//! Checks a candidate must pass besides its regex: Shannon entropy, and the checksums
-//! that some token formats carry (GitHub/npm CRC32, age's bech32, a JWT's JSON header).
+//! Checks a candidate must pass besides its regex: Shannon entropy, the checksums that
+//! some token formats carry (GitHub/npm CRC32, age's bech32), the structure others have
+//! (a JWT's JSON header, a base64 key's decoded length, a JSON payload), and the filler
+//! that placeholders are made of.
 
 use base64::Engine as _;
 
@@ -28,18 +30,10 @@ pub fn shannon_entropy(text: &[u8]) -> f64 {
         .sum()
 }
 
-/// CRC-32 (IEEE 802.3, reflected, as zlib computes it).
+/// CRC-32 (IEEE 802.3, reflected, as zlib computes it), from `crc32fast`.
 #[must_use]
 pub fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0_u32;
-    for &byte in data {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            let mask = (crc & 1).wrapping_neg();
-            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
-        }
-    }
-    !crc
+    crc32fast::hash(data)
 }
 
 /// The base62 alphabet GitHub and npm tokens use (digits, upper case, lower case).
@@ -69,64 +63,11 @@ pub fn github_checksum_ok(token: &str) -> bool {
     base62_6(crc32(random)) == checksum
 }
 
-const BECH32_CHARSET: &[u8; 32] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
-
-fn bech32_polymod(values: impl Iterator<Item = u8>) -> u32 {
-    const GEN: [u32; 5] = [
-        0x3b6a_57b2,
-        0x2650_8e6d,
-        0x1ea1_19fa,
-        0x3d42_33dd,
-        0x2a14_62b3,
-    ];
-    let mut chk = 1_u32;
-    for value in values {
-        let top = chk >> 25;
-        chk = ((chk & 0x01ff_ffff) << 5) ^ u32::from(value);
-        for (i, generator) in GEN.iter().enumerate() {
-            if (top >> i) & 1 == 1 {
-                chk ^= generator;
-            }
-        }
-    }
-    chk
-}
-
 /// Whether `text` is a bech32 string (BIP-173) with a valid checksum, case-insensitive
 /// but not mixed-case, as age encodes its `AGE-SECRET-KEY-1…` identities.
 #[must_use]
 pub fn bech32_ok(text: &str) -> bool {
-    let has_lower = text.bytes().any(|b| b.is_ascii_lowercase());
-    let has_upper = text.bytes().any(|b| b.is_ascii_uppercase());
-    if has_lower && has_upper {
-        return false;
-    }
-    let lower = text.to_ascii_lowercase();
-    let Some(split) = lower.rfind('1') else {
-        return false;
-    };
-    let (hrp, data) = (&lower[..split], &lower[split + 1..]);
-    if hrp.is_empty() || data.len() < 6 {
-        return false;
-    }
-    let mut values = Vec::with_capacity(data.len());
-    for byte in data.bytes() {
-        match BECH32_CHARSET.iter().position(|&c| c == byte) {
-            #[expect(
-                clippy::cast_possible_truncation,
-                reason = "a position in a 32-byte table fits in u8"
-            )]
-            Some(value) => values.push(value as u8),
-            None => return false,
-        }
-    }
-    let expanded = hrp
-        .bytes()
-        .map(|b| b >> 5)
-        .chain(std::iter::once(0))
-        .chain(hrp.bytes().map(|b| b & 31))
-        .chain(values);
-    bech32_polymod(expanded) == 1
+    bech32::primitives::decode::CheckedHrpstring::new::<bech32::Bech32>(text).is_ok()
 }
 
 /// Whether `token` looks like a real JWT: its first segment decodes (base64url) to a
@@ -143,6 +84,96 @@ pub fn jwt_header_ok(token: &str) -> bool {
     };
     serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&decoded)
         .is_ok_and(|object| object.contains_key("alg"))
+}
+
+/// Decodes base64 in any of its alphabets (standard or URL-safe), padded or not.
+#[must_use]
+pub(crate) fn decode_base64_lenient(text: &str) -> Option<Vec<u8>> {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    let config = GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true);
+    let url_safe = text.bytes().any(|b| b == b'-' || b == b'_');
+    let engine = if url_safe {
+        GeneralPurpose::new(&base64::alphabet::URL_SAFE, config)
+    } else {
+        GeneralPurpose::new(&base64::alphabet::STANDARD, config)
+    };
+    engine.decode(text).ok()
+}
+
+/// Whether `text` is standard base64 of exactly `bytes` bytes (Azure's account keys are
+/// 64 random bytes, App Configuration secrets 32, Vault unseal key shares 33).
+#[must_use]
+pub(crate) fn base64_len_ok(text: &str, bytes: usize) -> bool {
+    decode_base64_lenient(text).is_some_and(|decoded| decoded.len() == bytes)
+}
+
+/// Whether the part of `token` after its first `skip` bytes, up to the next `_`, is base64
+/// of a JSON object (holding `key`, unless `key` is empty): Sentry org tokens
+/// (`sntrys_<json>_<secret>`) and 1Password service-account tokens (`ops_<json>`).
+#[must_use]
+pub(crate) fn json_payload_ok(token: &str, skip: usize, key: &str) -> bool {
+    let Some(rest) = token.get(skip..) else {
+        return false;
+    };
+    let payload = rest.split('_').next().unwrap_or(rest);
+    decode_base64_lenient(payload.trim_end_matches('='))
+        .and_then(|decoded| {
+            serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&decoded).ok()
+        })
+        .is_some_and(|object| key.is_empty() || object.contains_key(key))
+}
+
+/// Whether the JWT `token`'s payload has the string claim `claim` equal to `value`
+/// (Supabase's service-role keys say `"role": "service_role"`).
+#[must_use]
+pub(crate) fn jwt_claim_ok(token: &str, claim: &str, value: &str) -> bool {
+    if !jwt_header_ok(token) {
+        return false;
+    }
+    let Some(payload) = token.split('.').nth(1) else {
+        return false;
+    };
+    decode_base64_lenient(payload.trim_end_matches('='))
+        .and_then(|decoded| {
+            serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&decoded).ok()
+        })
+        .is_some_and(|object| object.get(claim).and_then(|v| v.as_str()) == Some(value))
+}
+
+/// Whether a Discord bot token's first segment is base64 of the bot's numeric user id.
+#[must_use]
+pub(crate) fn discord_id_ok(token: &str) -> bool {
+    let first = token.split('.').next().unwrap_or_default();
+    decode_base64_lenient(first.trim_end_matches('=')).is_some_and(|decoded| {
+        (15..=20).contains(&decoded.len()) && decoded.iter().all(u8::is_ascii_digit)
+    })
+}
+
+/// Whether `secret` is made of filler rather than randomness: a character repeated six
+/// times in a row (`XXXXXX`, `000000`), or a run of seven characters each one after the
+/// previous (`abcdefg`, `1234567`), as in `AKIAXXXXXXXXXXXXXXXX` or a key typed as the
+/// alphabet. A random base62 token holds either with odds below one in ten million.
+#[must_use]
+pub fn is_filler(secret: &str) -> bool {
+    const REPEAT: usize = 6;
+    const ASCENDING: usize = 7;
+    let bytes = secret.as_bytes();
+    let (mut repeat, mut ascending) = (1, 1);
+    for pair in bytes.windows(2) {
+        let (previous, current) = (pair[0], pair[1]);
+        repeat = if current == previous { repeat + 1 } else { 1 };
+        ascending = if current.is_ascii_alphanumeric() && current == previous.wrapping_add(1) {
+            ascending + 1
+        } else {
+            1
+        };
+        if repeat >= REPEAT || ascending >= ASCENDING {
+            return true;
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -190,6 +221,37 @@ mod tests {
         assert!(bech32_ok("abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw"));
         assert!(!bech32_ok("A12UEL5M"));
         assert!(!bech32_ok("a12UEL5L"), "mixed case");
+    }
+
+    #[test]
+    fn filler_is_repetition_or_a_run_of_the_alphabet() {
+        assert!(is_filler("AKIAXXXXXXXXXXXXXXXX"));
+        assert!(is_filler("xoxb-0000000000-0000000000"));
+        assert!(is_filler("AIzaSyabcdefghijklmnopqrstuvwxyz1234567"));
+        assert!(is_filler("key-1234567aa"));
+        assert!(!is_filler("AKIA2E0A8F3B244C9986"));
+        assert!(!is_filler("a1b2c3d4e5f6g7h8i9j0"));
+    }
+
+    #[test]
+    fn base64_lengths_and_json_payloads() {
+        assert!(base64_len_ok(
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            32
+        ));
+        assert!(!base64_len_ok("AAAA", 32));
+        // {"iat":1}
+        assert!(json_payload_ok("sntrys_eyJpYXQiOjF9_rest", 7, "iat"));
+        assert!(!json_payload_ok("sntrys_eyJpYXQiOjF9_rest", 7, "url"));
+        assert!(json_payload_ok("ops_eyJpYXQiOjF9", 4, ""));
+        assert!(!json_payload_ok("ops_bm90IGpzb24", 4, ""));
+        // {"alg":"HS256"} . {"role":"service_role"} . sig
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.c2ln";
+        assert!(jwt_claim_ok(jwt, "role", "service_role"));
+        assert!(!jwt_claim_ok(jwt, "role", "anon"));
+        // base64("123456789012345678") is a Discord id segment.
+        assert!(discord_id_ok("MTIzNDU2Nzg5MDEyMzQ1Njc4.abcdef.sig"));
+        assert!(!discord_id_ok("bm90IGFuIGlkIGF0IGFsbA.abcdef.sig"));
     }
 
     #[test]

@@ -37,13 +37,15 @@
 //! # Modules
 //!
 //! In the order they build on each other: `error` ([`ScanError`]), `checks` (format
-//! checksums, entropy), `time`, `rules` (the engine: [`Rule`], [`Allowlist`], [`Rules`],
+//! checksums and structure, entropy, filler), `decode` (encoded runs and what they
+//! decode to), `time`, `rules` (the engine: [`Rule`], [`Allowlist`], [`Rules`],
 //! [`Match`]), `defaults` ([`Rules::default_rules`]), `gitleaks`
 //! ([`Rules::from_gitleaks_toml`], [`IgnoreList`]), `report` ([`Finding`],
 //! [`ScanReport`], [`Baseline`]), `sarif` ([`SarifReport`]), `git` and `sources` (the
 //! sources), `run`. No module uses one that comes after it.
 
 mod checks;
+mod decode;
 mod defaults;
 mod error;
 mod git;
@@ -58,8 +60,10 @@ mod time;
 use std::io::Write as _;
 use std::path::Path;
 
-pub use checks::{base62_6, bech32_ok, crc32, github_checksum_ok, jwt_header_ok, shannon_entropy};
-pub use defaults::default_rule_ids;
+pub use checks::{
+    base62_6, bech32_ok, crc32, github_checksum_ok, is_filler, jwt_header_ok, shannon_entropy,
+};
+pub use defaults::{EXAMPLE_LEGEND, default_rule_examples, default_rule_ids, default_rules_table};
 pub use error::ScanError;
 pub use git::{GitOptions, scan_git};
 pub use gitleaks::IgnoreList;

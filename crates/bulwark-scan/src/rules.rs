@@ -6,7 +6,11 @@ use std::sync::Arc;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 
-use crate::checks::{bech32_ok, github_checksum_ok, jwt_header_ok, shannon_entropy};
+use crate::checks::{
+    base64_len_ok, bech32_ok, discord_id_ok, github_checksum_ok, is_filler, json_payload_ok,
+    jwt_claim_ok, jwt_header_ok, shannon_entropy,
+};
+use crate::decode;
 use crate::error::ScanError;
 
 /// The inline comment that silences a finding on its line (as in gitleaks).
@@ -23,6 +27,22 @@ pub enum Validator {
     JwtHeader,
     /// Generic assignments: the value is not a plain identifier or placeholder.
     NotPlaceholder,
+    /// Every built-in token rule: the secret is not filler (`XXXXXX`, `000000`,
+    /// `abcdefg`).
+    NotFiller,
+    /// The secret is base64 of exactly this many bytes.
+    Base64Bytes(usize),
+    /// After `skip` bytes, base64 of a JSON object holding `key` (any object if empty).
+    JsonPayload {
+        /// Bytes of prefix before the payload.
+        skip: usize,
+        /// A member the object must have.
+        key: &'static str,
+    },
+    /// A JWT whose payload has the string claim `.0` equal to `.1`.
+    JwtClaim(&'static str, &'static str),
+    /// A Discord bot token: the first segment is base64 of a numeric user id.
+    DiscordId,
 }
 
 impl Validator {
@@ -32,6 +52,11 @@ impl Validator {
             Self::Bech32 => bech32_ok(secret),
             Self::JwtHeader => jwt_header_ok(secret),
             Self::NotPlaceholder => !looks_like_placeholder(secret),
+            Self::NotFiller => !is_filler(secret),
+            Self::Base64Bytes(bytes) => base64_len_ok(secret, bytes),
+            Self::JsonPayload { skip, key } => json_payload_ok(secret, skip, key),
+            Self::JwtClaim(claim, value) => jwt_claim_ok(secret, claim, value),
+            Self::DiscordId => discord_id_ok(secret),
         }
     }
 }
@@ -475,8 +500,68 @@ impl Rules {
         self.hits(data, |_| true)
     }
 
-    /// The hits of the rules that `run` accepts.
+    /// The hits of the rules that `run` accepts, in `data` and in what its encoded
+    /// segments decode to.
     fn hits(&self, data: &[u8], run: impl Fn(&Rule) -> bool) -> Vec<Hit> {
+        self.hits_at(data, &run, 0)
+    }
+
+    /// The hits in `data`, `depth` decodings deep: its own, then each decoded segment's,
+    /// reported at the segment's place with the decoded secret's rule.
+    fn hits_at(&self, data: &[u8], run: &dyn Fn(&Rule) -> bool, depth: u8) -> Vec<Hit> {
+        let mut found = self.plain_hits(data, run);
+        if depth >= decode::MAX_DEPTH {
+            return found;
+        }
+        let segments = decode::segments(data);
+        if segments.is_empty() {
+            return found;
+        }
+        let lines = LineIndex::new(data);
+        for segment in segments {
+            let inner = self.hits_at(&segment.decoded, run, depth + 1);
+            if inner.is_empty()
+                || contains_ascii_ci(
+                    lines.line_text(data, segment.start),
+                    INLINE_ALLOW.as_bytes(),
+                )
+            {
+                continue;
+            }
+            for hit in inner {
+                // The same rule found it in the text as it stands: nothing new.
+                let seen = found.iter().any(|plain| {
+                    plain.found.rule == hit.found.rule
+                        && plain.found.start >= segment.start
+                        && plain.found.end <= segment.end
+                });
+                if seen {
+                    continue;
+                }
+                let mut found_here = self.make_match(
+                    hit.found.rule,
+                    data,
+                    &lines,
+                    segment.start,
+                    segment.end,
+                    hit.found.entropy,
+                );
+                found_here.description = Arc::from(format!(
+                    "{} ({}-encoded)",
+                    hit.found.description,
+                    segment.encoding.name()
+                ));
+                found.push(Hit {
+                    found: found_here,
+                    place_lists: hit.place_lists,
+                });
+            }
+        }
+        found
+    }
+
+    /// The hits of the rules that `run` accepts in `data` itself.
+    fn plain_hits(&self, data: &[u8], run: &dyn Fn(&Rule) -> bool) -> Vec<Hit> {
         let candidates = self.candidate_rules(data);
         let mut found = Vec::new();
         if candidates.is_empty() {
@@ -604,15 +689,16 @@ impl Rules {
         found.dedup_by(|later, earlier| {
             later.start == earlier.start && later.end == earlier.end && later.rule == earlier.rule
         });
-        // A generic rule (id `generic…`) that found what a specific rule found says nothing
-        // new: drop it, as gitleaks does for `generic-api-key`.
+        // A generic rule (id `generic…`, or the plain `jwt`) that found what a specific
+        // rule found says nothing new: drop it, as gitleaks does for `generic-api-key`.
+        let generic = |m: &Match| m.rule_id.starts_with("generic") || &*m.rule_id == "jwt";
         let specific: Vec<(usize, usize)> = found
             .iter()
-            .filter(|m| !m.rule_id.starts_with("generic"))
+            .filter(|m| !generic(m))
             .map(|m| (m.start, m.end))
             .collect();
         found.retain(|m| {
-            !m.rule_id.starts_with("generic")
+            !generic(m)
                 || !specific
                     .iter()
                     .any(|&(start, end)| start < m.end && m.start < end)

@@ -3,8 +3,7 @@
 #![expect(
     clippy::cast_possible_truncation,
     clippy::unreadable_literal,
-    clippy::too_many_lines,
-    reason = "test-only canary generation: small moduli, BIP-173 constants, one table of cases"
+    reason = "test-only canary generation: small moduli, BIP-173 constants"
 )]
 
 mod common;

@@ -2,327 +2,108 @@
 //! run time from a fixed seed (canaries, never real credentials), so this file holds no
 //! secret-shaped literal that a scanner of this repository would flag.
 
-use bulwark_scan::Rules;
+use bulwark_scan::{Rules, default_rule_examples, default_rules_table, is_filler};
 
-use crate::common::{BECH32, Canary, DIGITS, HEX, LOWER, UPPER, github_token};
+use crate::common::{expand, github_token};
 
-/// An age identity with a valid bech32 checksum.
-fn age_identity(seed: u64) -> String {
-    let data: Vec<u8> = {
-        let mut canary = Canary::new(seed);
-        (0..52).map(|_| (canary.next() % 32) as u8).collect()
-    };
-    // bech32 checksum over hrp "age-secret-key-" (lower case) and the data.
-    let hrp = "age-secret-key-";
-    let mut values: Vec<u8> = hrp.bytes().map(|b| b >> 5).collect();
-    values.push(0);
-    values.extend(hrp.bytes().map(|b| b & 31));
-    values.extend(&data);
-    values.extend([0; 6]);
-    let polymod = polymod(&values) ^ 1;
-    let checksum: Vec<u8> = (0..6)
-        .map(|i| ((polymod >> (5 * (5 - i))) & 31) as u8)
-        .collect();
-    let charset = BECH32.as_bytes();
-    let body: String = data
-        .iter()
-        .chain(&checksum)
-        .map(|&v| char::from(charset[v as usize]))
-        .collect();
-    format!("AGE-SECRET-KEY-1{}", body.to_ascii_uppercase())
-}
+/// Seeds per example: each template is expanded this many times.
+const SEEDS: u64 = 4;
 
-fn polymod(values: &[u8]) -> u32 {
-    const GEN: [u32; 5] = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
-    let mut chk = 1_u32;
-    for &v in values {
-        let top = chk >> 25;
-        chk = ((chk & 0x1ffffff) << 5) ^ u32::from(v);
-        for (i, g) in GEN.iter().enumerate() {
-            if (top >> i) & 1 == 1 {
-                chk ^= g;
+#[test]
+fn every_default_rule_finds_its_example_and_not_its_near_miss() {
+    let rules = Rules::default_rules();
+    let mut covered = std::collections::HashSet::new();
+    let mut failures = Vec::new();
+    for (id, positive, negative) in default_rule_examples() {
+        assert!(
+            !positive.is_empty() && !negative.is_empty(),
+            "{id} has no examples"
+        );
+        for seed in 0..SEEDS {
+            let text = expand(positive, seed * 7919 + 1);
+            let hits = rules.scan_text(&text);
+            if !hits.iter().any(|m| &*m.rule_id == id) {
+                failures.push(format!(
+                    "{id} missed {text:?}; found {:?}",
+                    hits.iter().map(|m| &*m.rule_id).collect::<Vec<_>>()
+                ));
+            }
+            let text = expand(negative, seed * 7919 + 1);
+            if rules.scan_text(&text).iter().any(|m| &*m.rule_id == id) {
+                failures.push(format!("{id} fired on its near miss {text:?}"));
             }
         }
+        covered.insert(id);
     }
-    chk
-}
-
-fn b64url(data: &str) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(data)
-}
-
-/// (rule id, text that must match, near miss that must not).
-fn cases() -> Vec<(&'static str, String, String)> {
-    let mut c = Canary::new(0x5eed);
-    let aws_id = format!("AKIA{}", c.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16));
-    let aws_secret = c.text(&format!("{UPPER}{LOWER}{DIGITS}/+"), 40);
-    let ghp = github_token("ghp_", 11);
-    let mut ghp_bad = ghp.clone();
-    ghp_bad.replace_range(10..11, if &ghp[10..11] == "Q" { "R" } else { "Q" });
-    let stripe_body = c.alnum(24);
-    let slack_tail = c.alnum(24);
-    let google = format!("AIza{}", c.text(&format!("{UPPER}{LOWER}{DIGITS}_-"), 35));
-    let openai = format!(
-        "sk-proj-{}",
-        c.text(&format!("{UPPER}{LOWER}{DIGITS}_-"), 100)
-    );
-    let anthropic = format!(
-        "sk-ant-api03-{}AA",
-        c.text(&format!("{UPPER}{LOWER}{DIGITS}_-"), 93)
-    );
-    let cf_token = c.text(&format!("{UPPER}{LOWER}{DIGITS}_-"), 40);
-    let cf_global = c.text(HEX, 37);
-    let sendgrid = format!(
-        "SG.{}.{}",
-        c.text(&format!("{UPPER}{LOWER}{DIGITS}_-"), 22),
-        c.text(&format!("{UPPER}{LOWER}{DIGITS}_-"), 43)
-    );
-    let twilio_key = format!("SK{}", c.text(HEX, 32));
-    let twilio_token = c.text(HEX, 32);
-    let shopify = format!("shpat_{}", c.text(HEX, 32));
-    let supabase = format!("sbp_{}", c.text(HEX, 40));
-    let fly = format!("fo1_{}", c.text(&format!("{UPPER}{LOWER}{DIGITS}_-"), 43));
-    let telegram = format!(
-        "{}:AA{}",
-        c.text(DIGITS, 10),
-        c.text(&format!("{UPPER}{LOWER}{DIGITS}_-"), 33)
-    );
-    let jwt = format!(
-        "{}.{}.{}",
-        b64url(r#"{"alg":"HS256","typ":"JWT"}"#),
-        b64url(r#"{"sub":"canary-user","iat":1700000000}"#),
-        c.text(&format!("{UPPER}{LOWER}{DIGITS}_-"), 43)
-    );
-    let jwt_fake = format!(
-        "{}.{}.{}",
-        b64url(r#"{"kind":"not-a-jwt"}"#),
-        b64url(r#"{"sub":"canary-user"}"#),
-        c.text(&format!("{UPPER}{LOWER}{DIGITS}_-"), 43)
-    );
-    let pem_body = c.text(&format!("{UPPER}{LOWER}{DIGITS}+/"), 64 * 4);
-    let age = age_identity(7);
-    let mut age_bad = age.clone();
-    let last = age_bad.pop().expect("non-empty");
-    age_bad.push(if last == 'Q' { 'P' } else { 'Q' });
-    let db_password = c.alnum(16);
-    let generic = c.text(&format!("{UPPER}{LOWER}{DIGITS}"), 24);
-    let gitlab = format!("glpat-{}", c.text(&format!("{UPPER}{LOWER}{DIGITS}_-"), 20));
-    let fine = format!("github_pat_{}_{}", c.alnum(22), c.alnum(59));
-    let pypi = format!(
-        "pypi-AgEIcHlwaS5vcmc{}",
-        c.text(&format!("{UPPER}{LOWER}{DIGITS}_-"), 70)
-    );
-    let npm = github_token("npm_", 12);
-    let origin = format!("v1.0-{}-{}", c.text(HEX, 24), c.text(HEX, 146));
-    let gocspx = format!(
-        "GOCSPX-{}",
-        c.text(&format!("{UPPER}{LOWER}{DIGITS}_-"), 28)
-    );
-    let webhook_tail = format!(
-        "T{}/B{}/{}",
-        c.text(&format!("{UPPER}{DIGITS}"), 10),
-        c.text(&format!("{UPPER}{DIGITS}"), 10),
-        c.alnum(24)
-    );
-    let flyv1 = format!("fm2_{}", c.text(&format!("{UPPER}{LOWER}{DIGITS}+/="), 120));
-    vec![
-        (
-            "aws-access-key-id",
-            format!("key = {aws_id}"),
-            "key = AKIAIOSFODNN7EXAMPLE".to_owned(),
-        ),
-        (
-            "aws-secret-access-key",
-            format!("aws_secret_access_key = {aws_secret}"),
-            format!("aws_region = {aws_secret}"),
-        ),
-        (
-            "github-pat",
-            format!("token: {ghp}"),
-            format!("token: {ghp_bad}"),
-        ),
-        (
-            "github-oauth",
-            github_token("gho_", 13),
-            format!("gho_{}", c.alnum(20)),
-        ),
-        (
-            "github-app-token",
-            github_token("ghs_", 14),
-            format!("ghx_{}", &github_token("ghs_", 14)[4..]),
-        ),
-        (
-            "github-refresh-token",
-            github_token("ghr_", 15),
-            github_token("ghr_", 15)[..30].to_owned(),
-        ),
-        (
-            "github-fine-grained-pat",
-            fine.clone(),
-            fine.replace("github_pat_", "github_cat_"),
-        ),
-        (
-            "gitlab-token",
-            gitlab.clone(),
-            gitlab.replace("glpat-", "glpxt-"),
-        ),
-        (
-            "slack-token",
-            format!("xoxb-1234567890-1234567890123-{slack_tail}"),
-            format!("xoxz-1234567890-1234567890123-{slack_tail}"),
-        ),
-        (
-            "slack-webhook",
-            format!("https://hooks.slack.com/services/{webhook_tail}"),
-            "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
-                .to_owned(),
-        ),
-        (
-            "stripe-secret-key",
-            format!("sk_live_{stripe_body}"),
-            format!("pk_live_{stripe_body}"),
-        ),
-        (
-            "google-api-key",
-            google.clone(),
-            google.replace("AIza", "AIzb"),
-        ),
-        (
-            "google-oauth-client-secret",
-            gocspx.clone(),
-            gocspx[..20].to_owned(),
-        ),
-        ("openai-api-key", openai.clone(), openai[..40].to_owned()),
-        (
-            "anthropic-api-key",
-            anthropic.clone(),
-            anthropic.replace("sk-ant-", "sk-xnt-"),
-        ),
-        (
-            "cloudflare-api-token",
-            format!("CLOUDFLARE_API_TOKEN={cf_token}"),
-            format!("SOMETHING_ELSE={cf_token}"),
-        ),
-        (
-            "cloudflare-global-api-key",
-            format!("cloudflare_api_key: {cf_global}"),
-            format!("commit_sha: {cf_global}"),
-        ),
-        (
-            "cloudflare-origin-ca-key",
-            origin.clone(),
-            origin.replace("v1.0-", "v2.0-"),
-        ),
-        (
-            "npm-token",
-            format!("//registry.npmjs.org/:_authToken={npm}"),
-            format!("npm_{}", &github_token("npm_", 99)[4..39]),
-        ),
-        (
-            "pypi-token",
-            pypi.clone(),
-            pypi.replace("pypi-AgEIcHlwaS5vcmc", "pypi-AgEIcHlwaS5vcmX"),
-        ),
-        (
-            "sendgrid-api-key",
-            sendgrid.clone(),
-            sendgrid.replace("SG.", "SX."),
-        ),
-        (
-            "twilio-api-key",
-            twilio_key.clone(),
-            twilio_key.to_ascii_uppercase().replace("SK", "ZZ"),
-        ),
-        (
-            "twilio-auth-token",
-            format!("TWILIO_AUTH_TOKEN={twilio_token}"),
-            format!("TWILIO_ACCOUNT_REGION={twilio_token}"),
-        ),
-        (
-            "shopify-token",
-            shopify.clone(),
-            shopify.replace("shpat_", "shpxx_"),
-        ),
-        (
-            "supabase-secret-key",
-            supabase.clone(),
-            supabase[..20].to_owned(),
-        ),
-        ("flyio-token", fly.clone(), fly.replace("fo1_", "fo9_")),
-        (
-            "flyio-token",
-            format!("FlyV1 {flyv1}"),
-            "FlyV1 fm2_short".to_owned(),
-        ),
-        (
-            "telegram-bot-token",
-            telegram.clone(),
-            telegram.replace(":AA", ":BB"),
-        ),
-        ("jwt", jwt, jwt_fake),
-        (
-            "private-key",
-            format!("-----BEGIN RSA PRIVATE KEY-----\n{pem_body}\n-----END RSA PRIVATE KEY-----\n"),
-            format!("-----BEGIN PUBLIC KEY-----\n{pem_body}\n-----END PUBLIC KEY-----\n"),
-        ),
-        (
-            "private-key",
-            // Escaped inside a JSON string.
-            format!(
-                "{{\"key\": \"-----BEGIN PRIVATE KEY-----\\n{}\\n-----END PRIVATE KEY-----\\n\"}}",
-                &pem_body[..128]
-            ),
-            // Code that builds a PEM string is not a key.
-            format!(
-                "let pem = format!(\"-----BEGIN RSA PRIVATE KEY-----{{}}{{body}}{{}}\", line_ending);\n{}\nlet end = \"-----END RSA PRIVATE KEY-----\";",
-                "write(out, &encode(der), wrap(64, 76));".repeat(3)
-            ),
-        ),
-        ("age-secret-key", age, age_bad),
-        (
-            "database-url-password",
-            format!("DATABASE_URL=postgres://app:{db_password}@db.internal:5432/app"),
-            "DATABASE_URL=postgres://app:postgres@localhost:5432/app".to_owned(),
-        ),
-        (
-            "generic-secret",
-            format!("api_key = \"{generic}\""),
-            "api_key = \"${{ secrets.API_KEY }}\"".to_owned(),
-        ),
-        (
-            "generic-secret",
-            format!("database:\n  db_password: {generic}\n"),
-            "database:\n  password_file: /run/secrets/db\n  token: ${TOKEN}\n".to_owned(),
-        ),
-        (
-            "generic-secret",
-            format!("export SESSION_SECRET={generic}"),
-            "password = \"aaaaaaaaaaaaaaaa\"".to_owned(),
-        ),
-    ]
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    for rule in rules.rules() {
+        assert!(covered.contains(&*rule.id), "no example for {}", rule.id);
+    }
 }
 
 #[test]
-fn every_default_rule_has_a_true_positive_and_a_near_miss() {
+fn the_docs_table_is_the_generated_one() {
+    let page = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/leak-scan.md"
+    ))
+    .expect("docs/leak-scan.md");
+    let table = default_rules_table();
+    assert!(
+        page.contains(&table),
+        "docs/leak-scan.md's rules table is stale; replace it with:\n{table}"
+    );
+}
+
+#[test]
+fn placeholders_and_public_values_are_not_findings() {
     let rules = Rules::default_rules();
-    let mut covered = std::collections::HashSet::new();
-    for (id, positive, negative) in cases() {
-        let hits = rules.scan_text(&positive);
-        assert!(
-            hits.iter().any(|m| &*m.rule_id == id),
-            "{id} missed its true positive; found {:?}",
-            hits.iter().map(|m| &m.rule_id).collect::<Vec<_>>()
-        );
-        let misses = rules.scan_text(&negative);
-        assert!(
-            misses.iter().all(|m| &*m.rule_id != id),
-            "{id} fired on its near miss {negative:?}"
-        );
-        covered.insert(id);
+    for text in PLACEHOLDERS {
+        let found = rules.scan_text(text);
+        assert!(found.is_empty(), "{text:?}: {found:?}");
     }
-    for rule in rules.rules() {
-        assert!(covered.contains(&*rule.id), "no test case for {}", rule.id);
+    assert!(is_filler("AKIAXXXXXXXXXXXXXXXX"));
+}
+
+#[test]
+fn bulwark_sync_state_digests_are_not_findings() {
+    let rules = Rules::default_rules();
+    let digest = crate::common::Canary::new(77).text(crate::common::HEX, 64);
+    let state = format!(
+        "{{\n  \"version\": 1,\n  \"digests\": {{\n    \"age1canary\": {{\n      \"fly\": {{\n        \"API_TOKEN\": \"{digest}\",\n        \"DB_PASSWORD\": \"{digest}\"\n      }}\n    }}\n  }}\n}}\n"
+    );
+    let at_state = rules.scan_bytes(
+        state.as_bytes(),
+        Some("secrets/production.env.age.state.json"),
+        None,
+    );
+    assert!(at_state.is_empty(), "{at_state:?}");
+    // The same text anywhere else is still a finding, and a real token in a state file
+    // still is one.
+    assert!(
+        !rules
+            .scan_bytes(state.as_bytes(), Some("config.json"), None)
+            .is_empty()
+    );
+    let leaked = format!("{{\"API_TOKEN\": \"{}\"}}", github_token("ghp_", 5));
+    assert!(
+        !rules
+            .scan_bytes(leaked.as_bytes(), Some("x.env.age.state.json"), None)
+            .is_empty()
+    );
+}
+
+#[test]
+fn the_generic_rule_reads_values_of_any_length() {
+    let rules = Rules::default_rules();
+    for len in [101, 106, 187, 400] {
+        let value = crate::common::Canary::new(len).alnum(usize::try_from(len).expect("small"));
+        let text = format!("VAULT_TOKEN_FOR_CI={value}\n");
+        let found = rules.scan_text(&text);
+        assert!(
+            found.iter().any(|m| m.secret == value),
+            "{len}-character value missed: {found:?}"
+        );
     }
 }
 
@@ -611,6 +392,132 @@ fn nested_repetitions_beyond_re2s_bound_are_refused_at_load_and_quickly() {
             }
             Ok(_) if !refused => {}
             other => panic!("{pattern}: {:?}", other.map(|_| "loaded")),
+        }
+    }
+}
+
+// ---- decoding ----
+
+fn pem_key(seed: u64) -> String {
+    expand(
+        "-----BEGIN PRIVATE KEY-----\n{pem}\n-----END PRIVATE KEY-----\n",
+        seed,
+    )
+}
+
+#[test]
+fn a_base64_encoded_pem_key_in_an_env_var_is_found_at_the_encoded_span() {
+    let rules = Rules::default_rules();
+    let encoded = crate::common::b64(pem_key(3).as_bytes());
+    let text = format!("# deploy settings\nSIGNING_KEY_B64={encoded}\nREGION=eu\n");
+    let found = rules.scan_text(&text);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let hit = &found[0];
+    assert_eq!(&*hit.rule_id, "private-key");
+    assert!(hit.description.contains("base64"), "{}", hit.description);
+    assert_eq!(&text[hit.start..hit.end], encoded);
+    assert_eq!((hit.start_line, hit.start_column), (2, 17));
+}
+
+#[test]
+fn nested_hex_and_percent_encodings_are_decoded_up_to_the_depth_limit() {
+    let rules = Rules::default_rules();
+    let token = github_token("ghp_", 31);
+    let hex: String = token
+        .bytes()
+        .flat_map(|b| {
+            let digits = b"0123456789abcdef";
+            [digits[usize::from(b >> 4)], digits[usize::from(b & 15)]]
+        })
+        .map(char::from)
+        .collect();
+    let hex_b64 = crate::common::b64(hex.as_bytes());
+    let percent: String = format!("token%3D{}", &token);
+    let b64_b64_b64 = crate::common::b64(
+        crate::common::b64(crate::common::b64(token.as_bytes()).as_bytes()).as_bytes(),
+    );
+    let four_deep = crate::common::b64(b64_b64_b64.as_bytes());
+    for (name, text, expected) in [
+        ("hex", format!("value: {hex}\n"), true),
+        ("base64 of hex", format!("value: {hex_b64}\n"), true),
+        (
+            "percent",
+            format!("https://example.invalid/cb?{percent}\n"),
+            true,
+        ),
+        ("three deep", format!("value: {b64_b64_b64}\n"), true),
+        ("four deep", format!("value: {four_deep}\n"), false),
+    ] {
+        let found = rules.scan_text(&text);
+        let github = found.iter().filter(|m| &*m.rule_id == "github-pat").count();
+        assert_eq!(github == 1, expected, "{name}: {found:?}");
+    }
+    // An encoded placeholder stays a placeholder; an allowed line stays allowed.
+    let filler = crate::common::b64(b"AWS_ACCESS_KEY_ID=AKIAXXXXXXXXXXXXXXXX");
+    assert!(rules.scan_text(&filler).is_empty());
+    let allowed = format!("{} # gitleaks:allow", crate::common::b64(token.as_bytes()));
+    assert!(rules.scan_text(&allowed).is_empty());
+}
+
+// ---- the recall corpus of bench/recall.sh ----
+
+/// Placeholders and public values that look like keys: no rule may report them.
+const PLACEHOLDERS: &[&str] = &[
+    "AWS_ACCESS_KEY_ID=AKIAXXXXXXXXXXXXXXXX",
+    "key = AKIAIOSFODNN7EXAMPLE",
+    "SLACK_BOT_TOKEN=xoxb-0000000000-0000000000000-000000000000000000000000",
+    "token: xoxp-0000000000-0000000000-0000000000-00000000000000000000000000000000",
+    "apiKey: \"AIzaSyabcdefghijklmnopqrstuvwxyz1234567\"",
+    // Firebase's documentation sample and a variant of it.
+    "apiKey: \"AIzaSyDOCAbC123dEf456GhI789jKl01-MnO\"",
+    "apiKey: \"AIzaSyDOCAbC123dEf456GhI789jKl012-MnO\"",
+    "STRIPE_SECRET_KEY=sk_test_xxxxxxxxxxxxxxxxxxxxxxxx",
+    "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+    "GITHUB_TOKEN=ghp_000000000000000000000000000000000000",
+    "OPENAI_API_KEY=sk-proj-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+];
+
+/// The corpus: every rule's example expanded with a few seeds (`positive/`), the same
+/// texts base64-encoded behind a variable (`encoded/`), and the placeholders
+/// (`negative/`). File name: `<rule id>-<seed>.txt`.
+fn recall_corpus() -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    for (id, positive, _) in default_rule_examples() {
+        for seed in 0..SEEDS {
+            let text = expand(positive, 1000 + seed);
+            files.push((
+                format!("encoded/{id}-{seed}.txt"),
+                format!("CONFIG_B64={}\n", crate::common::b64(text.as_bytes())),
+            ));
+            files.push((format!("positive/{id}-{seed}.txt"), format!("{text}\n")));
+        }
+    }
+    for (i, text) in PLACEHOLDERS.iter().enumerate() {
+        files.push((format!("negative/placeholder-{i}.txt"), format!("{text}\n")));
+    }
+    files
+}
+
+#[test]
+fn the_recall_corpus_is_found_whole_and_its_negatives_not_at_all() {
+    let rules = Rules::default_rules();
+    let corpus = recall_corpus();
+    let mut missed = Vec::new();
+    for (name, text) in &corpus {
+        let found = rules.scan_bytes(text.as_bytes(), Some(name), None);
+        let negative = name.starts_with("negative/");
+        if found.is_empty() != negative {
+            missed.push(format!("{name}: {text:?} -> {found:?}"));
+        }
+    }
+    assert!(missed.is_empty(), "{}", missed.join("\n"));
+    // bench/recall.sh asks for the corpus on disk.
+    if let Some(dir) = std::env::var_os("BULWARK_RECALL_CORPUS") {
+        let dir = std::path::PathBuf::from(dir);
+        for (name, text) in &corpus {
+            let path = dir.join(name);
+            std::fs::create_dir_all(path.parent().expect("has a parent")).expect("mkdir");
+            std::fs::write(&path, text).expect("write corpus file");
         }
     }
 }
