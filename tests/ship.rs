@@ -96,15 +96,13 @@ fn dist_archive_installs_from_a_directory_and_a_file_url() {
     );
 
     let to = tmp.path().join("bin-dir");
-    let started = std::time::Instant::now();
+    // How long it takes is measured by bench/ci-jobs.sh, not asserted here.
     let out = install(rel.to_str().expect("utf-8 path"), &to);
-    let took = started.elapsed();
     assert!(
         out.status.success(),
         "install.sh --from DIR: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(took.as_secs() < 10, "install took {took:?}");
     assert_installed(&to);
 
     let to = tmp.path().join("bin-url");
