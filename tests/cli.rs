@@ -784,9 +784,11 @@ mod children {
         );
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(3), "{stderr}");
+        // The first remote call (reading the schema before the export) is the one that fails.
+        assert!(stderr.starts_with("error: `wrangler d1 "), "{stderr}");
         assert!(
-            stderr.starts_with(
-                "error: `wrangler d1 export --remote` failed (exit status: 1): ✘ [ERROR] In a non-interactive environment, it's necessary to set a CLOUDFLARE_API_TOKEN environment variable"
+            stderr.contains(
+                "--remote` failed (exit status: 1): ✘ [ERROR] In a non-interactive environment, it's necessary to set a CLOUDFLARE_API_TOKEN environment variable"
             ),
             "{stderr}"
         );

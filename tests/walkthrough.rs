@@ -134,6 +134,13 @@ fn new_project(tmp: &Path, project: &Path, canaries: [&str; 2]) -> std::path::Pa
         r#"[{"name":"API_TOKEN","type":"secret_text"},{"name":"SUPABASE_URL","type":"secret_text"}]"#,
     )
     .expect("stand-in answer");
+    // The migrations production has applied, which `migrate-dryrun status --remote` reads
+    // back after the real apply.
+    std::fs::write(
+        project.join("standin/d1-applied-DB.txt"),
+        "0001_create_users.sql\n0002_create_notes.sql\n0003_add_note_title.sql\n",
+    )
+    .expect("stand-in answer");
     for (fixture, answer) in REMOTE {
         std::fs::copy(fixture, project.join(answer)).expect("stand-in answer");
     }

@@ -4,14 +4,12 @@
 use std::io::{self, BufRead as _, IsTerminal as _, Write as _};
 use std::process::ExitCode;
 
-use bulwark_cli::secrets_sync::{Cli, Command, Encoding, FailOn, IdentityCommand};
-use bulwark_config::{Config, Environment};
+use bulwark_cli::secrets_sync::{Cli, Command, FailOn, IdentityCommand};
+use bulwark_config::Config;
 use bulwark_core::Output;
 use bulwark_scan::Rules;
 use bulwark_secret::Secret;
-use bulwark_sync::{
-    AuditRequest, Plan, Session, Severity, Store, StoreReport, StoreVerbs, SyncError, ValueFormat,
-};
+use bulwark_sync::{AuditRequest, Plan, Session, StoreVerbs, SyncError};
 use bulwark_targets::ApplyOptions;
 use bulwark_vault::IdentityLookup;
 
@@ -105,7 +103,12 @@ fn run(cli: &Cli, out: &mut Output) -> Result<ExitCode, SyncError> {
                     bytes,
                     encoding,
                     ..
-                } => rotate_value(&store, name, *bytes, *encoding, out)?,
+                } => {
+                    bulwark_sync::check_name(name)?;
+                    let rules = Rules::default_rules();
+                    let (bytes, format) = (usize::from(*bytes), (*encoding).into());
+                    store.rotate_value(name, bytes, format, &rules, out.redactor_mut())?
+                }
                 Command::Set { name } => {
                     bulwark_sync::check_name(name)?;
                     let value = read_value(name)?;
@@ -124,24 +127,6 @@ fn run(cli: &Cli, out: &mut Output) -> Result<ExitCode, SyncError> {
     Ok(out.finish(&report))
 }
 
-/// `rotate-value NAME --generate`: a generated value straight into the store.
-fn rotate_value(
-    store: &StoreVerbs<'_>,
-    name: &str,
-    bytes: u16,
-    encoding: Encoding,
-    out: &mut Output,
-) -> Result<StoreReport, SyncError> {
-    bulwark_sync::check_name(name)?;
-    let format = match encoding {
-        Encoding::Base64 => ValueFormat::Base64,
-        Encoding::Hex => ValueFormat::Hex,
-        Encoding::Alnum => ValueFormat::Alnum,
-    };
-    let rules = Rules::default_rules();
-    store.rotate_value(name, usize::from(bytes), format, &rules, out.redactor_mut())
-}
-
 /// `audit`: the environments `--env` names (every one with a store when none), each
 /// opened with its own identity, one after the other.
 fn audit(
@@ -150,34 +135,17 @@ fn audit(
     fail_on: FailOn,
     out: &mut Output,
 ) -> Result<ExitCode, SyncError> {
-    let envs: Vec<&Environment> = if cli.env.is_empty() {
-        config.envs.values().filter(|e| e.store.is_some()).collect()
-    } else {
-        cli.env
-            .iter()
-            .map(|name| config.environment(Some(name)))
-            .collect::<Result<_, _>>()?
-    };
     let rules = Rules::default_rules();
     let request = AuditRequest {
         config,
-        envs,
+        envs: AuditRequest::environments(config, &cli.env)?,
         now: jiff::Timestamp::now(),
-        fail_on: match fail_on {
-            FailOn::Warning => Severity::Warning,
-            FailOn::Error => Severity::Error,
-        },
+        fail_on: fail_on.into(),
         rules: &rules,
     };
     let report = bulwark_sync::audit(&request, &mut |env| {
-        let identities =
-            IdentityLookup::from_process(cli.identity.identity.clone(), Some(&env.name)).find()?;
-        let store = Store::open(&Store::path_of(config, env)?, &identities)?;
-        for (_, value) in store.document().entries() {
-            out.redactor_mut().add(value);
-        }
-        bulwark_sync::keep_structure(out.redactor_mut(), env, &store);
-        Ok(store)
+        let identity = cli.identity.identity.clone();
+        bulwark_sync::open_for_audit(config, env, identity, out.redactor_mut())
     })?;
     Ok(out.finish(&report))
 }

@@ -151,6 +151,25 @@ pub enum Encoding {
     Alnum,
 }
 
+impl From<FailOn> for bulwark_sync::Severity {
+    fn from(fail_on: FailOn) -> Self {
+        match fail_on {
+            FailOn::Warning => Self::Warning,
+            FailOn::Error => Self::Error,
+        }
+    }
+}
+
+impl From<Encoding> for bulwark_sync::ValueFormat {
+    fn from(encoding: Encoding) -> Self {
+        match encoding {
+            Encoding::Base64 => Self::Base64,
+            Encoding::Hex => Self::Hex,
+            Encoding::Alnum => Self::Alnum,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum IdentityCommand {
     /// Store an identity (read from stdin) in the OS keyring for --env

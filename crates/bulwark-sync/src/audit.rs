@@ -245,6 +245,40 @@ pub struct AuditRequest<'a> {
     pub rules: &'a Rules,
 }
 
+impl<'a> AuditRequest<'a> {
+    /// The environments `--env` names, or every one with a store when it names none.
+    pub fn environments(
+        config: &'a Config,
+        names: &[String],
+    ) -> Result<Vec<&'a Environment>, SyncError> {
+        if names.is_empty() {
+            return Ok(config.envs.values().filter(|e| e.store.is_some()).collect());
+        }
+        Ok(names
+            .iter()
+            .map(|name| config.environment(Some(name)))
+            .collect::<Result<_, _>>()?)
+    }
+}
+
+/// Opens `env`'s store for `audit` with the environment's own identity (`identity`, the
+/// `--identity` flag, first), and teaches its values and structure to `redactor`.
+pub fn open_for_audit(
+    config: &Config,
+    env: &Environment,
+    identity: Option<std::path::PathBuf>,
+    redactor: &mut bulwark_secret::Redactor,
+) -> Result<Store, SyncError> {
+    let identities =
+        bulwark_vault::IdentityLookup::from_process(identity, Some(&env.name)).find()?;
+    let store = Store::open(&Store::path_of(config, env)?, &identities)?;
+    for (_, value) in store.document().entries() {
+        redactor.add(value);
+    }
+    crate::keep_structure(redactor, env, &store);
+    Ok(store)
+}
+
 /// Runs the audit. `open` opens one environment's store (the binary looks its identity
 /// up and teaches its values to the output's redactor); each store is dropped before
 /// the next is opened.

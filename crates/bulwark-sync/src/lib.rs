@@ -15,7 +15,7 @@ mod strength;
 mod verbs;
 
 pub use audit::{
-    AuditReport, AuditRequest, Check, Finding, RunKey, Severity, age_days, audit,
+    AuditReport, AuditRequest, Check, Finding, RunKey, Severity, age_days, audit, open_for_audit,
     third_party_vendor,
 };
 pub use dotenv::{Dotenv, DotenvError};
