@@ -9,4 +9,5 @@
 
 mod common;
 mod git;
+mod re2;
 mod rules;
