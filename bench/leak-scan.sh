@@ -421,7 +421,7 @@ fi
 
 if command -v betterleaks > /dev/null; then
     run betterleaks \
-        "count '$out/betterleaks.json' 'd' 'f[\"File\"]'" -- \
+        "count '$out/betterleaks.json' 'd[\"findings\"]' 'f[\"location\"][\"path\"]'" -- \
         betterleaks git "$repo" --output "$out/betterleaks.json" \
         --exit-code 0 --no-banner --log-level error
 else

@@ -576,8 +576,11 @@ fn added_lines(
     };
     let old = String::from_utf8_lossy(&old);
     let new = String::from_utf8_lossy(&new.data);
+    // A bound for pathological files: past it the diff may call more lines changed than
+    // git would, which can report a kept secret again but never hides one.
     let diff = similar::TextDiff::configure()
         .algorithm(similar::Algorithm::Myers)
+        .timeout(std::time::Duration::from_secs(2))
         .diff_lines(&old, &new);
     diff.ops()
         .iter()
