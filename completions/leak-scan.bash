@@ -66,7 +66,7 @@ _leak__scan() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json sarif" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json sarif gitleaks-json" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -120,7 +120,7 @@ _leak__scan() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json sarif" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json sarif gitleaks-json" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -186,7 +186,7 @@ _leak__scan() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json sarif" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json sarif gitleaks-json" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -306,7 +306,7 @@ _leak__scan() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json sarif" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json sarif gitleaks-json" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -360,7 +360,7 @@ _leak__scan() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json sarif" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json sarif gitleaks-json" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -418,7 +418,7 @@ _leak__scan() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json sarif" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json sarif gitleaks-json" -- "${cur}"))
                     return 0
                     ;;
                 --color)

@@ -26,7 +26,8 @@ end
 
 complete -c leak-scan -n "__fish_leak_scan_needs_command" -l format -d 'Output format' -r -f -a "human\t'Text for people, coloured on a terminal'
 json\t'One JSON document on stdout (see docs/leak-scan.md)'
-sarif\t'SARIF 2.1.0, as GitHub code scanning accepts it'"
+sarif\t'SARIF 2.1.0, as GitHub code scanning accepts it'
+gitleaks-json\t'gitleaks\' JSON report, field for field, for tools that read gitleaks reports'"
 complete -c leak-scan -n "__fish_leak_scan_needs_command" -l color -d 'When to colour output' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -51,7 +52,8 @@ complete -c leak-scan -n "__fish_leak_scan_using_subcommand git" -l exit-code -d
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand git" -l max-size -d 'Skip files and blobs larger than this many bytes' -r
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand git" -l format -d 'Output format' -r -f -a "human\t'Text for people, coloured on a terminal'
 json\t'One JSON document on stdout (see docs/leak-scan.md)'
-sarif\t'SARIF 2.1.0, as GitHub code scanning accepts it'"
+sarif\t'SARIF 2.1.0, as GitHub code scanning accepts it'
+gitleaks-json\t'gitleaks\' JSON report, field for field, for tools that read gitleaks reports'"
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand git" -l color -d 'When to colour output' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -68,7 +70,8 @@ complete -c leak-scan -n "__fish_leak_scan_using_subcommand dir" -l exit-code -d
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand dir" -l max-size -d 'Skip files and blobs larger than this many bytes' -r
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand dir" -l format -d 'Output format' -r -f -a "human\t'Text for people, coloured on a terminal'
 json\t'One JSON document on stdout (see docs/leak-scan.md)'
-sarif\t'SARIF 2.1.0, as GitHub code scanning accepts it'"
+sarif\t'SARIF 2.1.0, as GitHub code scanning accepts it'
+gitleaks-json\t'gitleaks\' JSON report, field for field, for tools that read gitleaks reports'"
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand dir" -l color -d 'When to colour output' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -85,7 +88,8 @@ complete -c leak-scan -n "__fish_leak_scan_using_subcommand staged" -l exit-code
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand staged" -l max-size -d 'Skip files and blobs larger than this many bytes' -r
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand staged" -l format -d 'Output format' -r -f -a "human\t'Text for people, coloured on a terminal'
 json\t'One JSON document on stdout (see docs/leak-scan.md)'
-sarif\t'SARIF 2.1.0, as GitHub code scanning accepts it'"
+sarif\t'SARIF 2.1.0, as GitHub code scanning accepts it'
+gitleaks-json\t'gitleaks\' JSON report, field for field, for tools that read gitleaks reports'"
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand staged" -l color -d 'When to colour output' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -102,7 +106,8 @@ complete -c leak-scan -n "__fish_leak_scan_using_subcommand stdin" -l exit-code 
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand stdin" -l max-size -d 'Skip files and blobs larger than this many bytes' -r
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand stdin" -l format -d 'Output format' -r -f -a "human\t'Text for people, coloured on a terminal'
 json\t'One JSON document on stdout (see docs/leak-scan.md)'
-sarif\t'SARIF 2.1.0, as GitHub code scanning accepts it'"
+sarif\t'SARIF 2.1.0, as GitHub code scanning accepts it'
+gitleaks-json\t'gitleaks\' JSON report, field for field, for tools that read gitleaks reports'"
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand stdin" -l color -d 'When to colour output' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -112,7 +117,8 @@ complete -c leak-scan -n "__fish_leak_scan_using_subcommand stdin" -s q -l quiet
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand stdin" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand install-hook" -l format -d 'Output format' -r -f -a "human\t'Text for people, coloured on a terminal'
 json\t'One JSON document on stdout (see docs/leak-scan.md)'
-sarif\t'SARIF 2.1.0, as GitHub code scanning accepts it'"
+sarif\t'SARIF 2.1.0, as GitHub code scanning accepts it'
+gitleaks-json\t'gitleaks\' JSON report, field for field, for tools that read gitleaks reports'"
 complete -c leak-scan -n "__fish_leak_scan_using_subcommand install-hook" -l color -d 'When to colour output' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"

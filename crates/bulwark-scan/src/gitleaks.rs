@@ -1,10 +1,11 @@
 //! gitleaks compatibility: its TOML config format and `.gitleaksignore` fingerprints.
 //!
 //! Supported: `[[rules]]` (`id`, `description`, `regex`, `secretGroup`, `entropy`,
-//! `keywords`, `path`, `[rules.allowlist]` and `[[rules.allowlists]]`), the global
+//! `keywords`, `path`, `tags`, `[rules.allowlist]` and `[[rules.allowlists]]`), the global
 //! `[allowlist]` and `[[allowlists]]` (with `targetRules`), and `[extend]` with
 //! `useDefault` and `disabledRules`. `useDefault` extends *Bulwark's* default rules.
-//! Unknown keys (`tags`, `title`, `version`, …) are ignored, as gitleaks does.
+//! Regexes are RE2's, rewritten for the `regex` crate (`re2`). Unknown keys (`title`,
+//! `version`, …) are ignored, as gitleaks does.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -12,7 +13,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::error::ScanError;
-use crate::rules::{Allowlist, RegexTarget, Rule, Rules, compile};
+use crate::rules::{Allowlist, GenericRule, RegexTarget, Rule, Rules, compile_re2};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -52,6 +53,8 @@ struct RuleConfig {
     entropy: Option<f64>,
     #[serde(default)]
     keywords: Vec<String>,
+    #[serde(default)]
+    tags: Vec<String>,
     #[serde(default)]
     path: Option<String>,
     #[serde(default)]
@@ -111,12 +114,12 @@ fn build_allowlist(config: &AllowlistConfig, context: &str) -> Result<Allowlist,
         paths: config
             .paths
             .iter()
-            .map(|pattern| compile(pattern, context))
+            .map(|pattern| compile_re2(pattern, context))
             .collect::<Result<_, _>>()?,
         regexes: config
             .regexes
             .iter()
-            .map(|pattern| compile(pattern, context))
+            .map(|pattern| compile_re2(pattern, context))
             .collect::<Result<_, _>>()?,
         regex_target,
         stopwords: config
@@ -146,7 +149,7 @@ fn build_rule(config: &RuleConfig) -> Result<Rule, ScanError> {
     let regex = config
         .regex
         .as_deref()
-        .map(|pattern| compile(pattern, &config.id))
+        .map(|pattern| compile_re2(pattern, &config.id))
         .transpose()?;
     if let (Some(regex), Some(group)) = (&regex, config.secret_group) {
         // Group 0 is the whole match; gitleaks refuses a group the regex does not have,
@@ -180,10 +183,11 @@ fn build_rule(config: &RuleConfig) -> Result<Rule, ScanError> {
         path: config
             .path
             .as_deref()
-            .map(|pattern| compile(pattern, &config.id))
+            .map(|pattern| compile_re2(pattern, &config.id))
             .transpose()?,
         allowlists,
         validators: Vec::new(),
+        tags: config.tags.clone(),
     })
 }
 
@@ -257,7 +261,9 @@ impl Rules {
                     .to_owned(),
             });
         }
-        Self::new(rules, global)
+        let mut rules = Self::new(rules, global)?;
+        rules.set_generic_rule(GenericRule::Gitleaks);
+        Ok(rules)
     }
 
     /// Loads the gitleaks-format TOML config at `path`.

@@ -38,10 +38,11 @@
 //!
 //! In the order they build on each other: `error` ([`ScanError`]), `checks` (format
 //! checksums and structure, entropy, filler), `decode` (encoded runs and what they
-//! decode to), `time`, `rules` (the engine: [`Rule`], [`Allowlist`], [`Rules`],
-//! [`Match`]), `defaults` ([`Rules::default_rules`]), `gitleaks`
-//! ([`Rules::from_gitleaks_toml`], [`IgnoreList`]), `report` ([`Finding`],
-//! [`ScanReport`], [`Baseline`]), `sarif` ([`SarifReport`]), `git` and `sources` (the
+//! decode to), `time`, `re2` (gitleaks configs' RE2 syntax rewritten for the `regex`
+//! crate), `rules` (the engine: [`Rule`], [`Allowlist`], [`Rules`], [`Match`]),
+//! `defaults` ([`Rules::default_rules`]), `gitleaks` ([`Rules::from_gitleaks_toml`],
+//! [`IgnoreList`]), `report` ([`Finding`], [`ScanReport`], [`Baseline`]), `sarif`
+//! ([`SarifReport`]), `gitleaks_json` ([`GitleaksReport`]), `git` and `sources` (the
 //! sources), `run`. No module uses one that comes after it.
 
 mod checks;
@@ -50,6 +51,8 @@ mod defaults;
 mod error;
 mod git;
 mod gitleaks;
+mod gitleaks_json;
+mod re2;
 mod report;
 mod rules;
 mod run;
@@ -67,8 +70,9 @@ pub use defaults::{EXAMPLE_LEGEND, default_rule_examples, default_rule_ids, defa
 pub use error::ScanError;
 pub use git::{GitOptions, scan_git};
 pub use gitleaks::IgnoreList;
+pub use gitleaks_json::GitleaksReport;
 pub use report::{Baseline, CommitInfo, Finding, ScanReport, ScanStats, redact_secret};
-pub use rules::{Allowlist, INLINE_ALLOW, Match, RegexTarget, Rule, Rules, Validator};
+pub use rules::{Allowlist, INLINE_ALLOW, Match, RegexTarget, Rule, Rules, Validator, WholeMatch};
 pub use run::{ConfigUsed, RulesConfig, ScanRequest, Source, render_to_bytes, run};
 pub use sarif::SarifReport;
 pub use sources::{PRE_COMMIT_HOOK, install_hook, scan_dir, scan_reader, scan_staged};

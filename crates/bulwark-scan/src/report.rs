@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ScanError;
 use crate::gitleaks::IgnoreList;
-use crate::rules::Match;
+use crate::rules::{Match, WholeMatch};
 use crate::run::ConfigUsed;
 
 /// The commit a finding is attributed to.
@@ -23,6 +23,9 @@ pub struct CommitInfo {
     pub email: String,
     /// Author date, RFC 3339 with the author's offset.
     pub date: String,
+    /// Author date, RFC 3339 in UTC.
+    #[serde(skip)]
+    pub utc_date: String,
     /// The full commit message.
     pub message: String,
 }
@@ -62,6 +65,20 @@ pub struct Finding {
     /// `commit:path:rule_id:start_line` (or `path:rule_id:start_line` outside git), as
     /// gitleaks writes it: put it in `.gitleaksignore` to silence this finding.
     pub fingerprint: String,
+    /// The whole regex match and where it stands, for gitleaks-format reports only
+    /// (never in leak-scan's own JSON). Redacted with the secret.
+    #[serde(skip)]
+    pub whole: WholeMatch,
+    /// The entropy before rounding, for gitleaks-format reports.
+    #[serde(skip)]
+    pub raw_entropy: f64,
+    /// The author date in UTC (`2024-03-01T09:00:00Z`), as gitleaks writes it.
+    #[serde(skip)]
+    pub utc_date: Option<String>,
+    /// The first line of the text gitleaks would have scanned as one piece around this
+    /// finding: 1 for a file, the first added line of the diff hunk for a commit.
+    #[serde(skip)]
+    pub fragment_start: usize,
 }
 
 impl Finding {
@@ -91,6 +108,10 @@ impl Finding {
             secret: found.secret.clone(),
             entropy: (found.entropy * 1000.0).round() / 1000.0,
             fingerprint,
+            whole: found.whole.clone(),
+            raw_entropy: found.entropy,
+            utc_date: commit.map(|c| c.utc_date.clone()),
+            fragment_start: 1,
         }
     }
 }
@@ -175,9 +196,13 @@ impl ScanReport {
         self.stats.in_baseline += (before - self.findings.len()) as u64;
     }
 
-    /// Replaces every secret with its redacted form.
+    /// Replaces every secret with its redacted form (and, in the whole match that
+    /// gitleaks-format reports show, with `REDACTED`, as `gitleaks --redact` does).
     pub fn redact(&mut self) {
         for finding in &mut self.findings {
+            if !finding.secret.is_empty() {
+                finding.whole.text = finding.whole.text.replace(&finding.secret, "REDACTED");
+            }
             finding.secret = redact_secret(&finding.secret);
         }
         self.redacted = true;

@@ -235,6 +235,8 @@ pub struct Rule {
     pub allowlists: Vec<Allowlist>,
     /// Extra format checks.
     pub validators: Vec<Validator>,
+    /// Labels from a gitleaks config's `tags`, carried into gitleaks-format reports.
+    pub tags: Vec<String>,
 }
 
 impl Rule {
@@ -251,6 +253,7 @@ impl Rule {
             path: None,
             allowlists: Vec::new(),
             validators: Vec::new(),
+            tags: Vec::new(),
         })
     }
 }
@@ -259,6 +262,20 @@ impl Rule {
 /// `\w`, `\d`, `\s` and `\b` as ASCII; so does this, unless the pattern needs Unicode
 /// (a non-ASCII literal or `\p{…}`), in which case it is compiled Unicode-aware.
 pub(crate) fn compile(pattern: &str, rule: &str) -> Result<Regex, ScanError> {
+    compile_as(pattern, rule, false)
+}
+
+/// Compiles a pattern written for Go's RE2, as gitleaks configs are: rewritten with the
+/// same meaning in the `regex` crate's syntax first (see `re2`).
+pub(crate) fn compile_re2(pattern: &str, rule: &str) -> Result<Regex, ScanError> {
+    let translated = crate::re2::translate(pattern).map_err(|reason| ScanError::Config {
+        message: format!("the regex of {rule} is not valid RE2: {reason}"),
+    })?;
+    compile_as(&translated.pattern, rule, translated.unicode)
+}
+
+/// Compiles `pattern`, ASCII-only unless `unicode` or the pattern needs it.
+fn compile_as(pattern: &str, rule: &str, unicode: bool) -> Result<Regex, ScanError> {
     let build = |unicode: bool| {
         RegexBuilder::new(pattern)
             .unicode(unicode)
@@ -279,7 +296,7 @@ pub(crate) fn compile(pattern: &str, rule: &str) -> Result<Regex, ScanError> {
             ),
         });
     }
-    let regex = build(false)
+    let regex = build(unicode)
         .or_else(|_| build(true))
         .map_err(|source| ScanError::BadRegex {
             rule: rule.to_owned(),
@@ -347,6 +364,23 @@ pub struct Match {
     pub end_column: usize,
     /// Shannon entropy of the secret.
     pub entropy: f64,
+    /// Where the whole regex match stands (gitleaks reports locate it, not the secret).
+    pub whole: WholeMatch,
+}
+
+/// The whole regex match around a secret, as gitleaks reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WholeMatch {
+    /// The matched text. Treat it as sensitive: it holds the secret.
+    pub text: String,
+    /// 1-based line of its first byte.
+    pub start_line: usize,
+    /// 1-based line of its last byte.
+    pub end_line: usize,
+    /// 1-based column (in bytes) of its first byte.
+    pub start_column: usize,
+    /// 1-based column of its last byte.
+    pub end_column: usize,
 }
 
 /// A match found from a content alone, before the decisions that depend on where the
@@ -377,6 +411,20 @@ pub struct Rules {
     by_keyword: Vec<Vec<usize>>,
     /// Rules without keywords: they always run.
     unconditional: Vec<usize>,
+    /// How a generic rule's match gives way to a specific rule's.
+    generic: GenericRule,
+}
+
+/// When a generic rule's match (a rule whose id contains `generic`) is dropped because a
+/// specific rule found the same secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum GenericRule {
+    /// When the two matched secrets overlap (the built-in rules).
+    #[default]
+    Overlapping,
+    /// As gitleaks decides it: when a specific rule's secret whose match starts on the
+    /// same line contains the generic secret (gitleaks configs).
+    Gitleaks,
 }
 
 impl Rules {
@@ -420,7 +468,13 @@ impl Rules {
             prefilter,
             by_keyword,
             unconditional,
+            generic: GenericRule::default(),
         })
+    }
+
+    /// Decides generic matches as `generic` says.
+    pub(crate) fn set_generic_rule(&mut self, generic: GenericRule) {
+        self.generic = generic;
     }
 
     /// The rules, in order.
@@ -578,7 +632,7 @@ impl Rules {
             let Some(regex) = &rule.regex else {
                 // A path-only rule: the file itself is the finding; no allow-list applies.
                 found.push(Hit {
-                    found: self.make_match(index, data, lines(), 0, 0, 0.0),
+                    found: self.make_match(index, data, lines(), (0, 0), (0, 0), 0.0),
                     place_lists: Vec::new(),
                 });
                 continue;
@@ -646,8 +700,8 @@ impl Rules {
                         index,
                         data,
                         lines(),
-                        secret.start(),
-                        secret.end(),
+                        (secret.start(), secret.end()),
+                        (whole.start(), whole.end()),
                         entropy,
                     ),
                     place_lists,
@@ -689,20 +743,30 @@ impl Rules {
         found.dedup_by(|later, earlier| {
             later.start == earlier.start && later.end == earlier.end && later.rule == earlier.rule
         });
-        // A generic rule (id `generic…`, or the plain `jwt`) that found what a specific
-        // rule found says nothing new: drop it, as gitleaks does for `generic-api-key`.
-        let generic = |m: &Match| m.rule_id.starts_with("generic") || &*m.rule_id == "jwt";
-        let specific: Vec<(usize, usize)> = found
+        // A generic rule that found what a specific rule found says nothing new: drop it.
+        // Built-in rules: the generic ones (id `generic…`, and the plain `jwt`) give way
+        // to any specific match they overlap; gitleaks configs: gitleaks' own rule (same
+        // line, the specific secret holds the generic one).
+        let is_generic = |m: &Match| match self.generic {
+            GenericRule::Overlapping => m.rule_id.starts_with("generic") || &*m.rule_id == "jwt",
+            GenericRule::Gitleaks => m.rule_id.to_ascii_lowercase().contains("generic"),
+        };
+        let specific: Vec<&Match> = found.iter().filter(|m| !is_generic(m)).collect();
+        let keep: Vec<bool> = found
             .iter()
-            .filter(|m| !generic(m))
-            .map(|m| (m.start, m.end))
+            .map(|m| {
+                !is_generic(m)
+                    || !specific.iter().any(|other| match self.generic {
+                        GenericRule::Overlapping => other.start < m.end && m.start < other.end,
+                        GenericRule::Gitleaks => {
+                            other.whole.start_line == m.whole.start_line
+                                && other.secret.contains(m.secret.as_str())
+                        }
+                    })
+            })
             .collect();
-        found.retain(|m| {
-            !generic(m)
-                || !specific
-                    .iter()
-                    .any(|&(start, end)| start < m.end && m.start < end)
-        });
+        let mut keep = keep.into_iter();
+        found.retain(|_| keep.next().unwrap_or(true));
         found
     }
 
@@ -711,13 +775,32 @@ impl Rules {
         index: usize,
         data: &[u8],
         lines: &LineIndex,
-        start: usize,
-        end: usize,
+        (start, end): (usize, usize),
+        (whole_start, whole_end): (usize, usize),
         entropy: f64,
     ) -> Match {
         let rule = &self.list[index];
         let (start_line, start_column) = lines.position(start);
         let (end_line, end_column) = lines.position(end.saturating_sub(1).max(start));
+        // gitleaks trims newlines off both ends of a match, and locates what is left.
+        let mut whole_start = whole_start;
+        let mut whole_end = whole_end;
+        while whole_end > whole_start && data[whole_end - 1] == b'\n' {
+            whole_end -= 1;
+        }
+        while whole_start < whole_end && data[whole_start] == b'\n' {
+            whole_start += 1;
+        }
+        let (whole_start_line, whole_start_column) = lines.position(whole_start);
+        let (whole_end_line, whole_end_column) =
+            lines.position(whole_end.saturating_sub(1).max(whole_start));
+        let whole = WholeMatch {
+            text: String::from_utf8_lossy(&data[whole_start..whole_end]).into_owned(),
+            start_line: whole_start_line,
+            end_line: whole_end_line,
+            start_column: whole_start_column,
+            end_column: whole_end_column,
+        };
         Match {
             rule: index,
             rule_id: Arc::clone(&rule.id),
@@ -730,6 +813,7 @@ impl Rules {
             start_column,
             end_column,
             entropy,
+            whole,
         }
     }
 

@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::error::ScanError;
 use crate::git::{GitOptions, scan_git};
 use crate::gitleaks::IgnoreList;
+use crate::gitleaks_json::GitleaksReport;
 use crate::report::{Baseline, ScanReport};
 use crate::rules::Rules;
 use crate::sarif::SarifReport;
@@ -234,6 +235,9 @@ pub fn render_to_bytes(report: &ScanReport, rules: &Rules, format: &str) -> io::
             bytes.push(b'\n');
         }
         "sarif" => SarifReport::new(report, rules).render_human(&mut bytes, &Styles::plain())?,
+        "gitleaks-json" => {
+            GitleaksReport::new(report, rules).render_human(&mut bytes, &Styles::plain())?;
+        }
         _ => report.render_human(&mut bytes, &Styles::plain())?,
     }
     Ok(bytes)

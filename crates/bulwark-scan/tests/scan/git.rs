@@ -793,6 +793,40 @@ fn a_deleted_loose_commit_is_exit_3_naming_it() {
 }
 
 #[test]
+fn a_revision_through_an_unreadable_commit_is_exit_3_and_one_past_the_root_is_exit_2() {
+    let (repo, ids) = three_commits();
+    let on = |spec: &str| GitOptions {
+        branch: Some(spec.to_owned()),
+        ..options()
+    };
+    let range = |spec: &str| GitOptions {
+        range: Some(spec.to_owned()),
+        ..options()
+    };
+    // Intact: `HEAD~3` names nothing in a three-commit history, a usage error.
+    for options in [on("HEAD~3"), on("main^2"), range("HEAD~3..HEAD")] {
+        let err = scan_git(repo.path(), &Rules::default_rules(), &options, &NoProgress)
+            .expect_err("no such revision");
+        assert_eq!(
+            bulwark_core::Failure::exit(&err),
+            bulwark_core::Exit::Usage,
+            "{err}"
+        );
+    }
+    // The middle commit is gone: `HEAD~2` should exist but cannot be reached.
+    let object = repo
+        .path()
+        .join(".git/objects")
+        .join(&ids[1][..2])
+        .join(&ids[1][2..]);
+    std::fs::remove_file(object).expect("rm commit object");
+    for options in [on("HEAD~2"), on("main~1^1"), range("HEAD~2..HEAD")] {
+        expect_unreadable(repo.path(), &options, &[&ids[1]]);
+    }
+    expect_unreadable(repo.path(), &on("HEAD~1"), &[&ids[1]]);
+}
+
+#[test]
 fn a_corrupt_pack_index_is_exit_3() {
     for damage in ["truncate", "scribble"] {
         let (repo, _) = three_commits();

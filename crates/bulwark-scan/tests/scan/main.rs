@@ -8,4 +8,5 @@
 
 mod common;
 mod git;
+mod re2;
 mod rules;
