@@ -592,14 +592,10 @@ impl Rules {
                 if seen {
                     continue;
                 }
-                let mut found_here = self.make_match(
-                    hit.found.rule,
-                    data,
-                    &lines,
-                    segment.start,
-                    segment.end,
-                    hit.found.entropy,
-                );
+                // The encoded run is both the secret and the whole match here.
+                let span = (segment.start, segment.end);
+                let mut found_here =
+                    self.make_match(hit.found.rule, data, &lines, span, span, hit.found.entropy);
                 found_here.description = Arc::from(format!(
                     "{} ({}-encoded)",
                     hit.found.description,
