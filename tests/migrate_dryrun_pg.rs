@@ -36,7 +36,8 @@ impl Harness {
             std::fs::write(
                 &wrapper,
                 format!(
-                    "#!/bin/sh\ntr '\\0' ' ' < /proc/$$/cmdline >> '{log}'\nprintf ' PGOPTIONS=%s PGHOST=%s\\n' \"$PGOPTIONS\" \"$PGHOST\" >> '{log}'\nexec '{real}' \"$@\"\n",
+                    // One write per line: pg_dump and pg_restore start together.
+                    "#!/bin/sh\nline=\"$(tr '\\0' ' ' < /proc/$$/cmdline) PGOPTIONS=$PGOPTIONS PGHOST=$PGHOST\"\nprintf '%s\\n' \"$line\" >> '{log}'\nexec '{real}' \"$@\"\n",
                     log = log.display(),
                     real = pg_bin().join(program).display()
                 ),
@@ -313,4 +314,100 @@ fn a_bad_url_is_a_usage_error_that_keeps_the_password() {
     assert!(!all.contains("canary-pw-51d2e3f4"), "{all}");
     let out = h.run(&["--postgres"], &[]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}
+
+/// Production whose migrations role (`app`) is not a superuser, as on hosted Supabase:
+/// `auth.users` belongs to `supabase_auth_admin`, `app` may only read and insert there,
+/// and it is a member of `authenticated`.
+fn production_with_app_role() -> LocalServer {
+    let server = LocalServer::start().expect("production server");
+    server
+        .client()
+        .psql(
+            "CREATE ROLE app LOGIN NOSUPERUSER CREATEROLE;\n\
+             CREATE ROLE supabase_auth_admin NOLOGIN;\n\
+             CREATE ROLE authenticated NOLOGIN;\n\
+             GRANT authenticated TO app;\n\
+             GRANT CREATE ON DATABASE postgres TO app;\n\
+             GRANT CREATE ON SCHEMA public TO app;\n\
+             CREATE SCHEMA auth AUTHORIZATION supabase_auth_admin;\n\
+             GRANT USAGE ON SCHEMA auth TO app;\n\
+             CREATE TABLE auth.users (id int PRIMARY KEY);\n\
+             ALTER TABLE auth.users OWNER TO supabase_auth_admin;\n\
+             GRANT SELECT, INSERT, REFERENCES ON auth.users TO app;\n\
+             INSERT INTO auth.users VALUES (1), (2);\n\
+             CREATE SCHEMA supabase_migrations AUTHORIZATION app;\n\
+             SET ROLE app;\n\
+             CREATE TABLE public.notes (id int PRIMARY KEY, user_id int REFERENCES auth.users);\n\
+             CREATE TABLE supabase_migrations.schema_migrations (version text NOT NULL PRIMARY KEY, statements text[], name text);\n\
+             INSERT INTO supabase_migrations.schema_migrations VALUES ('20240101000000', '{}', 'notes');\n\
+             RESET ROLE;\n",
+        )
+        .expect("production data");
+    server
+}
+
+/// The migrations run as the role production's URL logs in as, with its privileges: what
+/// it may do passes, `ALTER TABLE` on a table another role owns fails with 42501 as it
+/// would in production (a superuser copy said ok), and the report names the role.
+#[test]
+fn migrations_run_as_productions_role_and_fail_where_it_lacks_privileges() {
+    let prod = production_with_app_role();
+    let h = Harness::new(&[
+        (
+            "20240101000000_notes.sql",
+            "create table public.notes (id int primary key, user_id int references auth.users);\n",
+        ),
+        (
+            "20240102000000_own.sql",
+            "alter table public.notes add column body text;\n\
+             insert into auth.users values (3);\n\
+             set local role authenticated;\n\
+             reset role;\n\
+             create role reader nologin;\n",
+        ),
+        (
+            "20240103000000_auth.sql",
+            "create index notes_user on public.notes (user_id);\n\
+             alter table auth.users add column nickname text;\n",
+        ),
+        (
+            "20240104000000_later.sql",
+            "create table public.later (id int);\n",
+        ),
+    ]);
+    let mut url = url(&prod, "canary-pw-3b8e1f0a", "postgres");
+    url = url.replacen("bulwark:", "app:", 1);
+    let out = h.run(
+        &["--postgres", "--format", "json"],
+        &[("DATABASE_URL", &url)],
+    );
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(!all.contains("canary-pw-3b8e1f0a"), "{all}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let statuses: Vec<&str> = report["migrations"]
+        .as_array()
+        .expect("migrations")
+        .iter()
+        .map(|m| m["status"].as_str().expect("status"))
+        .collect();
+    assert_eq!(
+        statuses,
+        ["already-applied", "ok", "failed", "not-run"],
+        "{report}"
+    );
+    let failed = &report["migrations"][2];
+    assert_eq!(failed["error"]["class"], "42501", "{failed}");
+    assert_eq!(failed["error"]["line"], 2, "{failed}");
+    assert!(
+        failed["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("must be owner of table users")),
+        "{failed}"
+    );
+    assert_eq!(
+        report["postgres"]["applied_as"],
+        serde_json::json!({"role": "app", "superuser": false, "from": "production"})
+    );
 }

@@ -1,5 +1,6 @@
 //! Supabase parity: every case in `tests/supabase-parity/<case>/` (a `migrations/`
-//! directory, an optional `pre.sql` that sets up the database before the push, and the
+//! directory, an optional `pre.sql` that sets up the database before the push, an
+//! optional `role` the CLI and the dry run log in as (after `hosted-roles.sql`), and the
 //! `expected` verdict) is pushed by the real `supabase db push --db-url … --yes` (npm
 //! `supabase@2.117.0`, installed by tests/setup.sh) into one database of a throw-away
 //! PostgreSQL, and dry-run by `migrate-dryrun --postgres-env` against a twin database.
@@ -133,18 +134,32 @@ fn run_case(server: &LocalServer, case: &Path) -> Result<(), String> {
             "CREATE DATABASE {pushed};\nCREATE DATABASE {dry};\n"
         ))
         .expect("create databases");
-    if let Ok(pre) = std::fs::read_to_string(case.join("pre.sql")) {
-        for database in [&pushed, &dry] {
-            server.client_for(database).psql(&pre).expect("pre.sql");
+    // A case with a `role` runs as that role against production set up as on hosted
+    // Supabase (hosted-roles.sql), then its own pre.sql.
+    let hosted = case.join("role").is_file();
+    for pre in [
+        hosted.then(|| cases_dir().join("hosted-roles.sql")),
+        Some(case.join("pre.sql")),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if let Ok(pre) = std::fs::read_to_string(pre) {
+            for database in [&pushed, &dry] {
+                server.client_for(database).psql(&pre).expect("pre.sql");
+            }
         }
     }
     let project = tempfile::tempdir().expect("project dir");
     let migrations = project.path().join("supabase/migrations");
     copy_dir(&case.join("migrations"), &migrations);
     let before = state(server, &dry);
+    // The role both log in as: the server's superuser unless the case names another.
+    let role = std::fs::read_to_string(case.join("role"))
+        .map_or_else(|_| server.superuser().to_owned(), |r| r.trim().to_owned());
 
     let url = format!(
-        "postgresql://bulwark@localhost:5432/{pushed}?host={}&sslmode=disable",
+        "postgresql://{role}@localhost:5432/{pushed}?host={}&sslmode=disable",
         server.dir().display()
     );
     let cli = Command::new(supabase_cli())
@@ -164,7 +179,7 @@ fn run_case(server: &LocalServer, case: &Path) -> Result<(), String> {
 
     let canary = format!("canary-pw-{db}-5e1f");
     let dry_url = format!(
-        "postgres://bulwark:{canary}@/{dry}?host={}&port=5432",
+        "postgres://{role}:{canary}@/{dry}?host={}&port=5432",
         server.dir().display()
     );
     let out = Command::new(BIN)

@@ -18,6 +18,7 @@ pub mod lint;
 mod list;
 pub mod lock;
 pub mod pglint;
+pub mod pgrole;
 pub mod postgres;
 pub mod record;
 pub mod refusal;

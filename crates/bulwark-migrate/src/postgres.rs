@@ -21,6 +21,7 @@ use bulwark_process::Spawned;
 use serde::{Deserialize, Serialize};
 
 use crate::MigrateError;
+use crate::pgrole::{AppliedAs, ProductionRoles};
 use crate::report::{
     Checks, DryRunReport, MigrationError, MigrationReport, Status, Summary, Verdict,
 };
@@ -93,6 +94,8 @@ pub struct PostgresDetails {
     pub refusal: Option<RefusalReport>,
     /// Files in the migrations directory that the CLI skips (not `<digits>_<name>.sql`).
     pub skipped_files: Vec<String>,
+    /// The role the pending files ran as in the copy.
+    pub applied_as: AppliedAs,
 }
 
 /// A refusal and the CLI's message.
@@ -129,11 +132,32 @@ pub fn run(
     let server = LocalServer::start()?;
     let copy = server.client_for(COPY_DB);
     progress.set_message("copy the database");
-    match (&request.source, &conn) {
-        (PostgresSource::Env(_), Some(conn)) => copy_production(conn, &copy, request.schema_only)?,
-        (PostgresSource::Dump(path), _) => copy_dump(path, &copy)?,
+    let production_roles = match (&request.source, &conn) {
+        (PostgresSource::Env(_), Some(conn)) => Some(copy_production(
+            conn,
+            &copy,
+            server.superuser(),
+            request.schema_only,
+        )?),
+        (PostgresSource::Dump(path), _) => {
+            copy_dump(path, &copy)?;
+            None
+        }
         (PostgresSource::Env(_), None) => unreachable!("a connection for every Env source"),
-    }
+    };
+    let applied_as = match &production_roles {
+        Some(roles) => AppliedAs {
+            role: roles.current_user.clone(),
+            superuser: roles.applying().is_some_and(|r| r.superuser)
+                || roles.current_user == server.superuser(),
+            from: "production",
+        },
+        None => AppliedAs {
+            role: server.superuser().to_owned(),
+            superuser: true,
+            from: "throw-away-superuser",
+        },
+    };
     let server_version = copy
         .psql("SELECT current_setting('server_version');\n")?
         .trim()
@@ -174,6 +198,7 @@ pub fn run(
             if !pending.is_empty() {
                 apply(
                     &server,
+                    production_roles.as_ref(),
                     &pending,
                     &before,
                     request.schema_only,
@@ -227,13 +252,20 @@ pub fn run(
             schema_only: request.schema_only,
             refusal,
             skipped_files: skipped,
+            applied_as,
         }),
     })
 }
 
-/// Applies `pending` in order, as the CLI does, until one fails.
+/// Applies `pending` in order, as the CLI does, until one fails: in a session of
+/// production's role when `roles` says which (a dump: the copy's superuser).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the run's state, passed down rather than bundled for one call"
+)]
 fn apply(
     server: &LocalServer,
+    roles: Option<&ProductionRoles>,
     pending: &[&supabase::LocalMigration],
     before: &Snapshot,
     schema_only: bool,
@@ -242,7 +274,7 @@ fn apply(
     risk: &mut DataAtRisk,
 ) -> Result<(), MigrateError> {
     let copy = &server.client_for(COPY_DB);
-    let mut session = server.session(COPY_DB)?;
+    let mut session = open_session(server, roles)?;
     // The CLI creates or completes its history table first, in a transaction of its own.
     session.simple("BEGIN")?;
     for sql in HISTORY_SETUP {
@@ -344,6 +376,27 @@ fn apply(
         reports.push(report);
     }
     Ok(())
+}
+
+/// A session of the copy as production's role (`roles`), or as its superuser.
+fn open_session(
+    server: &LocalServer,
+    roles: Option<&ProductionRoles>,
+) -> Result<Session, MigrateError> {
+    let Some(roles) = roles else {
+        return Ok(server.session(COPY_DB)?);
+    };
+    let mut session = server.session_as(COPY_DB, &roles.session_user)?;
+    if roles.current_user != roles.session_user {
+        let set = format!("SET ROLE {}", crate::pgrole::ident(&roles.current_user));
+        if let Some(err) = session.simple(&set)?.error {
+            return Err(MigrateError::PostgresCopy {
+                what: "the roles".to_owned(),
+                detail: format!("{} ({})", err.message, err.code),
+            });
+        }
+    }
+    Ok(session)
 }
 
 /// What running one file did: statements completed, and the index of the one that
@@ -508,23 +561,20 @@ fn applied_versions(copy: &Client) -> Result<Vec<String>, MigrateError> {
     })
 }
 
-/// Copies production into `copy`: its roles' names (so grants to them apply), then
-/// `pg_dump` in one read-only snapshot piped into `pg_restore`; with `schema_only`, the
-/// schema and the migration history's rows.
+/// Copies production into `copy`: its roles with their attributes and memberships,
+/// the database's owner and privileges, then `pg_dump` in one read-only snapshot piped
+/// into `pg_restore` with the objects' owners and grants; with `schema_only`, the schema
+/// and the migration history's rows.
 fn copy_production(
     conn: &Connection,
     copy: &Client,
+    superuser: &str,
     schema_only: bool,
-) -> Result<(), MigrateError> {
+) -> Result<ProductionRoles, MigrateError> {
     let source = Client::new(conn);
-    let roles = source.psql(
-        "SELECT json_agg(rolname) FROM pg_roles WHERE rolname !~ '^pg_' AND rolname <> current_user;\n",
-    )?;
-    let roles: Vec<String> = serde_json::from_str::<Option<Vec<String>>>(roles.trim())
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    create_roles(copy, &roles)?;
+    let roles = ProductionRoles::read(&source)?;
+    roles.mirror(copy, superuser)?;
+    roles.grant_database(copy, COPY_DB)?;
     let holder = source.hold_snapshot()?;
     let copied = (|| {
         let mut first: Vec<std::ffi::OsString> = Vec::new();
@@ -547,7 +597,7 @@ fn copy_production(
                     &holder.id,
                     &args,
                     copy,
-                    &["--data-only"],
+                    &["--data-only", "--no-owner", "--no-acl"],
                     &conn.display(),
                 )?;
             }
@@ -557,10 +607,11 @@ fn copy_production(
     let released = holder.release(&source);
     copied?;
     released?;
-    Ok(())
+    Ok(roles)
 }
 
-/// `pg_dump` of `snapshot` (custom format, `dump_args`) into `pg_restore` of `copy`.
+/// `pg_dump` of `snapshot` (custom format, `dump_args`) into `pg_restore` of `copy`
+/// (owners and grants restored unless `restore_args` say otherwise).
 fn pipe(
     source: &Client,
     snapshot: &str,
@@ -570,9 +621,7 @@ fn pipe(
     what: &str,
 ) -> Result<(), MigrateError> {
     let mut dump = source.dump(snapshot, dump_args)?;
-    let mut args = vec!["--no-owner", "--no-acl"];
-    args.extend_from_slice(restore_args);
-    let mut restore = copy.restore(&args)?;
+    let mut restore = copy.restore(restore_args)?;
     let mut out = dump.stdout.take().expect("stdout was piped");
     let mut into = restore.stdin.take().expect("stdin was piped");
     let copied = std::io::copy(&mut out, &mut into);

@@ -256,9 +256,15 @@ impl LocalServer {
 
     /// A protocol session with `database` as its superuser, over the Unix socket.
     pub fn session(&self, database: &str) -> Result<crate::Session, PgError> {
+        self.session_as(database, SUPERUSER)
+    }
+
+    /// A protocol session with `database` as `user` (a role that may log in), over the
+    /// Unix socket.
+    pub fn session_as(&self, database: &str, user: &str) -> Result<crate::Session, PgError> {
         crate::Session::connect(
             &self.socket_dir.join(format!(".s.PGSQL.{PORT}")),
-            SUPERUSER,
+            user,
             database,
         )
     }

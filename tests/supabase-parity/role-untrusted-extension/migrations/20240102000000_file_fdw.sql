@@ -1,0 +1,2 @@
+-- Not trusted: only a superuser may create it.
+create extension file_fdw;
