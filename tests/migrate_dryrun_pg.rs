@@ -72,6 +72,22 @@ impl Harness {
         command.output().expect("migrate-dryrun runs")
     }
 
+    /// `--postgres --dump DUMP --format json`, which must exit 0: its report.
+    fn dump_ok(&self, dump: &std::path::Path) -> serde_json::Value {
+        let out = self.run(
+            &[
+                "--postgres",
+                "--dump",
+                dump.to_str().expect("utf-8"),
+                "--format",
+                "json",
+            ],
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        serde_json::from_slice(&out.stdout).expect("json")
+    }
+
     fn argv_log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
@@ -276,18 +292,7 @@ fn dumps_in_both_formats_are_copied_and_a_broken_one_fails_closed() {
         assert!(done.status.success(), "{}", text(&done));
     }
     for dump in [&custom, &plain] {
-        let out = h.run(
-            &[
-                "--postgres",
-                "--dump",
-                dump.to_str().expect("utf-8"),
-                "--format",
-                "json",
-            ],
-            &[],
-        );
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let report = h.dump_ok(dump);
         assert_eq!(report["summary"]["ok"], 2, "{report}");
     }
     let broken = h.dir.path().join("broken.sql");
@@ -409,5 +414,91 @@ fn migrations_run_as_productions_role_and_fail_where_it_lacks_privileges() {
     assert_eq!(
         report["postgres"]["applied_as"],
         serde_json::json!({"role": "app", "superuser": false, "from": "production"})
+    );
+}
+
+/// A plain dump as `supabase db dump` writes it: the platform's schemas left out, so
+/// its foreign key to `auth.users` and its extension in `extensions` name what it lacks.
+const SUPABASE_DUMP: &str = r#"SET statement_timeout = 0;
+CREATE EXTENSION IF NOT EXISTS "uuid-ossp" WITH SCHEMA "extensions";
+CREATE TABLE IF NOT EXISTS "public"."profiles" ("id" uuid NOT NULL PRIMARY KEY, "name" text);
+ALTER TABLE "public"."profiles" OWNER TO "postgres";
+ALTER TABLE ONLY "public"."profiles" ADD CONSTRAINT "profiles_id_fkey" FOREIGN KEY ("id") REFERENCES "auth"."users"("id") ON DELETE CASCADE;
+ALTER TABLE "public"."profiles" ENABLE ROW LEVEL SECURITY;
+GRANT ALL ON TABLE "public"."profiles" TO "anon";
+GRANT ALL ON TABLE "public"."profiles" TO "authenticated";
+GRANT ALL ON TABLE "public"."profiles" TO "service_role";
+"#;
+
+/// `--dump` of such a dump: the copy gets stand-ins of `auth`, `storage` and
+/// `extensions` (it failed to restore before), the migrations that use them pass, and
+/// each one is marked as checked against a stand-in; the report lists what was created.
+#[test]
+fn a_supabase_dump_gets_stand_ins_of_the_platform_schemas_and_says_so() {
+    let h = Harness::new(&[
+        (
+            "20240101000000_avatars.sql",
+            "create policy \"own profile\" on public.profiles for select to authenticated using (auth.uid() = id);\n\
+             insert into storage.buckets (id, name, public) values ('avatars', 'avatars', true);\n\
+             create policy \"avatar upload\" on storage.objects for insert to authenticated\n\
+               with check (bucket_id = 'avatars' and (storage.foldername(name))[1] = auth.uid()::text);\n\
+             create table public.notes (id uuid primary key default extensions.uuid_generate_v4(), body text);\n\
+             create function public.me() returns uuid language sql stable as $$ select auth.uid() $$;\n",
+        ),
+        (
+            "20240102000000_plain.sql",
+            "-- not auth.users: a comment\ncreate table public.plain (id int, note text default 'storage.objects');\n",
+        ),
+    ]);
+    let dump = h.dir.path().join("schema.sql");
+    std::fs::write(&dump, SUPABASE_DUMP).expect("write dump");
+    let report = h.dump_ok(&dump);
+    let stand_ins = report["postgres"]["stand_ins"].to_string();
+    for created in [
+        "role authenticated",
+        "schema auth",
+        "table auth.users",
+        "function auth.uid()",
+        "schema storage",
+        "table storage.buckets",
+        "function storage.foldername()",
+        "schema extensions",
+    ] {
+        assert!(stand_ins.contains(created), "{created}: {stand_ins}");
+    }
+    let notes = |index: usize| -> Vec<(u64, String)> {
+        report["migrations"][index]["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["rule"] == "pg-stand-in")
+            .map(|f| {
+                (
+                    f["line"].as_u64().expect("line"),
+                    f["message"].as_str().expect("message").to_owned(),
+                )
+            })
+            .collect()
+    };
+    let first = notes(0);
+    for (line, what) in [
+        (1, "auth.uid"),
+        (1, "the roles authenticated"),
+        (2, "storage.buckets"),
+        (3, "storage.objects, storage.foldername"),
+        (5, "extensions"),
+        (6, "auth.uid"),
+    ] {
+        assert!(
+            first
+                .iter()
+                .any(|(l, m)| *l == line && m.contains(what) && m.contains("stand-in")),
+            "line {line} {what}: {first:?}"
+        );
+    }
+    assert!(notes(1).is_empty(), "comments and strings: {:?}", notes(1));
+    assert_eq!(
+        report["postgres"]["applied_as"]["from"],
+        "throw-away-superuser"
     );
 }

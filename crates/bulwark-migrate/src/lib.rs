@@ -30,6 +30,7 @@ mod run;
 pub mod schema;
 pub mod snapshot;
 pub mod split;
+pub mod standin;
 pub mod status;
 pub mod supabase;
 #[cfg(test)]

@@ -150,6 +150,11 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "PostgreSQL: VALIDATE CONSTRAINT scans the table",
     ),
     (
+        "pg-stand-in",
+        Severity::Warning,
+        "PostgreSQL: the migration uses a Supabase object the dump lacked; checked against Bulwark's stand-in, not production's",
+    ),
+    (
         "unparsed",
         Severity::Info,
         "sqlparser could not parse the statement; linted by keywords",

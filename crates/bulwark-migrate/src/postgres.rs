@@ -96,6 +96,10 @@ pub struct PostgresDetails {
     pub skipped_files: Vec<String>,
     /// The role the pending files ran as in the copy.
     pub applied_as: AppliedAs,
+    /// What the copy of a dump got from Bulwark's stand-in of the Supabase platform
+    /// (`role anon`, `schema auth`, `table auth.users`, …): empty unless the dump lacked
+    /// them.
+    pub stand_ins: Vec<String>,
 }
 
 /// A refusal and the CLI's message.
@@ -132,6 +136,7 @@ pub fn run(
     let server = LocalServer::start()?;
     let copy = server.client_for(COPY_DB);
     progress.set_message("copy the database");
+    let mut stand_ins = Vec::new();
     let production_roles = match (&request.source, &conn) {
         (PostgresSource::Env(_), Some(conn)) => Some(copy_production(
             conn,
@@ -140,7 +145,7 @@ pub fn run(
             request.schema_only,
         )?),
         (PostgresSource::Dump(path), _) => {
-            copy_dump(path, &copy)?;
+            stand_ins = copy_dump(path, &copy)?;
             None
         }
         (PostgresSource::Env(_), None) => unreachable!("a connection for every Env source"),
@@ -209,6 +214,9 @@ pub fn run(
             }
         }
     }
+    if !stand_ins.is_empty() {
+        note_stand_ins(&local, &stand_ins, &mut reports)?;
+    }
     let after = Snapshot::read(&copy)?;
     let schema_diff = SchemaDiff::between(&before.schema, &after.schema);
     for dropped in schema_diff.dropped.iter().filter(|o| o.kind == "table") {
@@ -253,8 +261,35 @@ pub fn run(
             refusal,
             skipped_files: skipped,
             applied_as,
+            stand_ins,
         }),
     })
+}
+
+/// Adds a `pg-stand-in` finding to each file not yet applied that references a
+/// stand-in the copy got (see [`crate::standin`]).
+fn note_stand_ins(
+    local: &[supabase::LocalMigration],
+    stand_ins: &[String],
+    reports: &mut [MigrationReport],
+) -> Result<(), MigrateError> {
+    for report in reports
+        .iter_mut()
+        .filter(|r| r.status != Status::AlreadyApplied)
+    {
+        let Some(m) = local.iter().find(|m| m.file == report.name) else {
+            continue;
+        };
+        let text = read_text(&m.path)?;
+        let mut found = Vec::new();
+        for statement in supabase::split(&text) {
+            let code = crate::pglint::code(&statement.text, true);
+            found.extend(crate::standin::findings(&code, statement.line, stand_ins));
+        }
+        crate::lint::suppress(&text, &mut found);
+        report.findings.extend(found);
+    }
+    Ok(())
 }
 
 /// Applies `pending` in order, as the CLI does, until one fails: in a session of
@@ -657,8 +692,9 @@ fn pipe(
 }
 
 /// Restores a dump file: a custom-format archive with `pg_restore`, plain SQL with
-/// `psql`, stopping at the first error either way.
-fn copy_dump(path: &Path, copy: &Client) -> Result<(), MigrateError> {
+/// `psql`, stopping at the first error either way; first the Supabase roles and the
+/// stand-ins of the platform's schemas the dump lacks, which it returns.
+fn copy_dump(path: &Path, copy: &Client) -> Result<Vec<String>, MigrateError> {
     let mut file = std::fs::File::open(path).map_err(|source| MigrateError::ReadFile {
         path: path.to_owned(),
         source,
@@ -672,6 +708,8 @@ fn copy_dump(path: &Path, copy: &Client) -> Result<(), MigrateError> {
     })?;
     let roles: Vec<String> = SUPABASE_ROLES.iter().map(|r| (*r).to_owned()).collect();
     create_roles(copy, &roles)?;
+    let present = crate::standin::schemas_in_dump(path, archive, copy)?;
+    let stand_ins = crate::standin::create(copy, COPY_DB, &present)?;
     let (mut process, program): (Spawned, &str) = if archive {
         (copy.restore(&["--no-owner", "--no-acl"])?, "pg_restore")
     } else {
@@ -693,7 +731,7 @@ fn copy_dump(path: &Path, copy: &Client) -> Result<(), MigrateError> {
             ),
         });
     }
-    Ok(())
+    Ok(stand_ins)
 }
 
 /// Creates each of `roles` that does not exist, without login.
