@@ -415,6 +415,12 @@ fn migrations_run_as_productions_role_and_fail_where_it_lacks_privileges() {
         report["postgres"]["applied_as"],
         serde_json::json!({"role": "app", "superuser": false, "from": "production"})
     );
+    let human = h.run(&["--postgres"], &[("DATABASE_URL", &url)]);
+    assert!(
+        text(&human).contains("applied as app (production's role"),
+        "{}",
+        text(&human)
+    );
 }
 
 /// A plain dump as `supabase db dump` writes it: the platform's schemas left out, so

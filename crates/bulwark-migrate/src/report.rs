@@ -364,6 +364,25 @@ impl Report for DryRunReport {
             writeln!(out, "no migrations in {}", self.migrations_dir)?;
         }
         if let Some(pg) = &self.postgres {
+            let role = &pg.applied_as;
+            let why = if role.from == "production" {
+                "production's role, with its attributes, memberships and owners"
+            } else {
+                "the copy's superuser: privilege errors are not predicted"
+            };
+            writeln!(
+                out,
+                "  {dim}applied as {}{} ({why}){dim:#}",
+                role.role,
+                if role.superuser { ", a superuser" } else { "" }
+            )?;
+            if !pg.stand_ins.is_empty() {
+                writeln!(
+                    out,
+                    "  {warn}stand-ins{warn:#}       {} {dim}(the dump lacked them; see pg-stand-in findings){dim:#}",
+                    pg.stand_ins.join(", ")
+                )?;
+            }
             for file in &pg.skipped_files {
                 writeln!(
                     out,
