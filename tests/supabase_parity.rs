@@ -1,7 +1,8 @@
 //! Supabase parity: every case in `tests/supabase-parity/<case>/` (a `migrations/`
 //! directory, an optional `pre.sql` that sets up the database before the push, an
-//! optional `role` the CLI and the dry run log in as (after `hosted-roles.sql`), and the
-//! `expected` verdict) is pushed by the real `supabase db push --db-url … --yes` (npm
+//! optional `role` the CLI and the dry run log in as (after `hosted-roles.sql`), an
+//! optional `dump` marker (the dry run copies a dump of the twin without the platform's
+//! schemas, as `supabase db dump` writes it), and the `expected` verdict) is pushed by the real `supabase db push --db-url … --yes` (npm
 //! `supabase@2.117.0`, installed by tests/setup.sh) into one database of a throw-away
 //! PostgreSQL, and dry-run by `migrate-dryrun --postgres-env` against a twin database.
 //! The test asserts both give the same verdict (ok, the failing file, or the refusal),
@@ -17,6 +18,17 @@ use std::process::Command;
 use bulwark_pg::LocalServer;
 
 const BIN: &str = env!("CARGO_BIN_EXE_migrate-dryrun");
+
+#[expect(
+    dead_code,
+    reason = "files_under and url serve the other PostgreSQL tests"
+)]
+mod pg_support;
+use pg_support::{pg_bin, text};
+
+/// The schemas a case with a `dump` file leaves out of its dump, as `supabase db dump`
+/// leaves out the platform's.
+const SUPABASE_DUMP_EXCLUDES: [&str; 4] = ["auth", "storage", "extensions", "supabase_migrations"];
 
 fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/supabase-parity")
@@ -182,15 +194,30 @@ fn run_case(server: &LocalServer, case: &Path) -> Result<(), String> {
         "postgres://{role}:{canary}@/{dry}?host={}&port=5432",
         server.dir().display()
     );
-    let out = Command::new(BIN)
-        .args([
-            "--postgres-env",
-            "PARITY_URL",
-            "--format",
-            "json",
-            "--migrations",
-        ])
-        .arg(&migrations)
+    let mut dry_run = Command::new(BIN);
+    dry_run
+        .args(["--format", "json", "--migrations"])
+        .arg(&migrations);
+    if case.join("dump").is_file() {
+        // The dry run copies a dump of the twin as `supabase db dump` writes it, without
+        // the platform's schemas: they get the dry run's stand-ins.
+        let dump = project.path().join("schema.sql");
+        let done = Command::new(pg_bin().join("pg_dump"))
+            .args(["--format=plain", "--file"])
+            .arg(&dump)
+            .args(SUPABASE_DUMP_EXCLUDES.map(|s| format!("--exclude-schema={s}")))
+            .env("PGHOST", server.dir())
+            .env("PGPORT", "5432")
+            .env("PGUSER", server.superuser())
+            .env("PGDATABASE", &dry)
+            .output()
+            .expect("pg_dump runs");
+        assert!(done.status.success(), "{}", text(&done));
+        dry_run.args(["--postgres", "--dump"]).arg(&dump);
+    } else {
+        dry_run.args(["--postgres-env", "PARITY_URL"]);
+    }
+    let out = dry_run
         .current_dir(project.path())
         .env("PARITY_URL", &dry_url)
         .env("NO_COLOR", "1")
