@@ -23,10 +23,20 @@
 # installs them) and cargo. verify's throw-away server lives in $TMPDIR (as nobody when
 # root, so it must be reachable by nobody).
 #
-# Last numbers (2026-12-01, 2 shared vCPUs, load ~4 from other sessions, RUNS=1, 1047 MiB
-# on disk; release build without LTO): pg_dump -Fc 21.1 s (49.5 MiB/s), pipeline 6.97 s
-# (150 MiB/s), db-backup export 8.64 s (121 MiB/s): 0.81x the pipeline, 2.45x pg_dump -Fc;
-# verify 16.8 s. An earlier run under the same load: 0.78x.
+# Last numbers (2026-12-01 23:15-23:31 UTC, 2 shared vCPUs, load average 7.2-8.8 from
+# other sessions' builds and benches, 1047 MiB on disk, release build, RUNS=3, best of 3):
+#   SIZE_MB=1024 RUNS=3 BIN=<release>/db-backup bash bench/db-backup-pg.sh
+#   pg_dump -Fc alone    62.88 s  (16.6 MiB/s)  -> 270.4 MiB
+#   pipeline             24.17 s  (43.3 MiB/s)  -> 244.8 MiB
+#   db-backup export     27.57 s  (38.0 MiB/s)  -> 248.2 MiB: 0.88x the pipeline (per run
+#                        0.88x, 1.00x, 0.82x), 2.28x pg_dump -Fc
+#   db-backup verify     58.75 s  (17.8 MiB/s); its floor 51.19 s: 1.15x (per run 1.30x,
+#                        0.95x, 1.15x)
+# CPU, measured apart (/usr/bin/time and the server's children, load ~15): the pipeline
+# 22.7 s (zstd 13.7, pg_dump 2.1, age 0.9, server 6.0), db-backup export 23.1 s (itself
+# with pg_dump 16.0, of which zstd ~72% and SHA-256 ~4%; server 7.1 with the row counts).
+# The export does the pipeline's work plus the hashes, the counts and the fsyncs for
+# about 2% more CPU; under load its wall time varies more than that.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
