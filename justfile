@@ -39,6 +39,8 @@ bench:
     bash bench/leak-scan.sh
     bash bench/migrate-dryrun.sh
     bash bench/db-backup.sh
+    bash bench/db-backup-pg.sh
+    bash bench/migrate-dryrun-pg.sh
     bash bench/secrets-sync-apply.sh
 
 # Fuzz the rule engine and the gitleaks config loader (nightly and cargo-fuzz).

@@ -850,3 +850,128 @@ fn missing_postgres_programs_exit_3_and_name_the_package() {
         text(&out)
     );
 }
+
+/// Issue 15: list, prune and the status file treat PostgreSQL backups as they treat
+/// SQLite ones. Three exports: prune keeps the newest (`last`) and the older one that
+/// was verified (`newest verified`) and deletes the third with its manifest; list fails
+/// closed on a damaged manifest (exit 1) and on one it cannot read (exit 3); the status
+/// file records each export and verify a cron runs.
+#[test]
+fn list_prune_and_the_status_file_treat_postgres_backups_as_sqlite_ones() {
+    let h = Harness::new();
+    let source = source_with_data();
+    let backups = h.backups();
+    let dir = backups.to_str().expect("utf-8");
+    let status = h.dir.path().join("status.json");
+    let status_arg = status.to_str().expect("utf-8");
+    let env = [("DATABASE_URL", url(&source, "pw", "postgres"))];
+    let recipients = h.recipients.to_str().expect("utf-8");
+    let read_status = || -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(&status).expect("status file")).expect("json")
+    };
+    let mut files = Vec::new();
+    for _ in 0..3 {
+        let out = h.export(
+            &[
+                "--postgres",
+                "--recipients-file",
+                recipients,
+                "--status-file",
+                status_arg,
+            ],
+            &env,
+        );
+        let recorded = read_status();
+        assert_eq!(recorded["last_outcome"], "success", "{}", text(&out));
+        assert_eq!(recorded["last_success"]["command"], "export");
+        let file = PathBuf::from(
+            recorded["last_success"]["file"]
+                .as_str()
+                .expect("the export's file"),
+        );
+        assert!(file.to_string_lossy().ends_with(".pgdump.zst.age"));
+        files.push(file);
+    }
+    let [oldest, middle, newest] = [&files[0], &files[1], &files[2]];
+
+    // verify the oldest: a stamp, and a status entry naming it.
+    let key = h.key.to_str().expect("utf-8");
+    let verify = h.run(
+        &[
+            "verify",
+            oldest.to_str().expect("utf-8"),
+            "--identity",
+            key,
+            "--status-file",
+            status_arg,
+        ],
+        &[],
+    );
+    assert!(verify.status.success(), "{}", text(&verify));
+    let recorded = read_status();
+    assert_eq!(recorded["last_success"]["command"], "verify");
+    assert_eq!(
+        recorded["last_success"]["file"].as_str(),
+        oldest.to_str(),
+        "{recorded}"
+    );
+
+    let list = h.run(&["list", dir, "--format", "json"], &[]);
+    assert!(list.status.success(), "{}", text(&list));
+    let listed: serde_json::Value = serde_json::from_slice(&list.stdout).expect("json");
+    let rows = listed["backups"].as_array().expect("backups");
+    assert_eq!(rows.len(), 3, "{listed}");
+    assert!(
+        rows.iter()
+            .all(|b| b["kind"] == "pgdump" && b["manifest"] == true)
+    );
+    let verified: Vec<&str> = rows
+        .iter()
+        .filter(|b| b["verified"] == true)
+        .filter_map(|b| b["file"].as_str())
+        .collect();
+    assert_eq!(verified, [oldest.to_str().expect("utf-8")], "{listed}");
+
+    // prune --keep-last 1: the newest stays (last), the verified one too.
+    let prune = h.run(
+        &[
+            "prune",
+            dir,
+            "--keep-last",
+            "1",
+            "--yes",
+            "--status-file",
+            status_arg,
+        ],
+        &[],
+    );
+    assert!(prune.status.success(), "{}", text(&prune));
+    assert!(text(&prune).contains("newest verified"), "{}", text(&prune));
+    assert!(newest.is_file() && oldest.is_file(), "{}", text(&prune));
+    assert!(!middle.exists(), "{}", text(&prune));
+    assert!(
+        !PathBuf::from(format!("{}.manifest.json", middle.display())).exists(),
+        "the manifest goes with its backup"
+    );
+    assert_eq!(read_status()["last_success"]["command"], "prune");
+
+    // A damaged manifest: list says so and exits 1; one it cannot read: exit 3.
+    let manifest = PathBuf::from(format!("{}.manifest.json", newest.display()));
+    let whole = std::fs::read_to_string(&manifest).expect("manifest");
+    std::fs::write(&manifest, &whole[..whole.len() / 2]).expect("cut");
+    let damaged = h.run(&["list", dir], &[]);
+    assert_eq!(damaged.status.code(), Some(1), "{}", text(&damaged));
+    assert!(
+        text(&damaged).contains("bad manifest"),
+        "{}",
+        text(&damaged)
+    );
+    std::fs::remove_file(&manifest).expect("rm");
+    std::fs::create_dir(&manifest).expect("mkdir");
+    let unreadable = h.run(&["list", dir], &[]);
+    assert_eq!(unreadable.status.code(), Some(3), "{}", text(&unreadable));
+    // prune cannot judge a backup whose manifest it cannot read: it deletes nothing.
+    let prune = h.run(&["prune", dir, "--keep-last", "1", "--yes"], &[]);
+    assert_ne!(prune.status.code(), Some(0), "{}", text(&prune));
+    assert!(newest.is_file() && oldest.is_file(), "{}", text(&prune));
+}
