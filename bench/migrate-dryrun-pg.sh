@@ -3,19 +3,21 @@
 # migration history, against the floor it cannot beat, in one run:
 #
 #   fresh server:  initdb + start of an empty local server (bulwark-pg's settings)
-#   copy:          pg_dump -Fc | pg_restore --no-owner --no-acl into it
+#   copy:          pg_dump -Fc -Z0 | pg_restore --no-owner --no-acl into it (uncompressed:
+#                  pg_dump's gzip would only slow a pipe down)
 #   migration:     psql -1 -f of the pending migration, plus its history row
 #   ours:          migrate-dryrun --postgres --migrations DIR --format json
 #                  (throw-away server, read-only snapshot copy, history, per-migration
 #                  apply as `supabase db push` does, row counts and schema before and
 #                  after, lints)
 #
-# and the same with --schema-only (floor: pg_dump -Fc --schema-only, plus the history's
-# rows). Target: ours <= 1.5x the floor (fresh server + copy + migration). Each side runs
-# RUNS times (default 2), alternating which goes first; the best time counts. The source
-# is a local server this script starts (initdb once into bench/.cache/pg-dryrun-SIZE,
-# Unix socket only, as nobody when root), stopped when the script exits; its history is
-# checked unchanged afterwards (the dry run never writes production).
+# and the same with --schema-only (floor: pg_dump -Fc -Z0 --schema-only, plus the
+# history's rows). Target: ours <= 1.5x the floor (fresh server + copy + migration).
+# Each side runs RUNS times (default 2), alternating which goes first; the best time
+# counts. The source is a local server this script starts (initdb once into
+# bench/.cache/pg-dryrun-SIZE, Unix socket only, as nobody when root), stopped when the
+# script exits; its history is checked unchanged afterwards (the dry run never writes
+# production).
 #
 #   bash bench/migrate-dryrun-pg.sh
 #   SIZE_MB=64 RUNS=1 bash bench/migrate-dryrun-pg.sh
@@ -24,6 +26,19 @@
 # Needs PostgreSQL's programs (Debian `postgresql`; tests/setup.sh installs them) and cargo.
 # migrate-dryrun's throw-away server lives in $TMPDIR (as nobody when root, so it must be
 # reachable by nobody).
+#
+# Last numbers (2026-12-01 23:41-23:48 UTC, 2 shared vCPUs, load average 21-23 from other
+# sessions' builds and benches, 996 MiB on disk: 4.67M events, 117k users; release build):
+#   SIZE_MB=1024 RUNS=2 BIN=<release>/migrate-dryrun bash bench/migrate-dryrun-pg.sh
+#   floor                 83.30 s (fresh server 2.91 + pg_dump -Z0 | pg_restore 54.42 +
+#                         migration 25.97)
+#   migrate-dryrun        97.07 s: 1.17x the floor (per run 1.10x, 1.17x)
+#   schema-only floor      3.89 s (fresh server 3.22 + copy 0.53 + migration 0.14)
+#   --schema-only          5.21 s: 1.34x its floor
+# The difference is the row counts before and after (a scan of every table each), the
+# schema reads, the per-migration session and the report. An earlier run with pg_dump's
+# default gzip in the floor (load 11-16): floor 137.56 s, migrate-dryrun 84.83 s (0.62x):
+# the floor must not compress what only goes through a pipe.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -105,10 +120,10 @@ floor() {
   pg_fresh "$dir"
   t1=$(now)
   # shellcheck disable=SC2086
-  "$pgbin/pg_dump" --format=custom $1 | PGHOST="$dir" PGUSER=bulwark \
+  "$pgbin/pg_dump" --format=custom --compress=0 $1 | PGHOST="$dir" PGUSER=bulwark \
     "$pgbin/pg_restore" --no-owner --no-acl --exit-on-error -d postgres
   if [ -n "$1" ]; then
-    "$pgbin/pg_dump" --format=custom --data-only --table=supabase_migrations.schema_migrations \
+    "$pgbin/pg_dump" --format=custom --compress=0 --data-only --table=supabase_migrations.schema_migrations \
       | PGHOST="$dir" PGUSER=bulwark "$pgbin/pg_restore" --no-owner --no-acl --exit-on-error -d postgres
   fi
   t2=$(now)

@@ -852,7 +852,7 @@ fn missing_postgres_programs_exit_3_and_name_the_package() {
 }
 
 /// Issue 15: list, prune and the status file treat PostgreSQL backups as they treat
-/// SQLite ones. Three exports: prune keeps the newest (`last`) and the older one that
+/// those of a `SQLite` file. Three exports: prune keeps the newest (`last`) and the older one that
 /// was verified (`newest verified`) and deletes the third with its manifest; list fails
 /// closed on a damaged manifest (exit 1) and on one it cannot read (exit 3); the status
 /// file records each export and verify a cron runs.
@@ -955,7 +955,14 @@ fn list_prune_and_the_status_file_treat_postgres_backups_as_sqlite_ones() {
     );
     assert_eq!(read_status()["last_success"]["command"], "prune");
 
-    // A damaged manifest: list says so and exits 1; one it cannot read: exit 3.
+    list_and_prune_fail_closed(&h, newest, oldest);
+}
+
+/// `newest`'s manifest damaged: list says so and exits 1; unreadable: list exits 3 and
+/// prune, which cannot judge it, deletes nothing (`oldest` stays too).
+fn list_and_prune_fail_closed(h: &Harness, newest: &Path, oldest: &Path) {
+    let backups = h.backups();
+    let dir = backups.to_str().expect("utf-8");
     let manifest = PathBuf::from(format!("{}.manifest.json", newest.display()));
     let whole = std::fs::read_to_string(&manifest).expect("manifest");
     std::fs::write(&manifest, &whole[..whole.len() / 2]).expect("cut");
@@ -970,7 +977,6 @@ fn list_prune_and_the_status_file_treat_postgres_backups_as_sqlite_ones() {
     std::fs::create_dir(&manifest).expect("mkdir");
     let unreadable = h.run(&["list", dir], &[]);
     assert_eq!(unreadable.status.code(), Some(3), "{}", text(&unreadable));
-    // prune cannot judge a backup whose manifest it cannot read: it deletes nothing.
     let prune = h.run(&["prune", dir, "--keep-last", "1", "--yes"], &[]);
     assert_ne!(prune.status.code(), Some(0), "{}", text(&prune));
     assert!(newest.is_file() && oldest.is_file(), "{}", text(&prune));
