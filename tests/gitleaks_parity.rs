@@ -12,23 +12,8 @@ use serde_json::Value;
 const LEAK_SCAN: &str = env!("CARGO_BIN_EXE_leak-scan");
 
 /// gitleaks' default config beside the repository; under `CI=true` it must be there.
-#[expect(
-    clippy::print_stderr,
-    reason = "a skipped check says so where cargo test shows it"
-)]
 fn default_config() -> Option<PathBuf> {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/gitleaks-v8.30.1.toml");
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("CI").is_none_or(|ci| ci != "true"),
-        "{} is missing: CI must have ../shared beside the repository",
-        path.display()
-    );
-    eprintln!("skipped: {} is missing (not under CI)", path.display());
-    None
+    bulwark_test_support::shared_fixture("gitleaks-v8.30.1.toml")
 }
 
 fn run(command: &mut Command) -> Output {

@@ -63,6 +63,36 @@ pub fn github_checksum_ok(token: &str) -> bool {
     base62_6(crc32(random)) == checksum
 }
 
+/// Whether a GitLab routable token (`<prefix><payload>.<version>.<length><crc>`: the
+/// payload in base64url without padding, then in base36 a 2-digit version, the payload's
+/// length in 2 digits and, in 7, the CRC32 of everything before it) is well formed: the
+/// length is the payload's and the CRC32 is right. This is how GitLab's token generator
+/// builds them (`Authn::TokenField::Generator::RoutableToken`).
+#[must_use]
+pub fn gitlab_routable_ok(token: &str) -> bool {
+    let Some(head_len) = token.len().checked_sub(7) else {
+        return false;
+    };
+    let (Some(head), Some(crc)) = (token.get(..head_len), token.get(head_len..)) else {
+        return false;
+    };
+    let Some(length) = head.get(head.len().saturating_sub(2)..) else {
+        return false;
+    };
+    let payload = token
+        .split_once('-')
+        .map_or("", |(_, rest)| rest.split('.').next().unwrap_or(""));
+    let base36 = |digits: &str| {
+        (digits
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase()))
+        .then(|| u64::from_str_radix(digits, 36).ok())
+        .flatten()
+    };
+    base36(length) == Some(payload.len() as u64)
+        && base36(crc) == Some(u64::from(crc32(head.as_bytes())))
+}
+
 /// Whether `text` is a bech32 string (BIP-173) with a valid checksum, case-insensitive
 /// but not mixed-case, as age encodes its `AGE-SECRET-KEY-1…` identities.
 #[must_use]

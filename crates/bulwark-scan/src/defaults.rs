@@ -118,6 +118,11 @@ pub const EXAMPLE_LEGEND: &[(&str, &str)] = &[
         "base64url of a JSON object (a 1Password service account)",
     ),
     ("{discord-id}", "base64 of an 18-digit user id"),
+    (
+        "{glpat-routable}",
+        "a GitLab routable token built as GitLab builds one, with its length and CRC32",
+    ),
+    ("{glpat-routable-bad}", "the same with a wrong CRC32"),
     ("{pem}", "a PEM body: lines of base64"),
 ];
 
@@ -358,15 +363,15 @@ const SPECS: &[Spec] = &[
     .examples("dor_v1_{H64}", "dor_v1_{H60}"),
     spec(
         "netlify-access-token",
-        "Netlify access token (`nfp_`, or next to `netlify`)",
-        r#"\b(nf[pcou]_[A-Za-z0-9]{36})\b|(?i)netlify[\w.-]{0,20}(?:token|key|secret|auth)[\w.-]{0,10}["']?\s*(?:[:=]|:=|=>)\s*["']?([A-Za-z0-9_-]{40,46})\b"#,
-        &["nfp_", "nfc_", "nfo_", "nfu_", "netlify"],
+        "Netlify access token (`nfp_`/`nfc_`/`nfo_`/`nfu_`/`nfb_`, 40 characters in all; or next to `netlify`)",
+        r#"\b(nf[pcoub]_[A-Za-z0-9]{36})\b|(?i)netlify[\w.-]{0,20}(?:token|key|secret|auth)[\w.-]{0,10}["']?\s*(?:[:=]|:=|=>)\s*["']?([A-Za-z0-9_-]{40,46})\b"#,
+        &["nfp_", "nfc_", "nfo_", "nfu_", "nfb_", "netlify"],
     )
     .entropy(3.0)
-    .examples("nfp_{A36}", "nfp_{A20}"),
+    .examples("nfb_{A36}", "nfp_{A20}"),
     spec(
         "vercel-access-token",
-        "Vercel access token (`vcp_`/`vci_`/`vca_`/`vcr_`/`vck_`, or next to `vercel`)",
+        "Vercel access token (`vcp_`/`vci_`/`vca_`/`vcr_`/`vck_`, or next to `vercel`); Vercel documents the prefixes only, not the length or alphabet after them",
         r#"\b(vc[piark]_[A-Za-z0-9]{40,80})\b|(?i)vercel[\w.-]{0,20}(?:token|key|secret|auth)[\w.-]{0,10}["']?\s*(?:[:=]|:=|=>)\s*["']?([A-Za-z0-9]{24})\b"#,
         &["vcp_", "vci_", "vca_", "vcr_", "vck_", "vercel"],
     )
@@ -438,12 +443,13 @@ const SPECS: &[Spec] = &[
     .examples("glpat-{W20}", "glpxt-{W20}"),
     spec(
         "gitlab-pat-routable",
-        "GitLab routable access token",
-        r"\b(glpat-[0-9A-Za-z_-]{27,300}\.[0-9a-z]{2}\.[0-9a-z]{7,10})\b",
+        "GitLab routable access token (`glpat-`, base64url payload, `.`, version, `.`, payload length and CRC32 in 2, 2 and 7 base36 digits)",
+        r"\b(glpat-[0-9A-Za-z_-]{27,300}\.[0-9a-z]{2}\.[0-9a-z]{9})\b",
         &["glpat-"],
     )
+    .validate(&[Validator::GitlabRoutable])
     .entropy(3.0)
-    .examples("glpat-{W36}.01.{a9}", "glpat-{W36}.01"),
+    .examples("{glpat-routable}", "{glpat-routable-bad}"),
     spec(
         "gitlab-deploy-token",
         "GitLab deploy token",
@@ -601,8 +607,8 @@ const SPECS: &[Spec] = &[
     .examples("dp.st.{A43}", "dp.zz.{A43}"),
     spec(
         "infisical-token",
-        "Infisical service token",
-        r"\b(st\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.[0-9a-f]{32}\.[0-9a-f]{32})\b",
+        "Infisical service token (`st.` and three more dot-separated parts, the last a hex key; the id (a UUID or 24 hex digits) and the hex lengths are as observed, not documented)",
+        r"\b(st\.(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{24})\.[0-9a-f]{32,64}\.[0-9a-f]{32,64})\b",
         &["st."],
     )
     .examples("st.{uuid}.{H32}.{H32}", "st.{uuid}.{H32}"),
@@ -749,7 +755,7 @@ const SPECS: &[Spec] = &[
     .examples("POSTMARK_SERVER_TOKEN={uuid}", "POSTMARK_MESSAGE_ID={uuid}"),
     spec(
         "resend-api-key",
-        "Resend API key",
+        "Resend API key (`re_`; Resend documents the prefix only, the `<8>_<24>` body is as observed)",
         r"\b(re_[A-Za-z0-9]{8,10}_[A-Za-z0-9]{20,30})\b",
         &["re_"],
     )
@@ -921,12 +927,12 @@ const SPECS: &[Spec] = &[
     .examples("TURSO_AUTH_TOKEN={jwt}", "TURSO_DATABASE_URL={jwt}"),
     spec(
         "upstash-redis-token",
-        "Upstash Redis REST token (next to `upstash`)",
-        r#"(?i)upstash[\w.-]{0,25}token[\w.-]{0,10}["']?\s*(?:[:=]|:=|=>)\s*["']?(A[A-Za-z0-9]{40,120}=?)"#,
+        "Upstash Redis REST token (next to `upstash…token`; Upstash documents no format, so any 30 or more base64url characters)",
+        r#"(?i)upstash[\w.-]{0,25}token[\w.-]{0,10}["']?\s*(?:[:=]|:=|=>)\s*["']?([A-Za-z0-9_-]{30,200}={0,2})(?:[^A-Za-z0-9_=-]|$)"#,
         &["upstash"],
     )
     .entropy(3.5)
-    .examples("UPSTASH_REDIS_REST_TOKEN=A{A60}", "UPSTASH_REDIS_REST_URL=A{A60}"),
+    .examples("UPSTASH_REDIS_REST_TOKEN={a33}", "UPSTASH_REDIS_REST_URL=A{A60}"),
     spec(
         "pinecone-api-key",
         "Pinecone API key",
@@ -1220,6 +1226,7 @@ fn validation(spec: &Spec) -> String {
                 Validator::JsonPayload { .. } => "payload decodes to a JSON object",
                 Validator::JwtClaim(..) => "a JWT with that claim",
                 Validator::DiscordId => "first part decodes to a numeric user id",
+                Validator::GitlabRoutable => "CRC32 checksum and payload length (base36)",
             }
             .to_owned(),
         );

@@ -24,8 +24,8 @@
 
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use bulwark_core::Progress;
 use gix::ObjectId;
@@ -62,11 +62,42 @@ struct CommitNode {
     commit_time: i64,
 }
 
-/// Where a blob was introduced: commit index (in topological order) and path.
-#[derive(Debug, Clone)]
+/// Where a blob was introduced: commit index (in topological order) and path number
+/// (in [`Paths`]). Eight bytes, held for every introduction of every blob.
+#[derive(Debug, Clone, Copy)]
 struct Introduction {
     commit: u32,
-    path: String,
+    path: u32,
+}
+
+/// Every path that introduced a blob, each stored once (a history has far fewer paths
+/// than blobs: git/git has a few thousand files and a few hundred thousand blobs).
+#[derive(Default)]
+struct Paths {
+    numbers: HashMap<Arc<str>, u32>,
+    texts: Vec<Arc<str>>,
+}
+
+impl Paths {
+    fn number(&mut self, path: &[u8]) -> u32 {
+        let text = String::from_utf8_lossy(path);
+        if let Some(&number) = self.numbers.get(&*text) {
+            return number;
+        }
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "fewer than 4 billion paths"
+        )]
+        let number = self.texts.len() as u32;
+        let text: Arc<str> = Arc::from(text.into_owned());
+        self.numbers.insert(Arc::clone(&text), number);
+        self.texts.push(text);
+        number
+    }
+
+    fn text(&self, number: u32) -> &Arc<str> {
+        &self.texts[number as usize]
+    }
 }
 
 fn git_error(
@@ -88,12 +119,41 @@ fn open(path: &Path) -> Result<gix::Repository, ScanError> {
 }
 
 /// What the tree diffs found: the scanned commits in order, and every unique blob with
-/// where it was introduced.
+/// where it was introduced. About 60 bytes per unique blob (its id twice, a map slot,
+/// its first introduction) and 12 per later introduction; nothing of its content.
+#[derive(Default)]
 struct History {
     commits: Vec<ObjectId>,
-    blobs: IdMap<ObjectId, Vec<Introduction>>,
+    /// Each unique blob's number: its place in `blob_order`.
+    numbers: IdMap<ObjectId, u32>,
     /// Unique blobs in order of first introduction.
     blob_order: Vec<ObjectId>,
+    /// Each blob's first introduction, by number.
+    first: Vec<Introduction>,
+    /// Later introductions (a copy, a rename, a revert) with their blob's number, in
+    /// commit order; sorted by blob number (stably) once the diff is done.
+    more: Vec<(u32, Introduction)>,
+    paths: Paths,
+}
+
+impl History {
+    /// Every introduction of blob `number`, in commit order (after `finish`).
+    fn introductions(&self, number: usize) -> impl Iterator<Item = Introduction> + '_ {
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "fewer than 4 billion blobs"
+        )]
+        let key = number as u32;
+        let start = self.more.partition_point(|&(blob, _)| blob < key);
+        let end = self.more.partition_point(|&(blob, _)| blob <= key);
+        std::iter::once(self.first[number]).chain(self.more[start..end].iter().map(|&(_, i)| i))
+    }
+
+    /// Sorts the later introductions by blob, keeping each blob's in commit order.
+    fn finish(&mut self) {
+        self.more.sort_by_key(|&(blob, _)| blob);
+        self.more.shrink_to_fit();
+    }
 }
 
 /// Scans the history of the repository at `path`.
@@ -104,7 +164,8 @@ pub fn scan_git(
     progress: &dyn Progress,
 ) -> Result<ScanReport, ScanError> {
     let mut repo = open(path)?;
-    tune(&mut repo);
+    tune(&mut repo, DIFF_PACK_CACHE);
+    repo.object_cache_size_if_unset(DIFF_OBJECT_CACHE);
     let mut report = ScanReport::new("git", &path.display().to_string());
     // Steps 2 and 3 overlap: the tree diff (one thread) sends each new blob to the
     // scanning workers (one per core) as soon as it finds it.
@@ -123,26 +184,26 @@ pub fn scan_git(
     progress.set_message("attributing");
     results.sort_by_key(|(index, _)| *index);
     let mut infos: HashMap<u32, CommitInfo> = HashMap::new();
-    let mut hunks: HashMap<(u32, String), Vec<(usize, usize)>> = HashMap::new();
+    let mut hunks: HashMap<(u32, u32), Vec<(usize, usize)>> = HashMap::new();
     // With each finding: whether its commit added the lines it stands on.
     let mut findings: Vec<(u32, (bool, Finding))> = Vec::new();
     for (index, hits) in results {
-        let intros = &history.blobs[&history.blob_order[index]];
         // Each match (rule and range) goes to the first introduction where it stands.
         let distinct: HashSet<(usize, usize, usize)> = hits
             .iter()
             .map(|hit| (hit.found.rule, hit.found.start, hit.found.end))
             .collect();
         let mut attributed = HashSet::new();
-        for intro in intros {
+        for intro in history.introductions(index) {
             if !options.all_commits && attributed.len() == distinct.len() {
                 break;
             }
-            if rules.path_allowed(&intro.path) {
+            let path = history.paths.text(intro.path);
+            if rules.path_allowed(path) {
                 continue;
             }
             let commit = history.commits[intro.commit as usize];
-            let standing = rules.place(&hits, Some(&intro.path), Some(&commit.to_string()));
+            let standing = rules.place(&hits, Some(path), Some(&commit.to_string()));
             for found in standing {
                 if !attributed.insert((found.rule, found.start, found.end)) && !options.all_commits
                 {
@@ -154,12 +215,10 @@ pub fn scan_git(
                         entry.insert(commit_info(&repo, commit)?)
                     }
                 };
-                let mut finding = Finding::new(&found, &intro.path, Some(info));
+                let mut finding = Finding::new(&found, path, Some(info));
                 let added = hunks
-                    .entry((intro.commit, intro.path.clone()))
-                    .or_insert_with(|| {
-                        added_lines(&repo, commit, &intro.path, history.blob_order[index])
-                    });
+                    .entry((intro.commit, intro.path))
+                    .or_insert_with(|| added_lines(&repo, commit, path, history.blob_order[index]));
                 let hunk = added.iter().find(|&&(start, end)| {
                     start <= found.whole.start_line && found.whole.end_line < end
                 });
@@ -198,7 +257,7 @@ fn read_history(
     options: &GitOptions,
     progress: &dyn Progress,
     warnings: &mut Vec<String>,
-    sender: std::sync::mpsc::Sender<Job>,
+    sender: std::sync::mpsc::SyncSender<Job>,
 ) -> Result<History, ScanError> {
     progress.set_message("listing commits");
     let (tips, hidden) = tips(repo, options, warnings)?;
@@ -232,11 +291,7 @@ fn read_history(
     let tree_of: HashMap<ObjectId, ObjectId> =
         nodes.iter().map(|node| (node.id, node.tree)).collect();
 
-    let mut history = History {
-        commits: Vec::new(),
-        blobs: IdMap::default(),
-        blob_order: Vec::new(),
-    };
+    let mut history = History::default();
     let mut seen_trees = SeenTrees::default();
     progress.set_message("scanning");
     for &index in &order {
@@ -261,8 +316,7 @@ fn read_history(
             commit: commit_index,
             all_commits: options.all_commits,
             seen_trees: &mut seen_trees,
-            blobs: &mut history.blobs,
-            blob_order: &mut history.blob_order,
+            history: &mut history,
             sender: &sender,
         };
         let mut prefix = Vec::new();
@@ -270,16 +324,21 @@ fn read_history(
     }
     // No more blobs: the workers stop once they have drained the queue.
     drop(sender);
+    history.finish();
     Ok(history)
 }
 
 /// A blob for the scanning workers: its index in first-introduction order, id, and
-/// the path that first introduced it.
+/// the path that first introduced it (shared with [`Paths`], not copied).
 struct Job {
     index: usize,
     id: ObjectId,
-    path: String,
+    path: Arc<str>,
 }
+
+/// Jobs waiting for a worker, per worker. The queue is bounded so that a tree diff
+/// running ahead of the scan waits instead of queueing up every blob of the history.
+const QUEUE_PER_THREAD: usize = 256;
 
 /// What the workers found: (blob index, hits) for blobs with hits.
 type BlobHits = Vec<(usize, Vec<Hit>)>;
@@ -299,17 +358,22 @@ fn diff_and_scan(
         options.threads
     };
     let sync_repo = repo.clone().into_sync();
-    let (sender, receiver) = std::sync::mpsc::channel::<Job>();
-    let receiver = Mutex::new(receiver);
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Job>(threads * QUEUE_PER_THREAD);
+    // Only the workers hold the receiver: should they all be gone (a panic), it is
+    // dropped and the diff's next send fails instead of waiting on a full queue forever.
+    let receiver = Arc::new(Mutex::new(receiver));
     let results: Mutex<BlobHits> = Mutex::new(Vec::new());
     // Blobs first introduced at a skipped path, decided once every introduction is known.
     let put_aside: Mutex<Vec<usize>> = Mutex::new(Vec::new());
     let first_error: Mutex<Option<ScanError>> = Mutex::new(None);
+    let (results_ref, put_aside_ref, first_error_ref) = (&results, &put_aside, &first_error);
+    let sync_repo = &sync_repo;
     let history = std::thread::scope(|scope| {
         for _ in 0..threads {
-            scope.spawn(|| {
+            let receiver = Arc::clone(&receiver);
+            scope.spawn(move || {
                 let mut repo = sync_repo.to_thread_local();
-                tune(&mut repo);
+                tune(&mut repo, WORKER_PACK_CACHE);
                 repo.object_cache_size(None);
                 let mut local = Vec::new();
                 let mut aside = Vec::new();
@@ -326,14 +390,15 @@ fn diff_and_scan(
                         Ok(hits) if !hits.is_empty() => local.push((job.index, hits)),
                         Ok(_) => {}
                         Err(err) => {
-                            lock(&first_error).get_or_insert(err);
+                            lock(first_error_ref).get_or_insert(err);
                         }
                     }
                 }
-                lock(&results).extend(local);
-                lock(&put_aside).extend(aside);
+                lock(results_ref).extend(local);
+                lock(put_aside_ref).extend(aside);
             });
         }
+        drop(receiver);
         // `sender` moves into the diff and is dropped when it returns, which stops the
         // workers once the queue is empty.
         read_history(repo, options, progress, warnings, sender)
@@ -352,14 +417,15 @@ fn diff_and_scan(
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     for index in put_aside {
         let id = history.blob_order[index];
-        let Some(intro) = history.blobs[&id]
-            .iter()
-            .find(|intro| !rules.path_allowed(&intro.path))
+        let Some(path) = history
+            .introductions(index)
+            .map(|intro| history.paths.text(intro.path))
+            .find(|path| !rules.path_allowed(path))
         else {
             stats.allowlisted.fetch_add(1, Ordering::Relaxed);
             continue;
         };
-        let hits = scan_blob(repo, id, &intro.path, rules, options, stats)?;
+        let hits = scan_blob(repo, id, path, rules, options, stats)?;
         if !hits.is_empty() {
             results.push((index, hits));
         }
@@ -367,15 +433,22 @@ fn diff_and_scan(
     Ok((history, results))
 }
 
-/// Caches for a history walk: an object cache for trees and commits, and a
-/// memory-capped delta-base cache (gix's default is a 64-entry list searched linearly,
-/// which showed up at 8% of a profile).
-fn tune(repo: &mut gix::Repository) {
-    repo.object_cache_size_if_unset(16 << 20);
-    repo.objects.set_pack_cache(|| {
-        Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
-            64 << 20,
-        ))
+/// The delta-base cache of the tree diff's thread (trees and commits). The caches are
+/// what a scan's memory holds besides the history's index of blobs, and they are
+/// bounded: on a git/git-sized history (75,000 commits, 248,000 blobs, `bench/leak-scan.sh
+/// SHAPE=git`) 4 to 64 MiB caches took the same CPU time, while 64 MiB ones (three
+/// threads) kept 200 MiB more resident.
+const DIFF_PACK_CACHE: usize = 16 << 20;
+/// The object cache of the tree diff's thread: the trees of the commits before.
+const DIFF_OBJECT_CACHE: usize = 8 << 20;
+/// Each scanning worker's delta-base cache (blobs).
+const WORKER_PACK_CACHE: usize = 8 << 20;
+
+/// A memory-capped delta-base cache of `bytes` (gix's default is a 64-entry list
+/// searched linearly, which showed up at 8% of a profile).
+fn tune(repo: &mut gix::Repository, bytes: usize) {
+    repo.objects.set_pack_cache(move || {
+        Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(bytes))
     });
 }
 
@@ -770,10 +843,9 @@ struct DiffContext<'a> {
     commit: u32,
     all_commits: bool,
     seen_trees: &'a mut SeenTrees,
-    blobs: &'a mut IdMap<ObjectId, Vec<Introduction>>,
-    blob_order: &'a mut Vec<ObjectId>,
+    history: &'a mut History,
     /// Where new blobs go to be scanned.
-    sender: &'a std::sync::mpsc::Sender<Job>,
+    sender: &'a std::sync::mpsc::SyncSender<Job>,
 }
 
 /// Git's tree order: byte order of names, where a tree's name compares as if it ended
@@ -865,24 +937,33 @@ impl<'a> DiffContext<'a> {
                 }
                 prefix.truncate(len);
             } else if entry.mode.is_blob_or_symlink() {
-                let mut path = prefix.clone();
-                path.extend_from_slice(entry.filename);
+                let len = prefix.len();
+                prefix.extend_from_slice(entry.filename);
+                let path = self.history.paths.number(prefix);
+                prefix.truncate(len);
                 let intro = Introduction {
                     commit: self.commit,
-                    path: String::from_utf8_lossy(&path).into_owned(),
+                    path,
                 };
-                if let Some(intros) = self.blobs.get_mut(&id) {
-                    intros.push(intro);
+                let history = &mut *self.history;
+                if let Some(&number) = history.numbers.get(&id) {
+                    history.more.push((number, intro));
                 } else {
+                    let index = history.blob_order.len();
+                    #[expect(
+                        clippy::cast_possible_truncation,
+                        reason = "fewer than 4 billion blobs"
+                    )]
+                    history.numbers.insert(id, index as u32);
+                    history.blob_order.push(id);
+                    history.first.push(intro);
                     let job = Job {
-                        index: self.blob_order.len(),
+                        index,
                         id,
-                        path: intro.path.clone(),
+                        path: Arc::clone(history.paths.text(path)),
                     };
-                    self.blobs.insert(id, vec![intro]);
-                    self.blob_order.push(id);
-                    // The channel is unbounded, so a send never blocks; it fails only
-                    // when the receiver is gone, and then nobody is left to scan.
+                    // A send waits while the queue is full; it fails only when every
+                    // worker is gone (a panic, which the scope then reports).
                     let _ = self.sender.send(job);
                 }
             }
@@ -981,6 +1062,35 @@ mod tests {
         assert_eq!(git_order(b"foo", false, b"foo", true), Less);
         assert_eq!(git_order(b"foo", true, b"foo", true), Equal);
         assert_eq!(git_order(b"b", false, b"a", false), Greater);
+    }
+
+    #[test]
+    fn a_blob_costs_an_id_a_number_and_an_eight_byte_introduction() {
+        use super::{History, Introduction};
+        // What the history keeps per introduction: no path text, no content.
+        assert_eq!(std::mem::size_of::<Introduction>(), 8);
+        let mut history = History::default();
+        let a = history.paths.number(b"src/a.rs");
+        assert_eq!(
+            history.paths.number(b"src/a.rs"),
+            a,
+            "a path is stored once"
+        );
+        let b = history.paths.number(b"src/b.rs");
+        assert_eq!(history.paths.texts.len(), 2);
+        let intro = |commit, path| Introduction { commit, path };
+        history.first = vec![intro(0, a), intro(1, b)];
+        // Later introductions arrive in commit order, interleaved between blobs.
+        history.more = vec![(1, intro(2, a)), (0, intro(3, b)), (1, intro(4, b))];
+        history.finish();
+        let of = |n| {
+            history
+                .introductions(n)
+                .map(|i| (i.commit, &**history.paths.text(i.path)))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(of(0), [(0, "src/a.rs"), (3, "src/b.rs")]);
+        assert_eq!(of(1), [(1, "src/b.rs"), (2, "src/a.rs"), (4, "src/b.rs")]);
     }
 
     #[test]

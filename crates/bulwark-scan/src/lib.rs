@@ -64,7 +64,8 @@ use std::io::Write as _;
 use std::path::Path;
 
 pub use checks::{
-    base62_6, bech32_ok, crc32, github_checksum_ok, is_filler, jwt_header_ok, shannon_entropy,
+    base62_6, bech32_ok, crc32, github_checksum_ok, gitlab_routable_ok, is_filler, jwt_header_ok,
+    shannon_entropy,
 };
 pub use defaults::{EXAMPLE_LEGEND, default_rule_examples, default_rule_ids, default_rules_table};
 pub use error::ScanError;

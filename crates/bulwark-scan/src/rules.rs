@@ -7,8 +7,8 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 
 use crate::checks::{
-    base64_len_ok, bech32_ok, discord_id_ok, github_checksum_ok, is_filler, json_payload_ok,
-    jwt_claim_ok, jwt_header_ok, shannon_entropy,
+    base64_len_ok, bech32_ok, discord_id_ok, github_checksum_ok, gitlab_routable_ok, is_filler,
+    json_payload_ok, jwt_claim_ok, jwt_header_ok, shannon_entropy,
 };
 use crate::decode;
 use crate::error::ScanError;
@@ -43,6 +43,8 @@ pub enum Validator {
     JwtClaim(&'static str, &'static str),
     /// A Discord bot token: the first segment is base64 of a numeric user id.
     DiscordId,
+    /// A GitLab routable token: its base36 payload length and CRC32 are right.
+    GitlabRoutable,
 }
 
 impl Validator {
@@ -57,6 +59,7 @@ impl Validator {
             Self::JsonPayload { skip, key } => json_payload_ok(secret, skip, key),
             Self::JwtClaim(claim, value) => jwt_claim_ok(secret, claim, value),
             Self::DiscordId => discord_id_ok(secret),
+            Self::GitlabRoutable => gitlab_routable_ok(secret),
         }
     }
 }

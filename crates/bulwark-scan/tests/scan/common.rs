@@ -130,6 +130,41 @@ fn jwt(c: &mut Canary, payload: &str) -> String {
     )
 }
 
+/// `n` in base36 (lower case), left-padded with `0` to `width` digits.
+fn base36(mut n: u64, width: usize) -> String {
+    const DIGITS36: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut digits = Vec::new();
+    while n > 0 {
+        digits.push(DIGITS36[(n % 36) as usize]);
+        n /= 36;
+    }
+    while digits.len() < width {
+        digits.push(b'0');
+    }
+    digits.iter().rev().map(|&b| char::from(b)).collect()
+}
+
+/// A GitLab routable personal access token, built as GitLab's generator builds one: 16
+/// random bytes, the routing payload (`c:` cell, `o:` organization, `u:` user, in base36)
+/// and the payload's length in one byte, base64url without padding; then `.`, the
+/// version `01`, `.`, the base64 text's length in 2 base36 digits and the CRC32 of all
+/// of it in 7. `bad_crc` breaks the checksum.
+pub(crate) fn gitlab_routable(c: &mut Canary, bad_crc: bool) -> String {
+    use base64::Engine as _;
+    let routing = format!(
+        "c:1\no:{}\nu:{}",
+        base36(c.next() % 5000, 1),
+        base36(c.next() % 90_000, 1)
+    );
+    let mut bytes = random_bytes(c, 16);
+    bytes.extend_from_slice(routing.as_bytes());
+    bytes.push(routing.len() as u8);
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes);
+    let head = format!("glpat-{payload}.01.{}", base36(payload.len() as u64, 2));
+    let crc = u64::from(crc32(head.as_bytes())) + u64::from(bad_crc);
+    format!("{head}{}", base36(crc, 7))
+}
+
 fn random_bytes(c: &mut Canary, len: usize) -> Vec<u8> {
     (0..len).map(|_| (c.next() >> 24) as u8).collect()
 }
@@ -173,6 +208,8 @@ fn expand_piece(piece: &str, c: &mut Canary) -> Option<String> {
             .as_bytes(),
         )),
         "discord-id" => Some(b64(c.text(DIGITS, 18).replace('0', "1").as_bytes())),
+        "glpat-routable" => Some(gitlab_routable(c, false)),
+        "glpat-routable-bad" => Some(gitlab_routable(c, true)),
         "pem" => {
             let body = c.text(&format!("{UPPER}{LOWER}{DIGITS}+/"), 64 * 6);
             Some(

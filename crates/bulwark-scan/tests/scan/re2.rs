@@ -105,23 +105,8 @@ fn what_re2_refuses_is_refused() {
 }
 
 /// gitleaks' own default config, beside the repository (`../shared/fixtures`).
-#[expect(
-    clippy::print_stderr,
-    reason = "a skipped check says so where cargo test shows it"
-)]
 fn gitleaks_default_config() -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/gitleaks-v8.30.1.toml");
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("CI").is_none_or(|ci| ci != "true"),
-        "{} is missing: CI must have ../shared beside the repository",
-        path.display()
-    );
-    eprintln!("skipped: {} is missing (not under CI)", path.display());
-    None
+    bulwark_test_support::shared_fixture("gitleaks-v8.30.1.toml")
 }
 
 #[test]

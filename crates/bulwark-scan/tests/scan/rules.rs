@@ -521,3 +521,42 @@ fn the_recall_corpus_is_found_whole_and_its_negatives_not_at_all() {
         }
     }
 }
+
+/// The formats the vendors document (or, where they document less, the part they do):
+/// each case failed with the rules as first written from memory.
+#[test]
+fn rules_follow_the_vendors_documented_formats() {
+    let rules = Rules::default_rules();
+    let found = |text: &str, id: &str| rules.scan_text(text).iter().any(|m| &*m.rule_id == id);
+    for seed in 0..SEEDS {
+        // Netlify's build tokens (`nfb_`) are one of its five documented prefixes.
+        let text = expand("NETLIFY_BUILD=nfb_{A36}", seed);
+        assert!(found(&text, "netlify-access-token"), "{text}");
+        // Infisical's service-token id is a 24-hex-digit object id in older tokens.
+        let text = expand("INFISICAL_TOKEN=st.{H24}.{H32}.{H32}", seed);
+        assert!(found(&text, "infisical-token"), "{text}");
+        // Upstash documents no token format; its docs' sample token is 33 characters of
+        // lower-case letters and digits.
+        let text = expand("UPSTASH_REDIS_REST_TOKEN=\"{a33}\"", seed);
+        assert!(found(&text, "upstash-redis-token"), "{text}");
+        // GitLab's routable tokens end in exactly 9 base36 digits (length and CRC32),
+        // and the CRC32 must be right.
+        let mut canary = crate::common::Canary::new(seed + 1);
+        let token = crate::common::gitlab_routable(&mut canary, false);
+        assert!(bulwark_scan::gitlab_routable_ok(&token), "{token}");
+        assert!(
+            found(&format!("GITLAB_TOKEN={token}"), "gitlab-pat-routable"),
+            "{token}"
+        );
+        let short = &token[..token.len() - 1];
+        assert!(
+            !found(&format!("GITLAB_TOKEN={short}"), "gitlab-pat-routable"),
+            "{short}"
+        );
+        let bad = crate::common::gitlab_routable(&mut crate::common::Canary::new(seed + 1), true);
+        assert!(
+            !found(&format!("GITLAB_TOKEN={bad}"), "gitlab-pat-routable"),
+            "{bad}"
+        );
+    }
+}
