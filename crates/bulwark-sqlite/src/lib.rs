@@ -170,17 +170,30 @@ pub fn snapshot(
     Ok(Copied::File)
 }
 
-/// One row of `sqlite_schema`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One row of `sqlite_schema`. It reads as a row of [`SCHEMA_QUERY`]'s JSON result
+/// (`wrangler d1 execute --json`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct SchemaRow {
     /// `table`, `index`, `view` or `trigger`.
+    #[serde(rename = "type")]
     pub kind: String,
     /// Name.
     pub name: String,
     /// The table it belongs to.
+    #[serde(rename = "tbl_name")]
     pub table: String,
     /// Its `CREATE` statement; empty for automatic indexes.
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub sql: String,
+}
+
+/// The query that reads a database's whole schema, in `sqlite_schema`'s own order, with
+/// the columns [`SchemaRow`] reads: what [`AroundVirtual::plan`] needs of a D1 database.
+pub const SCHEMA_QUERY: &str =
+    "SELECT type, name, tbl_name, coalesce(sql, '') AS sql FROM sqlite_master";
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(<Option<String> as serde::Deserialize>::deserialize(d)?.unwrap_or_default())
 }
 
 impl SchemaRow {
@@ -311,6 +324,22 @@ impl AroundVirtual {
             }
         }
         Some(plan)
+    }
+
+    /// Puts the prelude before and the epilogue after the export wrangler wrote to
+    /// `dump`, in place: the file then rebuilds the whole database, virtual tables, their
+    /// content, indexes, views and triggers included.
+    pub fn wrap(&self, dump: &Path) -> std::io::Result<()> {
+        let exported = std::fs::read_to_string(dump)?;
+        let mut whole =
+            String::with_capacity(self.prelude.len() + exported.len() + self.epilogue.len() + 1);
+        whole.push_str(&self.prelude);
+        whole.push_str(&exported);
+        if !whole.ends_with('\n') {
+            whole.push('\n');
+        }
+        whole.push_str(&self.epilogue);
+        std::fs::write(dump, whole)
     }
 }
 
