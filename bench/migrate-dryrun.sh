@@ -11,10 +11,20 @@
 # Needs: sqlite3, cargo. Builds the release binary (CARGO_TARGET_DIR is honoured), or
 # uses MIGRATE_DRYRUN=/path/to/migrate-dryrun.
 #
-# Last numbers (2026-12-01, 2 vCPUs, load about 1, release build, 1027 MiB, two runs):
-#   floor 10.48 s (.backup 4.83 s + migration 5.64 s); migrate-dryrun 13.74 s and 14.27 s,
-#   1.31x and 1.35x. Issue 14 asks for <= 1.3x with the per-table row counts; it was 1.28x
-#   before them.
+# Last numbers (2026-12-02, 2 shared vCPUs, release build of 76176b3, 1027 MiB, two runs;
+# the load is the 1-minute average before -> after each run):
+#   load 6.0 -> 5.0: floor 12.90 s (.backup 6.21 s + migration 6.69 s); migrate-dryrun
+#     11.70 s, 0.91x
+#   load 5.0 -> 4.8: floor 14.85 s (.backup 6.46 s + migration 8.39 s); migrate-dryrun
+#     11.97 s, 0.81x
+#   right after, main's binary (0a4d1df), load 4.8 -> 3.5: floor 12.21 s, 16.43 s, 1.35x.
+# Where the time went before (perf, main's binary): the backup-API copy was the largest
+# phase (about 4 s of CPU), then the migration, then the checks of the touched tables
+# (foreign_key_check of the changed table and quick_check: about 3 s), then unlinking the
+# copy (0.5 s). Row counts cost nothing here (no statement can delete, so no table is
+# counted) and the per-migration time bound is one sleeping thread. A rollback-journal
+# snapshot is now copied as a file (copy_file_range) under a read transaction; every
+# check after the copy is unchanged.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
