@@ -492,10 +492,10 @@ fn install_wrangler(dir: &Path) -> PathBuf {
     bin.join("wrangler")
 }
 
-/// What a D1 database with an FTS5 table answers, made with SQLite itself: its
+/// What a D1 database with an FTS5 table answers, made with `SQLite` itself: its
 /// `sqlite_master` as `wrangler d1 execute --json` prints it, and the dump `wrangler d1
 /// export --table …` writes of every table but the virtual one and `_cf_KV` (shadow
-/// tables included), as SQLite's shell dumps them.
+/// tables included), as the `SQLite` shell dumps them.
 fn d1_answers() -> (String, String) {
     let source = Connection::open_in_memory().expect("memory");
     source
@@ -528,10 +528,8 @@ fn d1_answers() -> (String, String) {
     for (_, name, _, sql) in rows.iter().filter(|(kind, name, _, sql)| {
         kind == "table" && !sql.starts_with("CREATE VIRTUAL") && !name.starts_with("_cf_")
     }) {
-        dump += &format!(
-            "{};\n",
-            sql.replacen("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1)
-        );
+        dump.push_str(&sql.replacen("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1));
+        dump.push_str(";\n");
         let columns: Vec<String> = source
             .prepare("SELECT name FROM pragma_table_info(?1)")
             .and_then(|mut s| s.query_map([name], |r| r.get(0))?.collect())
@@ -546,7 +544,11 @@ fn d1_answers() -> (String, String) {
             .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
             .expect("values");
         for row in values {
-            dump += &format!("INSERT INTO \"{name}\" VALUES({row});\n");
+            dump.push_str("INSERT INTO \"");
+            dump.push_str(name);
+            dump.push_str("\" VALUES(");
+            dump.push_str(&row);
+            dump.push_str(");\n");
         }
     }
     (schema.to_string(), dump)
