@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: migrate-dryrun on a generated 1 GiB snapshot, against the floor it cannot
 # beat: copying the same file with `sqlite3 .backup` plus running the pending migration
-# with `sqlite3` on that copy. Target: migrate-dryrun's total time <= 1.5x that floor.
+# with `sqlite3` on that copy. Target (issue 14): migrate-dryrun's total time <= 1.3x that
+# floor, with every check it makes (row counts, per-statement watch, time bound, checks).
 #
 #   bash bench/migrate-dryrun.sh            # SIZE_MB=1024 by default
 #   SIZE_MB=256 bash bench/migrate-dryrun.sh
@@ -10,10 +11,20 @@
 # Needs: sqlite3, cargo. Builds the release binary (CARGO_TARGET_DIR is honoured), or
 # uses MIGRATE_DRYRUN=/path/to/migrate-dryrun.
 #
-# Last numbers (2026-12-01, 2 vCPUs, load about 1, release build, 1027 MiB, two runs):
-#   floor 10.48 s (.backup 4.83 s + migration 5.64 s); migrate-dryrun 13.74 s and 14.27 s,
-#   1.31x and 1.35x. Issue 14 asks for <= 1.3x with the per-table row counts; it was 1.28x
-#   before them.
+# Last numbers (2026-12-02, 2 shared vCPUs, release build of 76176b3, 1027 MiB, two runs;
+# the load is the 1-minute average before -> after each run):
+#   load 6.0 -> 5.0: floor 12.90 s (.backup 6.21 s + migration 6.69 s); migrate-dryrun
+#     11.70 s, 0.91x
+#   load 5.0 -> 4.8: floor 14.85 s (.backup 6.46 s + migration 8.39 s); migrate-dryrun
+#     11.97 s, 0.81x
+#   right after, main's binary (0a4d1df), load 4.8 -> 3.5: floor 12.21 s, 16.43 s, 1.35x.
+# Where the time went before (perf, main's binary): the backup-API copy was the largest
+# phase (about 4 s of CPU), then the migration, then the checks of the touched tables
+# (foreign_key_check of the changed table and quick_check: about 3 s), then unlinking the
+# copy (0.5 s). Row counts cost nothing here (no statement can delete, so no table is
+# counted) and the per-migration time bound is one sleeping thread. A rollback-journal
+# snapshot is now copied as a file (copy_file_range) under a read transaction; every
+# check after the copy is unchanged.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -81,6 +92,7 @@ bytes=$(stat -c %s "$snapshot")
 echo "== snapshot: $snapshot ($((bytes / 1024 / 1024)) MiB)" >&2
 
 now() { date +%s.%N; }
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # Warm the page cache the same way for both sides.
@@ -96,19 +108,23 @@ rm -f "$work/copy.sqlite"
 sha_before=$(sha256sum "$snapshot" | cut -d' ' -f1)
 t3=$(now)
 status=0
-"$bin" --snapshot "$snapshot" --migrations "$migrations" --format json >"$work/report.json" || status=$?
+# --timeout: the time bound stays armed (the same work), but a loaded machine must not
+# stop the 1 GiB index build at D1's 30 s.
+"$bin" --snapshot "$snapshot" --migrations "$migrations" --timeout 600 --format json >"$work/report.json" || status=$?
 t4=$(now)
 sha_after=$(sha256sum "$snapshot" | cut -d' ' -f1)
 [ "$sha_before" = "$sha_after" ] || { echo "bench: the snapshot changed!" >&2; exit 1; }
 [ "$status" -eq 0 ] || { echo "bench: migrate-dryrun exited $status" >&2; cat "$work/report.json" >&2; exit 1; }
 
-awk -v b="$t0" -v c="$t1" -v m="$t2" -v s="$t3" -v e="$t4" -v mb="$((bytes / 1024 / 1024))" 'BEGIN {
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+awk -v load="$load_before -> $load_after" -v b="$t0" -v c="$t1" -v m="$t2" -v s="$t3" -v e="$t4" -v mb="$((bytes / 1024 / 1024))" 'BEGIN {
   backup = c - b; migrate = m - c; floor = backup + migrate; ours = e - s;
   printf "snapshot            %d MiB\n", mb;
+  printf "load (1/5/15 min)   %s\n", load;
   printf "sqlite3 .backup     %.2f s\n", backup;
   printf "migration (sqlite3) %.2f s\n", migrate;
   printf "floor (sum)         %.2f s\n", floor;
   printf "migrate-dryrun      %.2f s\n", ours;
-  printf "ratio               %.2fx (target <= 1.5x)\n", ours / floor;
-  exit (ours / floor <= 1.5) ? 0 : 1
+  printf "ratio               %.2fx (target <= 1.3x)\n", ours / floor;
+  exit (ours / floor <= 1.3) ? 0 : 1
 }'

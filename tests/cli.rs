@@ -3,6 +3,7 @@
 
 mod audit;
 mod completions;
+mod db_backup_d1;
 mod db_backup_runs;
 mod docs;
 mod fail_closed;

@@ -84,7 +84,8 @@ impl Project {
     }
 }
 
-fn text(out: &Output) -> String {
+/// A child's stdout and stderr, for assertion messages.
+pub(crate) fn text(out: &Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),

@@ -554,13 +554,6 @@ fn config_args(d1: &D1Source) -> Vec<String> {
     args
 }
 
-/// A table of D1's schema, from the pre-flight query.
-#[derive(Debug, serde::Deserialize)]
-struct SchemaRow {
-    name: String,
-    sql: Option<String>,
-}
-
 /// `wrangler d1 time-travel info DB --json`: the bookmark of the database's current
 /// state (taken right after the export, so the export is at or before it).
 fn d1_bookmark(d1: &D1Source) -> Result<String, BackupError> {
@@ -584,23 +577,23 @@ fn d1_bookmark(d1: &D1Source) -> Result<String, BackupError> {
         })
 }
 
-/// `wrangler d1 export` into `dest`, with the virtual-table pre-flight. Returns the
+/// `wrangler d1 export` into `dest` (or the export `--from-export` names). Returns the
 /// dump's tables, schema hash and warnings.
 fn d1_export(
     d1: &D1Source,
     dest: &Path,
     out_dir: &Path,
 ) -> Result<(Vec<TableRows>, String, Vec<String>), BackupError> {
-    let warnings = match &d1.from_export {
+    match &d1.from_export {
         Some(file) => {
             // One export serves the dry run and the backup: D1 is unavailable to
-            // queries while an export runs.
+            // queries while an export runs. migrate-dryrun saved it around virtual
+            // tables already.
             let bytes = std::fs::read(file).map_err(BackupError::io("read", file))?;
             std::fs::write(dest, bytes).map_err(BackupError::io("write", dest))?;
-            Vec::new()
         }
         None => wrangler_export(d1, dest)?,
-    };
+    }
     let sql = std::fs::read_to_string(dest).map_err(BackupError::io("read", dest))?;
     let scratch = tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
@@ -609,47 +602,47 @@ fn d1_export(
     let db = scratch.path().join("dump.sqlite");
     let conn = sqlite::load_dump(&sql, &db)?;
     let (tables, schema) = sqlite::table_stats(&conn, &db)?;
-    Ok((tables, schema, warnings))
+    Ok((tables, schema, Vec::new()))
 }
 
-/// `wrangler d1 export` into `dest`, around virtual tables; its warnings.
-fn wrangler_export(d1: &D1Source, dest: &Path) -> Result<Vec<String>, BackupError> {
-    // Pre-flight: D1's export fails on virtual tables (FTS5 and friends).
+/// `wrangler d1 export` into `dest`. A database with virtual tables, whose
+/// export wrangler refuses, is exported around them (`bulwark_sqlite::AroundVirtual`, as
+/// `migrate-dryrun --export-remote` does): every other table by name, shadow tables
+/// included, so the dump rebuilds the virtual tables with their content, and the
+/// indexes, views and triggers that a by-name export leaves out.
+fn wrangler_export(d1: &D1Source, dest: &Path) -> Result<(), BackupError> {
     let mut args = vec![
         "d1".to_owned(),
         "execute".to_owned(),
         d1.database.clone(),
         "--json".to_owned(),
         "--command".to_owned(),
-        "SELECT name, sql FROM sqlite_master WHERE type = 'table'".to_owned(),
+        bulwark_sqlite::SCHEMA_QUERY.to_owned(),
     ];
     args.extend(location_args(d1));
     let json = wrangler(&d1.workdir, &args)?;
+    let unexpected = |status: String| BackupError::Child {
+        command: format!("wrangler {}", args.join(" ")),
+        status,
+        stderr: None,
+    };
     // Anything wrangler prints before the JSON array (a banner, a warning) is skipped.
     let start = json.find('[').unwrap_or(0);
     let parsed: Vec<serde_json::Value> =
-        serde_json::from_str(json[start..].trim()).map_err(|err| BackupError::Child {
-            command: format!("wrangler {}", args.join(" ")),
-            status: format!("printed output that is not the expected JSON: {err}"),
-            stderr: None,
+        serde_json::from_str(json[start..].trim()).map_err(|err| {
+            unexpected(format!(
+                "printed output that is not the expected JSON: {err}"
+            ))
         })?;
-    let rows: Vec<SchemaRow> = parsed
+    let rows: Vec<bulwark_sqlite::SchemaRow> = parsed
         .first()
         .and_then(|v| v.get("results"))
         .cloned()
         .map(serde_json::from_value)
         .transpose()
-        .map_err(|err| BackupError::Child {
-            command: format!("wrangler {}", args.join(" ")),
-            status: format!("printed unexpected JSON: {err}"),
-            stderr: None,
-        })?
-        .unwrap_or_default();
-    let virtual_tables: Vec<&SchemaRow> = rows
-        .iter()
-        .filter(|r| sqlite::is_virtual(r.sql.as_deref()))
-        .collect();
-    let mut warnings = Vec::new();
+        .map_err(|err| unexpected(format!("printed unexpected JSON: {err}")))?
+        .ok_or_else(|| unexpected("printed JSON without `results`".to_owned()))?;
+    let plan = bulwark_sqlite::AroundVirtual::plan(&rows);
 
     let mut args = vec![
         "d1".to_owned(),
@@ -660,43 +653,17 @@ fn wrangler_export(d1: &D1Source, dest: &Path) -> Result<Vec<String>, BackupErro
         "--skip-confirmation".to_owned(),
     ];
     args.extend(location_args(d1));
-    if !virtual_tables.is_empty() {
-        let virtual_names: Vec<&str> = virtual_tables.iter().map(|v| v.name.as_str()).collect();
-        let plain: Vec<&SchemaRow> = rows
-            .iter()
-            .filter(|r| {
-                !sqlite::is_virtual(r.sql.as_deref())
-                    && !sqlite::is_shadow(&r.name, &virtual_names)
-                    && !r.name.starts_with("_cf_")
-                    && !r.name.starts_with("sqlite_")
-            })
-            .collect();
-        for table in &plain {
+    if let Some(plan) = &plan {
+        for table in &plan.tables {
             args.push("--table".to_owned());
-            args.push(table.name.clone());
-        }
-        for table in &virtual_tables {
-            warnings.push(format!(
-                "virtual table `{}` cannot be exported by D1: its definition is in the backup, its content is not (rebuild it after a restore)",
-                table.name
-            ));
+            args.push(table.clone());
         }
     }
     wrangler(&d1.workdir, &args)?;
-    // Append the virtual tables' definitions so the schema is complete.
-    if !virtual_tables.is_empty() {
-        use std::io::Write as _;
-        let mut file = std::fs::OpenOptions::new()
-            .append(true)
-            .open(dest)
-            .map_err(BackupError::io("write", dest))?;
-        for table in &virtual_tables {
-            if let Some(sql) = &table.sql {
-                writeln!(file, "{sql};").map_err(BackupError::io("write", dest))?;
-            }
-        }
+    if let Some(plan) = &plan {
+        plan.wrap(dest).map_err(BackupError::io("write", dest))?;
     }
-    Ok(warnings)
+    Ok(())
 }
 
 /// `wrangler r2 object put BUCKET/PREFIX/FILE --file PATH --remote`; the object key on

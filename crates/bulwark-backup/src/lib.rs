@@ -7,7 +7,7 @@
 //! row counts; a successful [`verify`] adds `<file>.verified.json`.
 //!
 //! - [`export`]: snapshot (SQLite's backup API in 64 MiB steps inside one read
-//!   transaction, or `wrangler d1 export` with a virtual-table pre-flight), compress with
+//!   transaction, or `wrangler d1 export`, around virtual tables), compress with
 //!   multithreaded zstd, encrypt to age recipients (fail closed without them unless
 //!   [`Encryption::None`]), write atomically under a directory lock, upload to R2.
 //! - [`verify`]: strict manifest, checksum, decrypt, decompress (never past the

@@ -101,13 +101,6 @@ impl SourceSnapshot {
     }
 }
 
-/// Whether `sql` defines a virtual table (FTS5, R*Tree, …).
-pub(crate) fn is_virtual(sql: Option<&str>) -> bool {
-    sql.is_some_and(bulwark_sqlite::is_virtual)
-}
-
-pub(crate) use bulwark_sqlite::is_shadow;
-
 /// Tables with their row counts, and the schema hash, of an open database.
 pub(crate) fn table_stats(
     conn: &Connection,

@@ -5,7 +5,6 @@
 use std::io::Write as _;
 use std::path::Path;
 
-use bulwark_process::{Runner, Tool};
 use serde::{Deserialize, Serialize};
 
 use crate::MigrateError;
@@ -17,7 +16,7 @@ pub struct Record {
     pub time: String,
     /// `dry-run` or `status`.
     pub kind: String,
-    /// `git rev-parse HEAD` where the run started, when it is a git checkout.
+    /// `HEAD` of the git repository the run started in, when it is in one.
     pub commit: Option<String>,
     /// `$GITHUB_ACTOR`, else git's `user.name <user.email>`.
     pub deployer: Option<String>,
@@ -53,13 +52,14 @@ impl Record {
     /// A record of `kind` stamped now, with the commit and deployer of `cwd`.
     #[must_use]
     pub fn new(kind: &str, context: &Context, cwd: &Path) -> Self {
+        let (commit, deployer) = bulwark_git::who_and_where(cwd);
         Self {
             time: jiff::Timestamp::now()
                 .strftime("%Y-%m-%dT%H:%M:%SZ")
                 .to_string(),
             kind: kind.to_owned(),
-            commit: git(cwd, &["rev-parse", "HEAD"]),
-            deployer: deployer(cwd),
+            commit,
+            deployer,
             env: context.env.clone(),
             database: context.database.clone(),
             migrations: Vec::new(),
@@ -165,33 +165,4 @@ impl Record {
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest as _;
     crate::lock::hex(&sha2::Sha256::digest(bytes))
-}
-
-/// `$GITHUB_ACTOR` in GitHub Actions, else git's `user.name <user.email>`.
-fn deployer(cwd: &Path) -> Option<String> {
-    if let Some(actor) = std::env::var("GITHUB_ACTOR")
-        .ok()
-        .filter(|a| !a.trim().is_empty())
-    {
-        return Some(actor);
-    }
-    let name = git(cwd, &["config", "user.name"]);
-    let email = git(cwd, &["config", "user.email"]);
-    match (name, email) {
-        (Some(name), Some(email)) => Some(format!("{name} <{email}>")),
-        (name, email) => name.or(email),
-    }
-}
-
-/// One line of `git ARGS` in `cwd`, or `None` (no git, not a checkout, unset).
-fn git(cwd: &Path, args: &[&str]) -> Option<String> {
-    let args: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
-    let finished = Runner::new(cwd, std::time::Duration::from_secs(30))
-        .run(Tool::Git, &args, None)
-        .ok()?;
-    if !finished.status.success() {
-        return None;
-    }
-    let out = String::from_utf8_lossy(&finished.stdout).trim().to_owned();
-    (!out.is_empty()).then_some(out)
 }

@@ -106,25 +106,14 @@ impl<'a> Remote<'a> {
     /// with virtual tables, which wrangler refuses to export, is exported around them
     /// ([`AroundVirtual`]): `out` then rebuilds them, content included.
     pub(crate) fn export(&self, out: &Path) -> Result<Exported, MigrateError> {
-        let rows =
-            self.query("SELECT type, name, tbl_name, coalesce(sql, '') AS sql FROM sqlite_master")?;
-        let rows: Vec<SchemaRow> = rows
-            .iter()
-            .map(|row| {
-                let field = |key: &str| {
-                    row.get(key)
-                        .and_then(serde_json::Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned()
-                };
-                SchemaRow {
-                    kind: field("type"),
-                    name: field("name"),
-                    table: field("tbl_name"),
-                    sql: field("sql"),
+        let rows = self.query(bulwark_sqlite::SCHEMA_QUERY)?;
+        let rows: Vec<SchemaRow> =
+            serde_json::from_value(serde_json::Value::Array(rows)).map_err(|err| {
+                MigrateError::WranglerOutput {
+                    command: format!("wrangler d1 execute {} --json --remote", self.database),
+                    what: format!("rows that are not sqlite_master's: {err}"),
                 }
-            })
-            .collect();
+            })?;
         let plan = AroundVirtual::plan(&rows);
         let mut args: Vec<OsString> = vec!["--output".into(), out.into()];
         if let Some(plan) = &plan {
@@ -136,23 +125,10 @@ impl<'a> Remote<'a> {
         let Some(plan) = plan else {
             return Ok(Exported::default());
         };
-        let write_err = |source| MigrateError::WriteFile {
-            path: out.to_owned(),
-            source,
-        };
-        let dump = std::fs::read_to_string(out).map_err(|source| MigrateError::ReadFile {
+        plan.wrap(out).map_err(|source| MigrateError::WriteFile {
             path: out.to_owned(),
             source,
         })?;
-        let mut whole =
-            String::with_capacity(plan.prelude.len() + dump.len() + plan.epilogue.len() + 1);
-        whole.push_str(&plan.prelude);
-        whole.push_str(&dump);
-        if !whole.ends_with('\n') {
-            whole.push('\n');
-        }
-        whole.push_str(&plan.epilogue);
-        std::fs::write(out, whole).map_err(write_err)?;
         Ok(Exported {
             virtual_tables: plan.virtual_tables,
         })

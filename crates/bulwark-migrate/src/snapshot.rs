@@ -1,7 +1,8 @@
 //! Where the database comes from, and the private copy the migrations run on.
 //!
 //! The source is opened read-only and never written: a `.sqlite` file (or wrangler's local
-//! state, which is one) is copied with SQLite's backup API in large steps; a `.sql` dump is
+//! state, which is one) is copied by `bulwark_sqlite::snapshot` (the file in the kernel
+//! under a read transaction, or SQLite's backup API for a WAL database); a `.sql` dump is
 //! loaded into a fresh database in a private temporary directory first.
 
 use std::path::{Path, PathBuf};
@@ -232,37 +233,45 @@ fn create_private(path: &Path) -> Result<(), MigrateError> {
 }
 
 fn backup(from: &Path, to: &Path, progress: &dyn Progress) -> Result<(), MigrateError> {
-    let source = open_read_only(from)?;
-    let sqlite_err = |action: &'static str, path: &Path| {
-        let path = path.to_owned();
-        move |source| MigrateError::Sqlite {
-            path,
-            action,
-            source,
-        }
-    };
-    let mut target = Connection::open(to).map_err(sqlite_err("create", to))?;
-    // A file that is not a database (or a damaged one) is bad input, not a failed copy.
-    let bad_source = |source: rusqlite::Error| match source.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
+    use bulwark_sqlite::SnapshotError;
+    if !from.is_file() {
+        return Err(MigrateError::NoSnapshot {
+            path: from.to_owned(),
+        });
+    }
+    let mut copied = 0;
+    bulwark_sqlite::snapshot(from, to, |step| {
+        progress.set_total(step.pages);
+        progress.advance(step.copied.saturating_sub(copied));
+        copied = step.copied;
+    })
+    .map_err(|err| match err {
+        // A file that is not a database (or a damaged one) is bad input, not a failed copy.
+        SnapshotError::Sqlite(source)
+            if matches!(
+                source.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
+            ) =>
+        {
             MigrateError::BadSnapshot {
                 path: from.to_owned(),
                 source,
             }
         }
-        _ => MigrateError::Sqlite {
+        SnapshotError::Sqlite(source) => MigrateError::Sqlite {
             path: from.to_owned(),
             action: "copy",
             source,
         },
-    };
-    let mut copied = 0;
-    bulwark_sqlite::copy(&source, &mut target, |step| {
-        progress.set_total(step.pages);
-        progress.advance(step.copied.saturating_sub(copied));
-        copied = step.copied;
-    })
-    .map_err(bad_source)?;
+        SnapshotError::Read(source) | SnapshotError::Copy(source) => MigrateError::ReadFile {
+            path: from.to_owned(),
+            source,
+        },
+        SnapshotError::Write(source) => MigrateError::WriteFile {
+            path: to.to_owned(),
+            source,
+        },
+    })?;
     progress.finish();
     Ok(())
 }

@@ -58,8 +58,6 @@ pub enum Tool {
     Initdb,
     /// PostgreSQL's server, `postgres` (the throw-away server).
     Postgres,
-    /// `git`, read only: the commit and the deployer a migration record names.
-    Git,
 }
 
 /// The variables libpq reads that carry no secret: passed to the PostgreSQL programs
@@ -112,7 +110,6 @@ impl Tool {
             Self::Psql => "psql",
             Self::Initdb => "initdb",
             Self::Postgres => "postgres",
-            Self::Git => "git",
         }
     }
 
@@ -127,7 +124,6 @@ impl Tool {
             Self::Psql => &["psql"],
             Self::Initdb => &["initdb"],
             Self::Postgres => &["postgres"],
-            Self::Git => &["git"],
         }
     }
 
@@ -143,7 +139,6 @@ impl Tool {
             Self::Psql => "BULWARK_PSQL",
             Self::Initdb => "BULWARK_INITDB",
             Self::Postgres => "BULWARK_POSTGRES",
-            Self::Git => "BULWARK_GIT",
         }
     }
 
@@ -167,7 +162,7 @@ impl Tool {
                 "GITHUB_ENTERPRISE_TOKEN",
             ],
             Self::PgDump | Self::PgRestore | Self::Psql => &["PGPASSWORD", "PGPASSFILE"],
-            Self::Initdb | Self::Postgres | Self::Git => &[],
+            Self::Initdb | Self::Postgres => &[],
         }
     }
 
@@ -176,14 +171,6 @@ impl Tool {
     fn setting_vars(self) -> &'static [&'static str] {
         match self {
             Self::PgDump | Self::PgRestore | Self::Psql => PG_SETTINGS,
-            Self::Git => &[
-                "GIT_DIR",
-                "GIT_WORK_TREE",
-                "GIT_CONFIG_GLOBAL",
-                "GIT_CONFIG_SYSTEM",
-                "GIT_CONFIG_NOSYSTEM",
-                "GIT_CEILING_DIRECTORIES",
-            ],
             _ => &[],
         }
     }
@@ -204,7 +191,6 @@ impl Tool {
             Self::PgDump | Self::PgRestore | Self::Psql | Self::Initdb | Self::Postgres => {
                 "install PostgreSQL's programs (Debian and Ubuntu: `apt-get install postgresql`, which puts them in /usr/lib/postgresql/VERSION/bin) or set BULWARK_<PROGRAM> (e.g. BULWARK_PG_DUMP) to its path"
             }
-            Self::Git => "install git, or set BULWARK_GIT to its path",
         }
     }
 

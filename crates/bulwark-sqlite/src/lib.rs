@@ -66,17 +66,134 @@ pub fn copy(
     }
 }
 
-/// One row of `sqlite_schema`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why [`snapshot`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    /// SQLite refused the source (not a database, damaged, locked…) or the copy.
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    /// Reading the source file failed.
+    #[error("failed to read the database file")]
+    Read(#[source] std::io::Error),
+    /// Creating the copy failed.
+    #[error("failed to create the copy")]
+    Write(#[source] std::io::Error),
+    /// Copying the file failed (reading the source or writing the copy).
+    #[error("failed to copy the database file")]
+    Copy(#[source] std::io::Error),
+}
+
+/// How [`snapshot`] copied the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Copied {
+    /// The file itself, in the kernel (`copy_file_range`), under a read transaction.
+    File,
+    /// SQLite's online backup API ([`copy`]): a WAL database, whose committed pages may
+    /// still be in its `-wal` file.
+    Backup,
+}
+
+/// Copies the database at `from` to `to` (an existing file, replaced) without ever
+/// writing `from`, which is opened read-only.
+///
+/// A database in rollback-journal mode is copied as a file: inside one read transaction
+/// on `from`, so it is one consistent state (SQLite refuses to begin one over a hot
+/// journal, and a writer cannot commit while it lasts), with `copy_file_range`, which
+/// moves the bytes in the kernel. That is several times faster than the backup API,
+/// which copies page by page through two page caches. A WAL database (or one with a
+/// `-wal` file beside it) goes through [`copy`], since its file alone is not the
+/// committed state.
+pub fn snapshot(
+    from: &Path,
+    to: &Path,
+    mut on_step: impl FnMut(CopyProgress),
+) -> Result<Copied, SnapshotError> {
+    use std::io::Read as _;
+    let source = open_read_only(from)?;
+    source.execute_batch("BEGIN")?;
+    // Reading the schema takes the read lock, and fails on a file that is not a database.
+    source.query_row("SELECT count(*) FROM sqlite_schema", [], |row| {
+        row.get::<_, i64>(0)
+    })?;
+    let (page_size, pages): (i64, i64) = source.query_row(
+        "SELECT page_size, page_count FROM pragma_page_size, pragma_page_count",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    let mut file = std::fs::File::open(from).map_err(SnapshotError::Read)?;
+    let mut header = [0_u8; 100];
+    file.read_exact(&mut header).map_err(SnapshotError::Read)?;
+    let mut wal = from.as_os_str().to_owned();
+    wal.push("-wal");
+    // Bytes 18 and 19 of the header: 1 for rollback-journal mode, 2 for WAL.
+    if header[18] != 1 || header[19] != 1 || Path::new(&wal).exists() {
+        drop(file);
+        source.execute_batch("COMMIT")?;
+        let mut target = Connection::open(to)?;
+        copy(&source, &mut target, on_step)?;
+        return Ok(Copied::Backup);
+    }
+    let pages = u64::try_from(pages).unwrap_or(0);
+    let page_size = u64::try_from(page_size).unwrap_or(4096).max(512);
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(to)
+        .map_err(SnapshotError::Write)?;
+    let mut reader = std::io::Read::by_ref(&mut file);
+    std::io::Seek::rewind(&mut reader).map_err(SnapshotError::Read)?;
+    let step = u64::try_from(PAGES_PER_STEP).unwrap_or(1) * page_size;
+    let mut copied = 0_u64;
+    loop {
+        // std's `io::copy` between two files is `copy_file_range`.
+        let n = std::io::copy(&mut std::io::Read::take(&mut reader, step), &mut out)
+            .map_err(SnapshotError::Copy)?;
+        copied += n;
+        on_step(CopyProgress {
+            pages,
+            copied: (copied / page_size).min(pages),
+        });
+        if n < step {
+            break;
+        }
+    }
+    // The read transaction ends before this process closes its own descriptor of the
+    // file: closing any descriptor drops every POSIX lock the process holds on it.
+    source.execute_batch("COMMIT")?;
+    drop(file);
+    if copied < pages * page_size {
+        return Err(SnapshotError::Read(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!("the file holds {copied} bytes, its header says {pages} pages of {page_size}"),
+        )));
+    }
+    Ok(Copied::File)
+}
+
+/// One row of `sqlite_schema`. It reads as a row of [`SCHEMA_QUERY`]'s JSON result
+/// (`wrangler d1 execute --json`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct SchemaRow {
     /// `table`, `index`, `view` or `trigger`.
+    #[serde(rename = "type")]
     pub kind: String,
     /// Name.
     pub name: String,
     /// The table it belongs to.
+    #[serde(rename = "tbl_name")]
     pub table: String,
     /// Its `CREATE` statement; empty for automatic indexes.
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub sql: String,
+}
+
+/// The query that reads a database's whole schema, in `sqlite_schema`'s own order, with
+/// the columns [`SchemaRow`] reads: what [`AroundVirtual::plan`] needs of a D1 database.
+pub const SCHEMA_QUERY: &str =
+    "SELECT type, name, tbl_name, coalesce(sql, '') AS sql FROM sqlite_master";
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(<Option<String> as serde::Deserialize>::deserialize(d)?.unwrap_or_default())
 }
 
 impl SchemaRow {
@@ -207,6 +324,22 @@ impl AroundVirtual {
             }
         }
         Some(plan)
+    }
+
+    /// Puts the prelude before and the epilogue after the export wrangler wrote to
+    /// `dump`, in place: the file then rebuilds the whole database, virtual tables, their
+    /// content, indexes, views and triggers included.
+    pub fn wrap(&self, dump: &Path) -> std::io::Result<()> {
+        let exported = std::fs::read_to_string(dump)?;
+        let mut whole =
+            String::with_capacity(self.prelude.len() + exported.len() + self.epilogue.len() + 1);
+        whole.push_str(&self.prelude);
+        whole.push_str(&exported);
+        if !whole.ends_with('\n') {
+            whole.push('\n');
+        }
+        whole.push_str(&self.epilogue);
+        std::fs::write(dump, whole)
     }
 }
 
@@ -381,6 +514,63 @@ mod tests {
         assert!(last.pages > 0);
         assert_eq!(count_rows(&to, "a").expect("count"), 3);
         assert_eq!(std::fs::read(&source).expect("read"), bytes);
+    }
+
+    /// A rollback-journal database is copied as a file, byte for byte; a WAL database
+    /// through the backup API, with what its `-wal` holds; neither source is written.
+    #[test]
+    fn snapshot_copies_the_file_or_a_wal_database_through_the_backup_api() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let plain = dir.path().join("plain.sqlite");
+        Connection::open(&plain)
+            .expect("create")
+            .execute_batch(
+                "CREATE TABLE a(x); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL \
+                 SELECT i + 1 FROM n WHERE i < 5000) INSERT INTO a SELECT i FROM n;",
+            )
+            .expect("fill");
+        let bytes = std::fs::read(&plain).expect("read");
+        let to = dir.path().join("copy.sqlite");
+        std::fs::write(&to, b"old content").expect("target");
+        let mut steps = Vec::new();
+        let how = snapshot(&plain, &to, |p| steps.push(p)).expect("copy");
+        assert_eq!(how, Copied::File);
+        assert_eq!(std::fs::read(&to).expect("read"), bytes, "the same bytes");
+        let last = steps.last().expect("a step");
+        assert_eq!(last.copied, last.pages);
+        assert_eq!(
+            std::fs::read(&plain).expect("read"),
+            bytes,
+            "source untouched"
+        );
+
+        let wal = dir.path().join("wal.sqlite");
+        let writer = Connection::open(&wal).expect("create");
+        writer
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; \
+                 CREATE TABLE b(y); INSERT INTO b VALUES (1), (2), (3);",
+            )
+            .expect("fill");
+        let to = dir.path().join("wal-copy.sqlite");
+        std::fs::File::create(&to).expect("target");
+        assert_eq!(
+            snapshot(&wal, &to, |_| {}).expect("copy"),
+            Copied::Backup,
+            "the committed rows are in the -wal file"
+        );
+        drop(writer);
+        assert_eq!(
+            count_rows(&Connection::open(&to).expect("open"), "b").expect("count"),
+            3
+        );
+
+        std::fs::write(dir.path().join("not.sqlite"), vec![b'x'; 4096]).expect("write");
+        let err = snapshot(&dir.path().join("not.sqlite"), &to, |_| {}).expect_err("not a db");
+        assert!(
+            matches!(&err, SnapshotError::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase)),
+            "{err:?}"
+        );
     }
 
     #[test]

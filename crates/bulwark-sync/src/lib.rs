@@ -22,7 +22,7 @@ pub use dotenv::{Dotenv, DotenvError};
 pub use error::SyncError;
 pub use log::{
     CHAIN_START, ChainCheck, LogEntry, LoggedTarget, append as append_log, log_path,
-    verify as verify_log, who_and_where,
+    verify as verify_log,
 };
 pub use ops::{EditSession, check_name, edit, edit_base_dir, exec, value_from_input};
 pub use plan::{Action, Applied, Mode, NamePlan, Plan, Refused, Sync, TargetPlan, chosen_targets};

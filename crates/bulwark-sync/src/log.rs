@@ -152,29 +152,6 @@ pub fn verify(store: &Path) -> Result<Option<ChainCheck>, SyncError> {
     Ok(Some(check))
 }
 
-/// The commit and the deployer for a log line, read from the git repository that holds
-/// `dir` (none when it is not in one) and from `$GITHUB_ACTOR`.
-#[must_use]
-pub fn who_and_where(dir: &Path) -> (Option<String>, Option<String>) {
-    let actor = std::env::var("GITHUB_ACTOR")
-        .ok()
-        .filter(|a| !a.trim().is_empty());
-    let Ok(repo) = gix::discover(dir) else {
-        return (None, actor);
-    };
-    let commit = repo.head_id().ok().map(|id| id.to_string());
-    let deployer = actor.or_else(|| {
-        let config = repo.config_snapshot();
-        let name = config.string("user.name").map(|s| s.to_string());
-        let email = config.string("user.email").map(|s| s.to_string());
-        match (name, email) {
-            (Some(name), Some(email)) => Some(format!("{name} <{email}>")),
-            (name, email) => name.or(email),
-        }
-    });
-    (commit, deployer)
-}
-
 /// `result` of a target in the log, from the per-name outcomes (`true` = done).
 #[must_use]
 pub(crate) fn target_result(listed: bool, outcomes: &[bool]) -> String {

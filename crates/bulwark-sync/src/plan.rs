@@ -407,7 +407,7 @@ fn apply_plan(
     }
     state.save()?;
     let dir = store.path().parent().unwrap_or(std::path::Path::new("."));
-    let (commit, deployer) = crate::who_and_where(dir);
+    let (commit, deployer) = bulwark_git::who_and_where(dir);
     crate::append_log(
         store.path(),
         LogEntry {
