@@ -150,6 +150,66 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "PostgreSQL: VALIDATE CONSTRAINT scans the table",
     ),
     (
+        "pg-drop-index-not-concurrently",
+        Severity::Warning,
+        "PostgreSQL: DROP INDEX without CONCURRENTLY blocks reads and writes of its table",
+    ),
+    (
+        "pg-rename-column",
+        Severity::Warning,
+        "PostgreSQL: renaming a column breaks the running application's queries",
+    ),
+    (
+        "pg-rename-table",
+        Severity::Warning,
+        "PostgreSQL: renaming a table breaks the running application's queries",
+    ),
+    (
+        "pg-drop-column",
+        Severity::Warning,
+        "PostgreSQL: dropping a column breaks the running application's queries that use it",
+    ),
+    (
+        "pg-drop-table",
+        Severity::Warning,
+        "PostgreSQL: dropping a table breaks the running application's queries and deletes its rows",
+    ),
+    (
+        "pg-no-lock-timeout",
+        Severity::Warning,
+        "PostgreSQL: a statement locking a production table against reads runs with no lock_timeout set",
+    ),
+    (
+        "pg-add-column-rewrite",
+        Severity::Warning,
+        "PostgreSQL: adding a serial, identity or stored generated column rewrites the table",
+    ),
+    (
+        "pg-truncate-cascade",
+        Severity::Error,
+        "PostgreSQL: TRUNCATE … CASCADE also empties the tables referencing it",
+    ),
+    (
+        "pg-refresh-not-concurrently",
+        Severity::Warning,
+        "PostgreSQL: REFRESH MATERIALIZED VIEW without CONCURRENTLY blocks reads of the view",
+    ),
+    (
+        "pg-prefer-timestamptz",
+        Severity::Info,
+        "PostgreSQL: timestamp without time zone; prefer timestamptz",
+    ),
+    (
+        "pg-prefer-text",
+        Severity::Info,
+        "PostgreSQL: char(n)/varchar(n); prefer text with a CHECK on its length",
+    ),
+    (
+        "pg-prefer-bigint-key",
+        Severity::Info,
+        "PostgreSQL: a 32-bit primary key; prefer bigint identity",
+    ),
+    (
         "pg-stand-in",
         Severity::Warning,
         "PostgreSQL: the migration uses a Supabase object the dump lacked; checked against Bulwark's stand-in, not production's",
@@ -293,7 +353,8 @@ pub(crate) fn suppress(text: &str, findings: &mut [Finding]) {
         let here = finding.line.is_some_and(|line| {
             spans
                 .iter()
-                .find(|(_, start, end)| (*start..=*end).contains(&line))
+                // A PostgreSQL statement's line is where its leading comments start.
+                .find(|(from, start, end)| (*from.min(start)..=*end).contains(&line))
                 .is_some_and(|(from, _, end)| {
                     allows
                         .iter()

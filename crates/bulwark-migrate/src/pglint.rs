@@ -9,10 +9,12 @@
 //! from its keywords instead, after sqlparser's tokenizer has removed its comments and
 //! literals, and each such finding says so.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sqlparser::ast::{
-    AlterColumnOperation, AlterTableOperation, ColumnOption, Statement as Ast, TableConstraint,
+    AlterColumnOperation, AlterTableOperation, ColumnDef, ColumnOption, CreateTable, DataType,
+    Expr, GeneratedExpressionMode, ObjectName, ObjectType, Set, Statement as Ast, TableConstraint,
+    TimezoneInfo, Value,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -46,16 +48,24 @@ pub fn lint(
     schema_only: bool,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let ctx = Context { rows, schema_only };
+    let mut ctx = Context {
+        rows,
+        schema_only,
+        created: BTreeSet::new(),
+        lock_timeout: false,
+        timeout_reported: false,
+    };
     for statement in statements {
         let line = Some(statement.line);
         if let Ok(parsed) = Parser::parse_sql(&PostgreSqlDialect {}, &statement.text) {
             for ast in &parsed {
-                ctx.syntax(ast, line, &mut findings);
+                let locked = ctx.syntax(ast, line, &mut findings);
+                ctx.timeout(locked.as_deref(), line, &mut findings);
             }
         } else {
             let before = findings.len();
-            ctx.keywords(&code(&statement.text, false), line, &mut findings);
+            let locked = ctx.keywords(&code(&statement.text, false), line, &mut findings);
+            ctx.timeout(locked.as_deref(), line, &mut findings);
             for finding in &mut findings[before..] {
                 finding.message.push_str(BY_KEYWORDS);
             }
@@ -110,6 +120,13 @@ pub fn code(sql: &str, bodies: bool) -> String {
 struct Context<'a> {
     rows: &'a BTreeMap<String, u64>,
     schema_only: bool,
+    /// Indexes and materialized views this file created (keyed as tables are): dropping
+    /// or refreshing them locks nothing production uses.
+    created: BTreeSet<String>,
+    /// Whether a `SET [LOCAL] lock_timeout` (not 0) ran earlier in the file.
+    lock_timeout: bool,
+    /// Whether `pg-no-lock-timeout` was already reported for this file.
+    timeout_reported: bool,
 }
 
 impl Context<'_> {
@@ -129,25 +146,177 @@ impl Context<'_> {
         ));
     }
 
-    /// The findings of one parsed statement.
-    fn syntax(&self, ast: &Ast, line: Option<usize>, out: &mut Vec<Finding>) {
+    /// Reports `pg-no-lock-timeout` once per file, at the first statement that takes a
+    /// lock blocking reads on `locked` (a table production has) before any `SET
+    /// lock_timeout`.
+    fn timeout(&mut self, locked: Option<&str>, line: Option<usize>, out: &mut Vec<Finding>) {
+        if let Some(table) = locked
+            && !self.lock_timeout
+            && !self.timeout_reported
+        {
+            self.timeout_reported = true;
+            self.add("pg-no-lock-timeout", table, line, out);
+        }
+    }
+
+    /// The findings of one parsed statement; returns the table production has that it
+    /// locks `ACCESS EXCLUSIVE` (or, for a foreign key, against writes), if any.
+    fn syntax(&mut self, ast: &Ast, line: Option<usize>, out: &mut Vec<Finding>) -> Option<String> {
         match ast {
             Ast::CreateIndex(index) => {
                 let table = index.table_name.to_string();
+                if let Some(name) = &index.name {
+                    self.created
+                        .insert(key(&qualify(&name.to_string(), &table)));
+                }
                 if !index.concurrently && self.existing(&table) {
                     self.add("pg-index-not-concurrently", &table, line, out);
                 }
+                None
+            }
+            Ast::CreateView(view) => {
+                if view.materialized {
+                    self.created.insert(key(&view.name.to_string()));
+                }
+                None
+            }
+            Ast::CreateTable(create) => {
+                self.create_table(create, line, out);
+                None
             }
             Ast::AlterTable(alter) => {
                 let table = alter.name.to_string();
+                for op in &alter.operations {
+                    if let AlterTableOperation::AddColumn { column_def, .. } = op {
+                        self.types(column_def, &table, line, out);
+                    }
+                }
                 if !self.existing(&table) {
-                    return;
+                    return None;
                 }
                 for op in &alter.operations {
                     self.operation(op, &table, line, out);
                 }
+                let weak = |op: &AlterTableOperation| {
+                    matches!(op, AlterTableOperation::ValidateConstraint { .. })
+                };
+                (!alter.operations.iter().all(weak)).then_some(table)
             }
+            Ast::Drop {
+                object_type, names, ..
+            } => self.drop(*object_type, names, line, out),
+            Ast::Truncate(truncate) => {
+                let names: Vec<String> = truncate
+                    .table_names
+                    .iter()
+                    .map(|t| t.name.to_string())
+                    .filter(|t| self.existing(t))
+                    .collect();
+                let cascade = matches!(
+                    truncate.cascade,
+                    Some(sqlparser::ast::CascadeOption::Cascade)
+                );
+                if cascade {
+                    for name in &names {
+                        self.add("pg-truncate-cascade", name, line, out);
+                    }
+                }
+                names.into_iter().next()
+            }
+            Ast::RefreshMaterializedView(refresh) => {
+                let name = refresh.name.to_string();
+                if !refresh.concurrently && !self.created.contains(&key(&name)) {
+                    self.add("pg-refresh-not-concurrently", &name, line, out);
+                }
+                None
+            }
+            Ast::Set(Set::SingleAssignment {
+                variable, values, ..
+            }) => {
+                if variable.to_string().eq_ignore_ascii_case("lock_timeout") {
+                    self.lock_timeout = !values.iter().all(zero);
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// The type-preference findings of a `CREATE TABLE`.
+    fn create_table(&self, create: &CreateTable, line: Option<usize>, out: &mut Vec<Finding>) {
+        let table = create.name.to_string();
+        for column in &create.columns {
+            self.types(column, &table, line, out);
+        }
+        let pk: Vec<String> = create
+            .constraints
+            .iter()
+            .filter_map(|c| match c {
+                TableConstraint::PrimaryKey(pk) if pk.columns.len() == 1 => {
+                    Some(pk.columns[0].column.expr.to_string().to_lowercase())
+                }
+                _ => None,
+            })
+            .collect();
+        if create
+            .columns
+            .iter()
+            .any(|c| pk.contains(&c.name.value.to_lowercase()) && small_key(&c.data_type))
+        {
+            self.add("pg-prefer-bigint-key", &table, line, out);
+        }
+    }
+
+    /// The findings of a `DROP` of `names`; returns the table production has it locks.
+    fn drop(
+        &self,
+        object_type: ObjectType,
+        names: &[ObjectName],
+        line: Option<usize>,
+        out: &mut Vec<Finding>,
+    ) -> Option<String> {
+        let mut locked = None;
+        for name in names {
+            let name = name.to_string();
+            match object_type {
+                ObjectType::Table if self.existing(&name) => {
+                    self.add("pg-drop-table", &name, line, out);
+                    locked.get_or_insert(name);
+                }
+                ObjectType::Index if !self.created.contains(&key(&name)) => {
+                    out.push(Finding::new(
+                        "pg-drop-index-not-concurrently",
+                        message("pg-drop-index-not-concurrently", &key(&name)),
+                        line,
+                    ));
+                    locked.get_or_insert_with(|| format!("{name} (an index)"));
+                }
+                _ => {}
+            }
+        }
+        locked
+    }
+
+    /// The type-preference findings (`pg-prefer-*`) of a column `table` gets.
+    fn types(&self, column: &ColumnDef, table: &str, line: Option<usize>, out: &mut Vec<Finding>) {
+        match &column.data_type {
+            DataType::Timestamp(_, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => {
+                self.add("pg-prefer-timestamptz", table, line, out);
+            }
+            DataType::Char(_) | DataType::Character(_) => {
+                self.add("pg-prefer-text", table, line, out);
+            }
+            DataType::Varchar(Some(_))
+            | DataType::CharacterVarying(Some(_))
+            | DataType::CharVarying(Some(_)) => self.add("pg-prefer-text", table, line, out),
             _ => {}
+        }
+        let primary = column
+            .options
+            .iter()
+            .any(|o| matches!(o.option, ColumnOption::PrimaryKey(_)));
+        if primary && small_key(&column.data_type) {
+            self.add("pg-prefer-bigint-key", table, line, out);
         }
     }
 
@@ -177,6 +346,29 @@ impl Context<'_> {
                 {
                     self.add("pg-unique-without-index", table, line, out);
                 }
+                let generated = options().any(|o| match o {
+                    ColumnOption::Generated {
+                        generation_expr,
+                        generation_expr_mode,
+                        ..
+                    } => {
+                        generation_expr.is_none()
+                            || matches!(generation_expr_mode, Some(GeneratedExpressionMode::Stored))
+                    }
+                    _ => false,
+                });
+                if generated || serial(&column_def.data_type) {
+                    self.add("pg-add-column-rewrite", table, line, out);
+                }
+            }
+            AlterTableOperation::RenameColumn { .. } => {
+                self.add("pg-rename-column", table, line, out);
+            }
+            AlterTableOperation::RenameTable { .. } => {
+                self.add("pg-rename-table", table, line, out);
+            }
+            AlterTableOperation::DropColumn { .. } => {
+                self.add("pg-drop-column", table, line, out);
             }
             AlterTableOperation::AlterColumn { op, .. } => match op {
                 AlterColumnOperation::SetDataType { .. } => {
@@ -205,30 +397,57 @@ impl Context<'_> {
     }
 
     /// The findings of a statement sqlparser could not parse, from `code` (its tokens,
-    /// without comments and literals).
-    fn keywords(&self, code: &str, line: Option<usize>, out: &mut Vec<Finding>) {
+    /// without comments and literals); returns the table production has that it locks,
+    /// as [`Self::syntax`] does.
+    fn keywords(
+        &mut self,
+        code: &str,
+        line: Option<usize>,
+        out: &mut Vec<Finding>,
+    ) -> Option<String> {
         let words: Vec<&str> = code.split_whitespace().collect();
         let upper_words: Vec<String> = words.iter().map(|w| w.to_uppercase()).collect();
         let upper = format!(" {} ", upper_words.join(" "));
+        let concurrently = upper_words.iter().any(|w| w == "CONCURRENTLY");
         match upper_words
             .iter()
             .map(String::as_str)
             .collect::<Vec<_>>()
             .as_slice()
         {
-            ["CREATE", "INDEX" | "UNIQUE", ..]
-                if !upper_words.iter().any(|w| w == "CONCURRENTLY") =>
-            {
+            ["CREATE", "INDEX" | "UNIQUE", ..] if !concurrently => {
                 if let Some(table) = after_keyword(&words, "ON").filter(|t| self.existing(t)) {
                     self.add("pg-index-not-concurrently", &table, line, out);
                 }
+                None
             }
             ["ALTER", "TABLE", ..] => {
-                if let Some(table) = alter_table_name(&words).filter(|t| self.existing(t)) {
-                    self.alter_keywords(&upper, &table, line, out);
-                }
+                let table = alter_table_name(&words).filter(|t| self.existing(t))?;
+                self.alter_keywords(&upper, &table, line, out);
+                let weak = upper.contains(" VALIDATE CONSTRAINT ") && !upper.contains(',');
+                (!weak).then_some(table)
             }
-            _ => {}
+            ["DROP", "INDEX", ..] if !concurrently => {
+                let name = words.get(2..).and_then(|rest| {
+                    rest.iter()
+                        .find(|w| !["IF", "EXISTS"].contains(&w.to_uppercase().as_str()))
+                })?;
+                let name = clean(name);
+                if self.created.contains(&key(&name)) {
+                    return None;
+                }
+                out.push(Finding::new(
+                    "pg-drop-index-not-concurrently",
+                    message("pg-drop-index-not-concurrently", &key(&name)),
+                    line,
+                ));
+                Some(format!("{name} (an index)"))
+            }
+            ["SET", ..] if upper.contains(" LOCK_TIMEOUT ") => {
+                self.lock_timeout = !upper.contains(" 0 ") && !upper.contains(" '0' ");
+                None
+            }
+            _ => None,
         }
     }
 
@@ -280,6 +499,17 @@ impl Context<'_> {
         if has(" VALIDATE CONSTRAINT ") {
             self.add("pg-validate-constraint", table, line, out);
         }
+        if has(" RENAME COLUMN ")
+            || has(" RENAME ") && !has(" RENAME TO ") && !has(" RENAME CONSTRAINT ")
+        {
+            self.add("pg-rename-column", table, line, out);
+        }
+        if has(" RENAME TO ") {
+            self.add("pg-rename-table", table, line, out);
+        }
+        if has(" DROP COLUMN ") {
+            self.add("pg-drop-column", table, line, out);
+        }
     }
 }
 
@@ -307,9 +537,98 @@ fn message(rule: &str, table: &str) -> String {
         "pg-unique-without-index" => format!(
             "adding a UNIQUE or PRIMARY KEY constraint builds its index on {table} under an ACCESS EXCLUSIVE lock; build it with CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT … USING INDEX"
         ),
+        "pg-drop-index-not-concurrently" => format!(
+            "DROP INDEX without CONCURRENTLY locks the table of index {table} ACCESS EXCLUSIVE (its reads and writes wait) until the drop commits; use DROP INDEX CONCURRENTLY (it runs outside the file's transaction)"
+        ),
+        "pg-rename-column" => format!(
+            "renaming a column of {table}: the application running now still queries the old name and fails until it is deployed; add the new column, write both, then drop the old one in a later release"
+        ),
+        "pg-rename-table" => format!(
+            "renaming {table}: the application running now still queries the old name and fails until it is deployed; a view under the old name can bridge the release"
+        ),
+        "pg-drop-column" => format!(
+            "dropping a column of {table}: the application running now may still read or write it and fail; stop using it in a release first"
+        ),
+        "pg-drop-table" => format!(
+            "dropping {table}: the application running now may still query it and fail, and its rows are gone; stop using it in a release first"
+        ),
+        "pg-no-lock-timeout" => format!(
+            "no SET lock_timeout before this statement, which locks {table} against reads and writes: if it waits behind a long query, every query on the table queues behind it; put SET LOCAL lock_timeout = '5s' (or so) at the top of the file and retry on timeout"
+        ),
+        "pg-add-column-rewrite" => format!(
+            "adding a serial, identity or stored generated column fills every existing row: it rewrites {table} under an ACCESS EXCLUSIVE lock; add a plain column, backfill in batches, then attach the default or sequence"
+        ),
+        "pg-truncate-cascade" => format!(
+            "TRUNCATE … CASCADE on {table} also empties every table whose foreign keys reference it, and the tables that reference those, without naming them"
+        ),
+        "pg-refresh-not-concurrently" => format!(
+            "REFRESH MATERIALIZED VIEW without CONCURRENTLY locks {table} ACCESS EXCLUSIVE: reads of the view wait until it is rebuilt; use CONCURRENTLY (needs a unique index on the view)"
+        ),
+        "pg-prefer-timestamptz" => format!(
+            "a timestamp without time zone column on {table} stores wall-clock time with no offset; timestamptz stores an instant"
+        ),
+        "pg-prefer-text" => format!(
+            "a char(n)/varchar(n) column on {table}: raising the limit later is an ALTER TYPE, and char pads with spaces; text with a CHECK (length(col) <= n) can be changed with NOT VALID and VALIDATE"
+        ),
+        "pg-prefer-bigint-key" => format!(
+            "a 32-bit (int or serial) primary key on {table} runs out at 2,147,483,647 and widening it later rewrites the table; use bigint GENERATED ALWAYS AS IDENTITY"
+        ),
         _ => format!(
             "VALIDATE CONSTRAINT scans {table}; it holds a SHARE UPDATE EXCLUSIVE lock, so reads and writes go on, but in the file's transaction it keeps any stronger lock taken before it"
         ),
+    }
+}
+
+/// Whether a `SET lock_timeout` value turns the timeout off.
+fn zero(value: &Expr) -> bool {
+    match value {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) | Value::SingleQuotedString(n) => {
+                n.trim().trim_end_matches("ms").trim_end_matches('s').trim() == "0"
+            }
+            Value::Null => true,
+            _ => false,
+        },
+        Expr::Identifier(ident) => ident.value.eq_ignore_ascii_case("default"),
+        _ => false,
+    }
+}
+
+/// Whether `data_type` is a serial pseudo-type (the column gets a sequence default).
+fn serial(data_type: &DataType) -> bool {
+    let name = data_type.to_string().to_lowercase();
+    matches!(
+        name.as_str(),
+        "serial" | "serial2" | "serial4" | "serial8" | "smallserial" | "bigserial"
+    )
+}
+
+/// Whether `data_type` is a key type narrower than 64 bits.
+fn small_key(data_type: &DataType) -> bool {
+    let name = data_type.to_string().to_lowercase();
+    matches!(
+        data_type,
+        DataType::Int(_)
+            | DataType::Integer(_)
+            | DataType::Int4(_)
+            | DataType::SmallInt(_)
+            | DataType::Int2(_)
+    ) || matches!(
+        name.as_str(),
+        "serial" | "serial2" | "serial4" | "smallserial"
+    )
+}
+
+/// `index` in the schema of `table` when it has none (an index lives in its table's
+/// schema).
+fn qualify(index: &str, table: &str) -> String {
+    if index.contains('.') {
+        return index.to_owned();
+    }
+    match split_name(table).as_slice() {
+        [(schema, quoted), _] if *quoted => format!("\"{}\".{index}", schema.replace('"', "\"\"")),
+        [(schema, _), _] => format!("{schema}.{index}"),
+        _ => index.to_owned(),
     }
 }
 
@@ -398,7 +717,13 @@ fn clean(name: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The rules `sql` raises after a `SET lock_timeout`, so each rule is seen alone.
     fn rules(sql: &str, rows: &[(&str, u64)]) -> Vec<&'static str> {
+        raw_rules(&format!("set lock_timeout = '5s';\n{sql}"), rows)
+    }
+
+    /// The rules `sql` raises as it is.
+    fn raw_rules(sql: &str, rows: &[(&str, u64)]) -> Vec<&'static str> {
         let rows = rows.iter().map(|(t, n)| ((*t).to_owned(), *n)).collect();
         lint(&crate::supabase::split(sql), &rows, false)
             .into_iter()
@@ -547,7 +872,7 @@ mod tests {
     #[test]
     fn unparsed_statements_fall_back_to_keywords_and_say_so() {
         let big = [("public.users", 5000)];
-        let sql = "alter table users alter column email type text collate \"C\" /* set not null */, alter column id set statistics 'x';";
+        let sql = "set lock_timeout = '5s';\nalter table users alter column email type text collate \"C\" /* set not null */, alter column id set statistics 'x';";
         let found = lint(
             &crate::supabase::split(sql),
             &big.iter().map(|(t, n)| ((*t).to_owned(), *n)).collect(),
@@ -563,6 +888,233 @@ mod tests {
         assert_eq!(
             code("f($$select auth.uid()$$)", true),
             "f ( select auth.uid ( ) )"
+        );
+    }
+
+    #[test]
+    fn drop_index_without_concurrently_is_flagged() {
+        let big = [("public.users", 5000)];
+        let found = |sql| rules(sql, &big);
+        assert_eq!(
+            found("drop index users_email;"),
+            ["pg-drop-index-not-concurrently"]
+        );
+        assert_eq!(
+            found("drop index if exists public.users_email;"),
+            ["pg-drop-index-not-concurrently"]
+        );
+        assert!(found("drop index concurrently users_email;").is_empty());
+        assert!(found("drop index concurrently if exists public.users_email;").is_empty());
+        assert!(
+            found("create index t_x on new_table (x);\ndrop index t_x;").is_empty(),
+            "an index this file created"
+        );
+        assert!(found("-- drop index users_email;\nselect 'drop index users_email';").is_empty());
+        assert_eq!(
+            found("drop index /* concurrently */ users_email;"),
+            ["pg-drop-index-not-concurrently"]
+        );
+    }
+
+    #[test]
+    fn renames_and_drops_the_running_application_reads_are_flagged() {
+        let big = [("public.users", 5000), ("public.old", 7)];
+        let found = |sql| rules(sql, &big);
+        assert_eq!(
+            found("alter table users rename column email to mail;"),
+            ["pg-rename-column"]
+        );
+        assert_eq!(
+            found("alter table users rename to people;"),
+            ["pg-rename-table"]
+        );
+        assert_eq!(
+            found("alter table users drop column email;"),
+            ["pg-drop-column"]
+        );
+        assert_eq!(found("drop table if exists old, fresh;"), ["pg-drop-table"]);
+        assert!(found("create table fresh (id bigint);\ndrop table fresh;").is_empty());
+        assert!(found("alter table fresh rename column a to b;").is_empty());
+        assert!(
+            found(
+                "alter table users add column note text default 'drop column email'; -- rename to x"
+            )
+            .is_empty()
+        );
+        let rows = [("public.old".to_owned(), 7)].into_iter().collect();
+        let message = &lint(&crate::supabase::split("drop table old;"), &rows, false)[0].message;
+        assert!(
+            message.contains("public.old (7 rows in the copy)"),
+            "{message}"
+        );
+        assert!(
+            rules(
+                "alter table users rename email to mail, alter column id set statistics 'x';",
+                &big
+            )
+            .contains(&"pg-rename-column"),
+            "by keywords"
+        );
+    }
+
+    #[test]
+    fn locking_statements_need_a_lock_timeout_set_before_them() {
+        let big = [("public.users", 5000)];
+        assert_eq!(
+            raw_rules("alter table users add column note text;", &big),
+            ["pg-no-lock-timeout"]
+        );
+        assert_eq!(
+            raw_rules(
+                "create table t (id bigint);\nalter table users add column a text;\nalter table users add column b text;",
+                &big
+            ),
+            ["pg-no-lock-timeout"],
+            "once per file"
+        );
+        for set in [
+            "set lock_timeout = '3s';",
+            "SET LOCAL lock_timeout TO 3000;",
+            "set session lock_timeout = '1min';",
+        ] {
+            assert!(
+                raw_rules(
+                    &format!("{set}\nalter table users add column note text;"),
+                    &big
+                )
+                .is_empty(),
+                "{set}"
+            );
+        }
+        assert_eq!(
+            raw_rules(
+                "set lock_timeout = 0;\nalter table users add column note text;",
+                &big
+            ),
+            ["pg-no-lock-timeout"],
+            "0 turns the timeout off"
+        );
+        assert_eq!(
+            raw_rules(
+                "alter table users add column note text;\nset lock_timeout = '3s';",
+                &big
+            ),
+            ["pg-no-lock-timeout"],
+            "too late"
+        );
+        assert!(
+            raw_rules("alter table users validate constraint c;", &big)
+                == ["pg-validate-constraint"],
+            "VALIDATE takes a weaker lock"
+        );
+        assert!(raw_rules("alter table fresh add column note text;", &big).is_empty());
+        assert_eq!(
+            raw_rules(
+                "-- set lock_timeout = '3s';\nselect 'set lock_timeout = 1';\ntruncate users;",
+                &big
+            ),
+            ["pg-no-lock-timeout"],
+            "a SET in a comment or a string does not count"
+        );
+    }
+
+    #[test]
+    fn rewrites_cascades_and_blocking_refreshes_are_flagged() {
+        let big = [("public.users", 5000)];
+        let found = |sql| rules(sql, &big);
+        assert_eq!(
+            found("alter table users add column n bigserial;"),
+            ["pg-add-column-rewrite"]
+        );
+        assert_eq!(
+            found("alter table users add column n bigint generated always as (id * 2) stored;"),
+            ["pg-add-column-rewrite"]
+        );
+        assert_eq!(
+            found("alter table users add column n bigint generated by default as identity;"),
+            ["pg-add-column-rewrite"]
+        );
+        assert!(found("alter table users add column n bigint;").is_empty());
+        assert!(found("alter table fresh add column n bigserial;").is_empty());
+        assert_eq!(found("truncate users cascade;"), ["pg-truncate-cascade"]);
+        assert!(found("truncate users;").is_empty());
+        assert!(found("truncate fresh cascade;").is_empty());
+        assert!(found("select 'truncate users cascade'; -- truncate users cascade").is_empty());
+        assert_eq!(
+            found("refresh materialized view stats;"),
+            ["pg-refresh-not-concurrently"]
+        );
+        assert!(found("refresh materialized view concurrently stats;").is_empty());
+        assert!(
+            found(
+                "create materialized view stats as select 1 as n;\nrefresh materialized view stats;"
+            )
+            .is_empty(),
+            "a view this file created"
+        );
+        assert!(found("/* refresh materialized view stats; */ select 1;").is_empty());
+    }
+
+    #[test]
+    fn type_preferences_are_noted() {
+        let found = |sql| rules(sql, &[("public.users", 5000)]);
+        assert_eq!(
+            found("create table t (id bigint primary key, at timestamp);"),
+            ["pg-prefer-timestamptz"]
+        );
+        assert_eq!(
+            found("create table t (id bigint primary key, at timestamp without time zone);"),
+            ["pg-prefer-timestamptz"]
+        );
+        assert_eq!(
+            found("create table t (id bigint primary key, name varchar(40), code char(2));"),
+            ["pg-prefer-text", "pg-prefer-text"]
+        );
+        assert_eq!(
+            found("create table t (id serial primary key);"),
+            ["pg-prefer-bigint-key"]
+        );
+        assert_eq!(
+            found("create table t (id int, primary key (id));"),
+            ["pg-prefer-bigint-key"]
+        );
+        assert_eq!(
+            found("alter table users add column seen timestamp;"),
+            ["pg-prefer-timestamptz"]
+        );
+        assert!(
+            found(
+                "create table t (id bigint generated always as identity primary key, at timestamptz, name text, note varchar);"
+            )
+            .is_empty()
+        );
+        assert!(
+            found("create table t (id bigint primary key, note text default 'timestamp varchar(4)'); -- id serial primary key")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn new_rules_are_suppressed_by_allow_comments() {
+        let rows = [("public.users".to_owned(), 5000)].into_iter().collect();
+        let text = "set lock_timeout = '2s';\n-- migrate-dryrun: allow pg-drop-column\nalter table users drop column email;\ndrop index users_email;\n";
+        let mut found = lint(&crate::supabase::split(text), &rows, false);
+        crate::lint::suppress(text, &mut found);
+        let state: Vec<_> = found.iter().map(|f| (f.rule, f.suppressed)).collect();
+        assert_eq!(
+            state,
+            [
+                ("pg-drop-column", true),
+                ("pg-drop-index-not-concurrently", false)
+            ]
+        );
+        assert_eq!(
+            crate::lint::severity("pg-truncate-cascade"),
+            crate::lint::Severity::Error
+        );
+        assert_eq!(
+            crate::lint::severity("pg-prefer-text"),
+            crate::lint::Severity::Info
         );
     }
 
