@@ -16,31 +16,25 @@ pub fn who_and_where(dir: &Path) -> (Option<String>, Option<String>) {
     let actor = std::env::var("GITHUB_ACTOR")
         .ok()
         .filter(|a| !a.trim().is_empty());
-    let Ok(repo) = gix::discover(dir) else {
+    let repo = gix::discover(dir).ok();
+    let commit = repo
+        .as_ref()
+        .and_then(|repo| repo.head_id().ok())
+        .map(|id| id.to_string());
+    let deployer = actor.or_else(|| match &repo {
+        Some(repo) => user(repo.config_snapshot().plumbing()),
         // Outside a repository, git's user is the one of the user's and the system's
         // configuration, as `git config user.name` would say.
-        let deployer = actor.or_else(|| {
-            let config = gix::config::File::from_globals().ok()?;
-            user(
-                config.string("user.name").map(|s| s.to_string()),
-                config.string("user.email").map(|s| s.to_string()),
-            )
-        });
-        return (None, deployer);
-    };
-    let commit = repo.head_id().ok().map(|id| id.to_string());
-    let deployer = actor.or_else(|| {
-        let config = repo.config_snapshot();
-        user(
-            config.string("user.name").map(|s| s.to_string()),
-            config.string("user.email").map(|s| s.to_string()),
-        )
+        None => user(&gix::config::File::from_globals().ok()?),
     });
     (commit, deployer)
 }
 
-/// `name <email>`, or whichever of the two is set.
-fn user(name: Option<String>, email: Option<String>) -> Option<String> {
+/// `name <email>` of git's `user.name` and `user.email` in `config`, or whichever of
+/// the two is set.
+fn user(config: &gix::config::File) -> Option<String> {
+    let name = config.string("user.name").map(|s| s.to_string());
+    let email = config.string("user.email").map(|s| s.to_string());
     match (name, email) {
         (Some(name), Some(email)) => Some(format!("{name} <{email}>")),
         (name, email) => name.or(email),
