@@ -311,11 +311,6 @@ fn stream_into_restore(
     Ok((opened, error))
 }
 
-/// `"name"`: an identifier quoted for SQL.
-fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
 /// Each line of `psql`'s output read as a JSON string.
 fn json_lines(out: &str) -> Vec<String> {
     out.lines()
@@ -339,14 +334,24 @@ fn prepare<'a>(client: &Client, info: &'a PostgresInfo) -> Result<Vec<&'a Extens
         .roles
         .iter()
         .filter(|r| !existing.contains(&r.name))
-        .map(|r| format!("CREATE ROLE {} NOLOGIN;\n", quote_ident(&r.name)));
+        .map(|r| {
+            format!(
+                "CREATE ROLE {} NOLOGIN;\n",
+                bulwark_pg::quote_ident(&r.name)
+            )
+        });
     let schemas = have
         .into_iter()
         .filter(|e| {
             !info.schemas.contains(&e.schema)
                 && !matches!(e.schema.as_str(), "pg_catalog" | "public")
         })
-        .map(|e| format!("CREATE SCHEMA IF NOT EXISTS {};\n", quote_ident(&e.schema)));
+        .map(|e| {
+            format!(
+                "CREATE SCHEMA IF NOT EXISTS {};\n",
+                bulwark_pg::quote_ident(&e.schema)
+            )
+        });
     let script: String = roles.chain(schemas).collect();
     if !script.is_empty() {
         client.psql(&script)?;

@@ -626,7 +626,7 @@ fn qualify(index: &str, table: &str) -> String {
         return index.to_owned();
     }
     match split_name(table).as_slice() {
-        [(schema, quoted), _] if *quoted => format!("\"{}\".{index}", schema.replace('"', "\"\"")),
+        [(schema, quoted), _] if *quoted => format!("{}.{index}", bulwark_pg::quote_ident(schema)),
         [(schema, _), _] => format!("{schema}.{index}"),
         _ => index.to_owned(),
     }

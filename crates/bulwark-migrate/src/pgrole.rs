@@ -11,7 +11,7 @@
 
 use std::fmt::Write as _;
 
-use bulwark_pg::Client;
+use bulwark_pg::{Client, quote_ident, quote_literal};
 use serde::{Deserialize, Serialize};
 
 use crate::MigrateError;
@@ -126,7 +126,7 @@ impl ProductionRoles {
                 }
                 continue;
             }
-            let (literal, ident) = (literal(&role.name), ident(&role.name));
+            let (literal, ident) = (quote_literal(&role.name), quote_ident(&role.name));
             let flag = |on: bool, name: &str| {
                 if on {
                     name.to_owned()
@@ -158,9 +158,9 @@ impl ProductionRoles {
             let _ = writeln!(
                 script,
                 "DO $bulwark$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = {}) THEN GRANT {} TO {}{}; END IF; END $bulwark$;",
-                literal(&m.role),
-                ident(&m.role),
-                ident(&m.member),
+                quote_literal(&m.role),
+                quote_ident(&m.role),
+                quote_ident(&m.member),
                 if m.admin { " WITH ADMIN OPTION" } else { "" }
             );
         }
@@ -172,8 +172,8 @@ impl ProductionRoles {
 
     /// Gives the copy's database `database` production's owner and privileges.
     pub fn grant_database(&self, copy: &Client, database: &str) -> Result<(), MigrateError> {
-        let db = ident(database);
-        let owner = ident(&self.database_owner);
+        let db = quote_ident(database);
+        let owner = quote_ident(&self.database_owner);
         let mut script = format!("ALTER DATABASE {db} OWNER TO {owner};\n");
         if let Some(acl) = &self.database_acl {
             let _ = writeln!(
@@ -188,7 +188,7 @@ impl ProductionRoles {
                 let grantee = grant
                     .grantee
                     .as_deref()
-                    .map_or_else(|| "PUBLIC".to_owned(), ident);
+                    .map_or_else(|| "PUBLIC".to_owned(), quote_ident);
                 let _ = writeln!(
                     script,
                     "GRANT {privilege} ON DATABASE {db} TO {grantee}{};",
@@ -203,16 +203,6 @@ impl ProductionRoles {
         copy.psql(&script)?;
         Ok(())
     }
-}
-
-/// `name` as a quoted identifier.
-pub(crate) fn ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// `text` as a string literal.
-pub(crate) fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
 }
 
 /// How the pending files were applied to the copy: as which role, and why that one.
@@ -234,7 +224,7 @@ mod tests {
 
     #[test]
     fn names_are_quoted() {
-        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
-        assert_eq!(literal("o'k"), "'o''k'");
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote_literal("o'k"), "'o''k'");
     }
 }

@@ -423,7 +423,7 @@ fn open_session(
     };
     let mut session = server.session_as(COPY_DB, &roles.session_user)?;
     if roles.current_user != roles.session_user {
-        let set = format!("SET ROLE {}", crate::pgrole::ident(&roles.current_user));
+        let set = format!("SET ROLE {}", bulwark_pg::quote_ident(&roles.current_user));
         if let Some(err) = session.simple(&set)?.error {
             return Err(MigrateError::PostgresCopy {
                 what: "the roles".to_owned(),
@@ -741,11 +741,11 @@ fn create_roles(copy: &Client, roles: &[String]) -> Result<(), MigrateError> {
     }
     let mut script = String::new();
     for role in roles {
-        let literal = role.replace('\'', "''");
-        let ident = role.replace('"', "\"\"");
         let _ = writeln!(
             script,
-            "DO $bulwark$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{literal}') THEN CREATE ROLE \"{ident}\" NOLOGIN; END IF; END $bulwark$;"
+            "DO $bulwark$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {}) THEN CREATE ROLE {} NOLOGIN; END IF; END $bulwark$;",
+            bulwark_pg::quote_literal(role),
+            bulwark_pg::quote_ident(role),
         );
     }
     copy.psql(&script)?;

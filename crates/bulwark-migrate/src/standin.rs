@@ -313,7 +313,7 @@ pub(crate) fn create(
             let _ = writeln!(
                 sql,
                 "ALTER DATABASE {} SET search_path = \"$user\", public, extensions;",
-                crate::pgrole::ident(database)
+                bulwark_pg::quote_ident(database)
             );
         }
         copy.psql(&sql).map_err(|err| MigrateError::PostgresCopy {

@@ -29,6 +29,19 @@ pub use conn::{Connection, DATABASE_URL, dbname_conninfo, hide_url_in};
 pub use server::LocalServer;
 pub use wire::{BatchOutcome, Query, ServerMessage, Session};
 
+/// `"name"`: `name` quoted as a PostgreSQL identifier (each `"` in it doubled).
+#[must_use]
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// `'text'`: `text` quoted as a PostgreSQL string literal (each `'` in it doubled; the
+/// servers Bulwark talks to keep `standard_conforming_strings` on, its default).
+#[must_use]
+pub fn quote_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
 /// What went wrong. Messages hold no connection string and no password: a program's
 /// stderr is scrubbed before it is kept.
 #[derive(Debug, thiserror::Error)]
