@@ -665,6 +665,7 @@ fn github_gets_one_dotenv_document_and_a_value_gh_would_change_goes_alone() {
 
 #[test]
 fn edit_records_a_change_only_for_the_values_it_changed() {
+    let _edits = crate::edit_lock();
     let mut project = Project::new("");
     project.set("production", "KEPT", &strong("canary-edit-kept-5e6f"));
     project.set("production", "CHANGED", &strong("canary-edit-old-7a8b"));

@@ -15,6 +15,16 @@ mod ship;
 mod walkthrough;
 mod workflow;
 
+/// Held by every test that runs `secrets-sync edit`. An edit removes what dead edits left
+/// in the shared `/dev/shm` (that is its job), so an edit running beside
+/// `edit_after_a_kill_9_removes_the_dead_edits_plaintext` could remove the very leftover
+/// that test checks for, and it failed about one run in twelve with eight test threads.
+pub(crate) fn edit_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 #[test]
 fn cli() {
     // cargo_bin! wraps env!(): a binary missing from the package fails to compile here,
@@ -192,6 +202,7 @@ mod secrets_sync {
 
     #[test]
     fn edit_uses_a_private_file_saves_changes_and_shreds_it() {
+        let _edits = crate::edit_lock();
         let project = Project::new();
         let seen = project.path("seen.txt");
         let script = editor(
@@ -229,6 +240,7 @@ mod secrets_sync {
 
     #[test]
     fn edit_without_changes_leaves_the_store_byte_identical() {
+        let _edits = crate::edit_lock();
         let project = Project::new();
         let store = project.path("secrets/production.env.age");
         let before = std::fs::read(&store).expect("store");
@@ -249,6 +261,7 @@ mod secrets_sync {
 
     #[test]
     fn edit_interrupted_by_sigterm_exits_130_and_leaves_no_plaintext() {
+        let _edits = crate::edit_lock();
         let project = Project::new();
         let seen = project.path("seen.txt");
         let script = editor(
@@ -309,6 +322,7 @@ mod secrets_sync {
     /// on SIGKILL); the next `edit` removes it, and only what is provably a dead edit's.
     #[test]
     fn edit_after_a_kill_9_removes_the_dead_edits_plaintext() {
+        let _edits = crate::edit_lock();
         let project = Project::new();
         let seen = project.path("seen.txt");
         let script = editor(

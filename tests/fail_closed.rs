@@ -302,6 +302,7 @@ fn base64_of(text: &str) -> String {
 
 #[test]
 fn a_value_too_short_to_redact_is_never_stored_nor_sent() {
+    let _edits = crate::edit_lock();
     let fixture = sync_project("LONG=long-enough-value-1\n");
     let store = fixture.path("secrets/production.env.age");
     let before = std::fs::read(&store).expect("store");
