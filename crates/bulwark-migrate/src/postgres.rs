@@ -390,11 +390,7 @@ fn apply(
             if let Some(earlier) = rows.get(table)
                 && after < earlier
             {
-                let culprit = statements
-                    .iter()
-                    .filter_map(|s| destructive(&s.text).map(|rank| (rank, s)))
-                    .min_by_key(|(rank, _)| *rank)
-                    .map(|(_, s)| s);
+                let culprit = culprit(&statements, table);
                 risk.rows_lost.push(RowsLost {
                     table: table.clone(),
                     rows_before: *earlier,
@@ -536,7 +532,7 @@ fn run_file(
 /// Whether a statement can remove rows, and how directly (0 first): `DELETE` and
 /// `TRUNCATE`, then `DROP`, then `UPDATE` and `WITH`, then `ALTER`.
 fn destructive(sql: &str) -> Option<u8> {
-    let first = strip_comments(sql)
+    let first = crate::pglint::code(sql, false)
         .split_whitespace()
         .next()
         .map(str::to_ascii_uppercase);
@@ -549,11 +545,29 @@ fn destructive(sql: &str) -> Option<u8> {
     }
 }
 
-fn strip_comments(sql: &str) -> String {
-    sql.lines()
-        .map(|l| l.split_once("--").map_or(l, |(code, _)| code))
-        .collect::<Vec<_>>()
-        .join("\n")
+/// The statement of a file to name for `table`'s lost rows: the most destructive one
+/// that names the table (outside comments and strings), else, for rows a cascade or a
+/// trigger removed, the most destructive one of the file.
+fn culprit<'s>(
+    statements: &'s [supabase::Statement],
+    table: &str,
+) -> Option<&'s supabase::Statement> {
+    let wanted = crate::pglint::key(table);
+    let ranked = || {
+        statements
+            .iter()
+            .filter_map(|s| destructive(&s.text).map(|rank| (rank, s)))
+    };
+    let names_table = |s: &supabase::Statement| {
+        crate::pglint::code(&s.text, false)
+            .split_whitespace()
+            .any(|word| crate::pglint::key(word.trim_end_matches([';', ',', '('])) == wanted)
+    };
+    ranked()
+        .filter(|(_, s)| names_table(s))
+        .min_by_key(|(rank, _)| *rank)
+        .or_else(|| ranked().min_by_key(|(rank, _)| *rank))
+        .map(|(_, s)| s)
 }
 
 fn shorten(sql: &str) -> String {
@@ -905,5 +919,33 @@ mod tests {
         assert_eq!(destructive("-- x\ntruncate t"), Some(0));
         assert_eq!(destructive("alter table t add column c int"), Some(3));
         assert_eq!(destructive("insert into t values (1)"), None);
+        assert_eq!(destructive("/* tidy up */ delete from t"), Some(0));
+        assert_eq!(destructive("insert into t values ('-- x') -- delete"), None);
+    }
+
+    /// The statement named for a table's lost rows is one that names the table, not the
+    /// first destructive statement of the file.
+    #[test]
+    fn the_culprit_of_lost_rows_names_the_table() {
+        let statements: Vec<supabase::Statement> = [
+            (1, "DELETE FROM public.logs"),
+            (2, "/* keep the first */ DELETE FROM \"Users\" WHERE id > 1"),
+            (3, "UPDATE notes SET body = 'delete from users'"),
+            (4, "TRUNCATE audit"),
+        ]
+        .into_iter()
+        .map(|(line, text)| supabase::Statement {
+            text: text.to_owned(),
+            line,
+        })
+        .collect();
+        let line = |table: &str| culprit(&statements, table).map(|s| s.line);
+        assert_eq!(line("public.\"Users\""), Some(2));
+        assert_eq!(line("public.logs"), Some(1));
+        assert_eq!(line("public.audit"), Some(4));
+        // A string that spells a table's name does not make its statement the culprit.
+        assert_eq!(line("public.users"), Some(1));
+        // A cascade: no statement names the child; the most destructive one is named.
+        assert_eq!(line("public.comments"), Some(1));
     }
 }
