@@ -192,19 +192,7 @@ fn contents(conn: &rusqlite::Connection) -> Vec<(String, Vec<String>)> {
     tables
         .into_iter()
         .map(|table| {
-            let columns: Vec<String> = conn
-                .prepare("SELECT name FROM pragma_table_info(?1)")
-                .and_then(|mut s| s.query_map([&table], |r| r.get(0))?.collect())
-                .expect("columns");
-            let quoted = columns
-                .iter()
-                .map(|c| format!("quote(\"{c}\")"))
-                .collect::<Vec<_>>()
-                .join(" || ',' || ");
-            let rows: Vec<String> = conn
-                .prepare(&format!("SELECT {quoted} FROM \"{table}\" ORDER BY 1"))
-                .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-                .expect("rows");
+            let rows = bulwark_test_support::quoted_rows(conn, &table, true);
             (table, rows)
         })
         .collect()

@@ -530,19 +530,7 @@ fn d1_answers() -> (String, String) {
     }) {
         dump.push_str(&sql.replacen("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1));
         dump.push_str(";\n");
-        let columns: Vec<String> = source
-            .prepare("SELECT name FROM pragma_table_info(?1)")
-            .and_then(|mut s| s.query_map([name], |r| r.get(0))?.collect())
-            .expect("columns");
-        let quoted = columns
-            .iter()
-            .map(|c| format!("quote(\"{c}\")"))
-            .collect::<Vec<_>>()
-            .join(" || ',' || ");
-        let values: Vec<String> = source
-            .prepare(&format!("SELECT {quoted} FROM \"{name}\""))
-            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-            .expect("values");
+        let values = bulwark_test_support::quoted_rows(&source, name, false);
         for row in values {
             dump.push_str("INSERT INTO \"");
             dump.push_str(name);

@@ -1,10 +1,36 @@
 //! Helpers shared by test binaries in more than one package (a dev-dependency only).
 //!
+//! [`quoted_rows`] reads a `SQLite` table's rows as the `SQLite` shell dumps them, for
+//! tests that compare databases or write a dump as `wrangler d1 export` does.
+//!
 //! Some fixtures are not ours to commit (gitleaks' own default config, for one), so they
 //! sit in `../shared/fixtures`, beside the repository's root. CI always has that
 //! directory; a developer's checkout may not.
 
 use std::path::{Path, PathBuf};
+
+/// Every row of `table` in `conn`, each its columns' `quote()`d values joined by commas
+/// (the `VALUES(…)` of the `SQLite` shell's `.dump`), in the table's order, or ordered by
+/// the first column when `sorted`.
+///
+/// # Panics
+/// When the table cannot be read: a test's precondition.
+#[must_use]
+pub fn quoted_rows(conn: &rusqlite::Connection, table: &str, sorted: bool) -> Vec<String> {
+    let columns: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info(?1)")
+        .and_then(|mut s| s.query_map([table], |r| r.get(0))?.collect())
+        .expect("columns");
+    let quoted = columns
+        .iter()
+        .map(|c| format!("quote(\"{c}\")"))
+        .collect::<Vec<_>>()
+        .join(" || ',' || ");
+    let order = if sorted { " ORDER BY 1" } else { "" };
+    conn.prepare(&format!("SELECT {quoted} FROM \"{table}\"{order}"))
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("rows")
+}
 
 /// The directory of fixtures beside the repository: `<repository>/../shared/fixtures`.
 #[must_use]
