@@ -48,13 +48,7 @@ pub fn lint(
     schema_only: bool,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let mut ctx = Context {
-        rows,
-        schema_only,
-        created: BTreeSet::new(),
-        lock_timeout: false,
-        timeout_reported: false,
-    };
+    let mut ctx = Context::new(rows, schema_only);
     for statement in statements {
         let line = Some(statement.line);
         if let Ok(parsed) = Parser::parse_sql(&PostgreSqlDialect {}, &statement.text) {
@@ -129,7 +123,18 @@ struct Context<'a> {
     timeout_reported: bool,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    /// The context at the start of a file.
+    fn new(rows: &'a BTreeMap<String, u64>, schema_only: bool) -> Self {
+        Self {
+            rows,
+            schema_only,
+            created: BTreeSet::new(),
+            lock_timeout: false,
+            timeout_reported: false,
+        }
+    }
+
     fn existing(&self, table: &str) -> bool {
         self.rows.contains_key(&key(table))
     }
@@ -428,11 +433,7 @@ impl Context<'_> {
                 (!weak).then_some(table)
             }
             ["DROP", "INDEX", ..] if !concurrently => {
-                let name = words.get(2..).and_then(|rest| {
-                    rest.iter()
-                        .find(|w| !["IF", "EXISTS"].contains(&w.to_uppercase().as_str()))
-                })?;
-                let name = clean(name);
+                let name = names_after(&words[2..]).into_iter().next()?;
                 if self.created.contains(&key(&name)) {
                     return None;
                 }
@@ -454,12 +455,7 @@ impl Context<'_> {
                 locked
             }
             ["TRUNCATE", ..] => {
-                let start = if upper_words.get(1).is_some_and(|w| w == "TABLE") {
-                    2
-                } else {
-                    1
-                };
-                let names: Vec<String> = names_after(&words[start..])
+                let names: Vec<String> = names_after(&words[1..])
                     .into_iter()
                     .filter(|t| self.existing(t))
                     .collect();
@@ -736,10 +732,11 @@ fn after_keyword(words: &[&str], keyword: &str) -> Option<String> {
     Some(clean(name))
 }
 
-/// The names listed at the start of `words` (`[IF EXISTS] [ONLY] a, b` of a `DROP TABLE` or
-/// `TRUNCATE`), up to the first word that is not a name nor a comma.
+/// The names listed at the start of `words` (`[IF EXISTS] [ONLY] a, b` of a `DROP TABLE`,
+/// `DROP INDEX`, `TRUNCATE [TABLE]` or `REFRESH MATERIALIZED VIEW`), up to the first
+/// option that ends the list. `TABLE` is a reserved word, never a bare name.
 fn names_after(words: &[&str]) -> Vec<String> {
-    const SKIP: [&str; 5] = ["IF", "EXISTS", "ONLY", ",", "*"];
+    const SKIP: [&str; 6] = ["IF", "EXISTS", "ONLY", "TABLE", ",", "*"];
     const END: [&str; 5] = ["CASCADE", "RESTRICT", "RESTART", "CONTINUE", ";"];
     words
         .iter()
@@ -766,7 +763,8 @@ fn alter_table_name(words: &[&str]) -> Option<String> {
     Some(clean(name))
 }
 
-fn clean(name: &str) -> String {
+/// `name` without a column list after it and a trailing `;`, `,` or `*`.
+pub(crate) fn clean(name: &str) -> String {
     let name = name.split('(').next().unwrap_or(name);
     name.trim_end_matches([';', ',', '*']).to_owned()
 }
@@ -953,13 +951,7 @@ mod tests {
     /// as one sqlparser cannot parse does.
     fn keyword_rules(sql: &str, rows: &[(&str, u64)]) -> Vec<&'static str> {
         let rows: BTreeMap<String, u64> = rows.iter().map(|(t, n)| ((*t).to_owned(), *n)).collect();
-        let mut ctx = Context {
-            rows: &rows,
-            schema_only: false,
-            created: BTreeSet::new(),
-            lock_timeout: false,
-            timeout_reported: false,
-        };
+        let mut ctx = Context::new(&rows, false);
         let mut out = Vec::new();
         for statement in crate::supabase::split(&format!("set lock_timeout = '5s';\n{sql}")) {
             let line = Some(statement.line);
