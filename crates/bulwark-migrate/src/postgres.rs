@@ -9,7 +9,7 @@
 //! that PostgreSQL itself decides what a `COMMIT` or `CREATE INDEX CONCURRENTLY` in the
 //! middle of a file does.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -386,11 +386,14 @@ fn apply(
         // What the file (or what it committed before failing) removed from tables that
         // keep their name.
         let now = table_rows(copy)?;
+        let mut suspects = None;
         for (table, after) in &now {
             if let Some(earlier) = rows.get(table)
                 && after < earlier
             {
-                let culprit = culprit(&statements, table);
+                let culprit = suspects
+                    .get_or_insert_with(|| Suspects::of(&statements))
+                    .culprit(table);
                 risk.rows_lost.push(RowsLost {
                     table: table.clone(),
                     rows_before: *earlier,
@@ -531,11 +534,10 @@ fn run_file(
 
 /// Whether a statement can remove rows, and how directly (0 first): `DELETE` and
 /// `TRUNCATE`, then `DROP`, then `UPDATE` and `WITH`, then `ALTER`.
-fn destructive(sql: &str) -> Option<u8> {
-    let first = crate::pglint::code(sql, false)
-        .split_whitespace()
-        .next()
-        .map(str::to_ascii_uppercase);
+/// How much a statement can remove, from its tokenized `code`: 0 (`DELETE`,
+/// `TRUNCATE`) to 3 (`ALTER`), `None` for a statement that removes nothing.
+fn rank(code: &str) -> Option<u8> {
+    let first = code.split_whitespace().next().map(str::to_ascii_uppercase);
     match first.as_deref() {
         Some("DELETE" | "TRUNCATE") => Some(0),
         Some("DROP") => Some(1),
@@ -545,29 +547,42 @@ fn destructive(sql: &str) -> Option<u8> {
     }
 }
 
-/// The statement of a file to name for `table`'s lost rows: the most destructive one
-/// that names the table (outside comments and strings), else, for rows a cascade or a
-/// trigger removed, the most destructive one of the file.
-fn culprit<'s>(
-    statements: &'s [supabase::Statement],
-    table: &str,
-) -> Option<&'s supabase::Statement> {
-    let wanted = crate::pglint::key(table);
-    let ranked = || {
-        statements
-            .iter()
-            .filter_map(|s| destructive(&s.text).map(|rank| (rank, s)))
-    };
-    let names_table = |s: &supabase::Statement| {
-        crate::pglint::code(&s.text, false)
-            .split_whitespace()
-            .any(|word| crate::pglint::key(word.trim_end_matches([';', ',', '('])) == wanted)
-    };
-    ranked()
-        .filter(|(_, s)| names_table(s))
-        .min_by_key(|(rank, _)| *rank)
-        .or_else(|| ranked().min_by_key(|(rank, _)| *rank))
-        .map(|(_, s)| s)
+/// The destructive statements of a file, each tokenized once (comments and string
+/// literals removed): its rank and the tables its words could name.
+struct Suspects<'s>(Vec<(u8, &'s supabase::Statement, BTreeSet<String>)>);
+
+impl<'s> Suspects<'s> {
+    fn of(statements: &'s [supabase::Statement]) -> Self {
+        Self(
+            statements
+                .iter()
+                .filter_map(|s| {
+                    let code = crate::pglint::code(&s.text, false);
+                    let rank = rank(&code)?;
+                    let names = code
+                        .split_whitespace()
+                        .map(|word| crate::pglint::key(&crate::pglint::clean(word)))
+                        .collect();
+                    Some((rank, s, names))
+                })
+                .collect(),
+        )
+    }
+
+    /// The statement to name for `table`'s lost rows: the most destructive one that
+    /// names the table, else, for rows a cascade or a trigger removed, the most
+    /// destructive one of the file.
+    fn culprit(&self, table: &str) -> Option<&'s supabase::Statement> {
+        let wanted = crate::pglint::key(table);
+        let most = |naming: bool| {
+            self.0
+                .iter()
+                .filter(|(_, _, names)| !naming || names.contains(&wanted))
+                .min_by_key(|(rank, ..)| *rank)
+                .map(|(_, s, _)| *s)
+        };
+        most(true).or_else(|| most(false))
+    }
 }
 
 fn shorten(sql: &str) -> String {
@@ -913,6 +928,10 @@ fn read_schema(copy: &Client) -> Result<Schema, MigrateError> {
 mod tests {
     use super::*;
 
+    fn destructive(sql: &str) -> Option<u8> {
+        rank(&crate::pglint::code(sql, false))
+    }
+
     #[test]
     fn destructive_statements_are_recognised() {
         assert_eq!(destructive("delete from t"), Some(0));
@@ -939,7 +958,8 @@ mod tests {
             line,
         })
         .collect();
-        let line = |table: &str| culprit(&statements, table).map(|s| s.line);
+        let suspects = Suspects::of(&statements);
+        let line = |table: &str| suspects.culprit(table).map(|s| s.line);
         assert_eq!(line("public.\"Users\""), Some(2));
         assert_eq!(line("public.logs"), Some(1));
         assert_eq!(line("public.audit"), Some(4));
